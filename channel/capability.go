@@ -1,0 +1,194 @@
+package channel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ProfileFetcher is implemented by adapters that can look up a user's profile.
+type ProfileFetcher interface {
+	// Profile returns the profile of peer.UserID; for a group or room peer, as a member of that chat
+	// (LINE answers member profiles for users who are not friends of the account). A user who blocked the
+	// account or is unknown returns an error wrapping ErrNotFound. Safe for concurrent use.
+	Profile(ctx context.Context, peer Peer) (Profile, error)
+}
+
+// Profile is what a channel tells about a user. All of it is personal data: never log it.
+type Profile struct {
+	UserID        string `json:"userId"`
+	DisplayName   string `json:"displayName"`
+	PictureURL    string `json:"pictureUrl,omitempty"`
+	StatusMessage string `json:"statusMessage,omitempty"`
+	Language      string `json:"language,omitempty"` // BCP 47, when the user shares it
+}
+
+// AccountInfoer is implemented by adapters that can describe the connected business account.
+type AccountInfoer interface {
+	// AccountInfo returns the account's details as the channel knows them. Safe for concurrent use.
+	AccountInfo(ctx context.Context) (AccountInfo, error)
+}
+
+// AccountInfo describes a connected business account (LINE: the bot info).
+type AccountInfo struct {
+	UserID      string `json:"userId"`            // the account's own user ID
+	BasicID     string `json:"basicId,omitempty"` // LINE: "@123abcde"
+	DisplayName string `json:"displayName"`
+	PictureURL  string `json:"pictureUrl,omitempty"`
+	// ChatMode is the channel's own setting for who answers chats (LINE: "bot" when the channel's own chat
+	// is off and webhooks receive messages, "chat" when agents use LINE's chat).
+	ChatMode string `json:"chatMode,omitempty"`
+}
+
+// SettingsChecker is implemented by adapters that can verify the account is set up for the library.
+type SettingsChecker interface {
+	// CheckSettings inspects the account's settings against want and reports each item. It returns an
+	// error only when it could not check at all (e.g. ErrUnauthorized); problems with the settings are
+	// reported as checks. Safe for concurrent use.
+	CheckSettings(ctx context.Context, want SettingsWant) ([]SettingCheck, error)
+}
+
+// SettingsWant is what the account should be set to.
+type SettingsWant struct {
+	// WebhookURL is the URL the channel should deliver webhooks to.
+	WebhookURL string
+}
+
+// CheckStatus is the outcome of one settings check.
+type CheckStatus string
+
+// Check outcomes.
+const (
+	CheckOK      CheckStatus = "ok"      // set as required
+	CheckProblem CheckStatus = "problem" // set wrongly: Detail says what to change
+	CheckManual  CheckStatus = "manual"  // the API cannot see it: Detail says what to confirm by hand
+	CheckFailed  CheckStatus = "failed"  // could not be checked: Detail says why
+)
+
+// SettingCheck is the result of checking one setting, in words an administrator can act on.
+type SettingCheck struct {
+	ID     string      `json:"id"`     // stable identifier, e.g. "webhook.url"
+	Title  string      `json:"title"`  // what was checked, e.g. "Webhook URL"
+	Status CheckStatus `json:"status"` // outcome
+	Detail string      `json:"detail"` // what was found and, unless OK, what to do
+}
+
+// QuotaReporter is implemented by adapters that can report the account's message quota.
+type QuotaReporter interface {
+	// Quota returns the quota and this period's usage. Safe for concurrent use.
+	Quota(ctx context.Context) (Quota, error)
+}
+
+// Quota is an account's message allowance for the current period (LINE: the calendar month).
+type Quota struct {
+	Limited bool  `json:"limited"` // false: no limit applies, Limit is meaningless
+	Limit   int64 `json:"limit"`   // messages allowed this period
+	Used    int64 `json:"used"`    // messages counted so far this period
+}
+
+// Remaining returns how many messages can still be sent this period, or -1 when there is no limit.
+func (q Quota) Remaining() int64 {
+	if !q.Limited {
+		return -1
+	}
+	return max(q.Limit-q.Used, 0)
+}
+
+// ContentFetcher is implemented by adapters that can download the media a user sent.
+type ContentFetcher interface {
+	// FetchContent opens the content of the inbound message messageID. The caller must close the returned
+	// Content. Content the channel no longer keeps returns an error wrapping ErrNotFound. The adapter
+	// limits the stream to its configured maximum size; reading past it fails. Safe for concurrent use.
+	FetchContent(ctx context.Context, messageID string) (*Content, error)
+}
+
+// Content is a downloaded media stream. Close it.
+type Content struct {
+	io.ReadCloser
+	ContentType string
+	Length      int64 // -1 when unknown
+}
+
+// Limiter is implemented by adapters that report their per-send limits. Limits must be constant.
+type Limiter interface {
+	Limits() Limits
+}
+
+// Limits are the constraints of one Send call.
+type Limits struct {
+	// MaxMessages is the most messages one Send takes (LINE: 5).
+	MaxMessages int
+	// MaxTextLength is the longest text message, counted in TextUnit (LINE: 5,000 UTF-16 code units).
+	MaxTextLength int
+	TextUnit      TextUnit
+	// Types are the message types the channel sends natively; others must be degraded (a file → a link).
+	Types []MessageType
+}
+
+// Supports reports whether t is in l.Types.
+func (l Limits) Supports(t MessageType) bool {
+	for _, s := range l.Types {
+		if s == t {
+			return true
+		}
+	}
+	return false
+}
+
+func unsupported(a Adapter, what string) error {
+	return fmt.Errorf("channel: %s adapter cannot %s: %w", a.Kind(), what, errors.ErrUnsupported)
+}
+
+// FetchProfile returns peer's profile through a's ProfileFetcher, or an error wrapping
+// errors.ErrUnsupported if a has none.
+func FetchProfile(ctx context.Context, a Adapter, peer Peer) (Profile, error) {
+	if p, ok := a.(ProfileFetcher); ok {
+		return p.Profile(ctx, peer)
+	}
+	return Profile{}, unsupported(a, "fetch profiles")
+}
+
+// FetchAccountInfo returns the account's details through a's AccountInfoer, or an error wrapping
+// errors.ErrUnsupported.
+func FetchAccountInfo(ctx context.Context, a Adapter) (AccountInfo, error) {
+	if p, ok := a.(AccountInfoer); ok {
+		return p.AccountInfo(ctx)
+	}
+	return AccountInfo{}, unsupported(a, "describe the account")
+}
+
+// CheckSettings checks the account's settings through a's SettingsChecker, or returns an error wrapping
+// errors.ErrUnsupported.
+func CheckSettings(ctx context.Context, a Adapter, want SettingsWant) ([]SettingCheck, error) {
+	if p, ok := a.(SettingsChecker); ok {
+		return p.CheckSettings(ctx, want)
+	}
+	return nil, unsupported(a, "check settings")
+}
+
+// FetchQuota returns the message quota through a's QuotaReporter, or an error wrapping
+// errors.ErrUnsupported.
+func FetchQuota(ctx context.Context, a Adapter) (Quota, error) {
+	if p, ok := a.(QuotaReporter); ok {
+		return p.Quota(ctx)
+	}
+	return Quota{}, unsupported(a, "report quota")
+}
+
+// FetchContent opens inbound media through a's ContentFetcher, or returns an error wrapping
+// errors.ErrUnsupported.
+func FetchContent(ctx context.Context, a Adapter, messageID string) (*Content, error) {
+	if p, ok := a.(ContentFetcher); ok {
+		return p.FetchContent(ctx, messageID)
+	}
+	return nil, unsupported(a, "download content")
+}
+
+// LimitsOf returns a's send limits, or an error wrapping errors.ErrUnsupported if a does not report them.
+func LimitsOf(a Adapter) (Limits, error) {
+	if p, ok := a.(Limiter); ok {
+		return p.Limits(), nil
+	}
+	return Limits{}, unsupported(a, "report send limits")
+}

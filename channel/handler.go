@@ -1,0 +1,120 @@
+package channel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+)
+
+// DefaultMaxBodyBytes is the webhook body limit a Handler applies when HandlerOptions.MaxBodyBytes is 0.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Sink receives the events of one verified webhook request for a connected channel. It returns nil only
+// once the events are durably handled; an error makes the Handler answer 500, so the channel redelivers.
+// The events slice belongs to the sink.
+type Sink func(ctx context.Context, channelID string, events []Event) error
+
+// HandlerOptions configures a Handler. The zero value is valid.
+type HandlerOptions struct {
+	// MaxBodyBytes limits the request body; a larger body is answered 413. 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Logger receives one record per request that fails (status, channel ID, event count, error category).
+	// It never receives bodies, error texts from the adapter, or anything else personal. nil discards.
+	Logger *slog.Logger
+}
+
+// Handler is the webhook endpoint of one connected channel: it limits the body, has the adapter verify
+// and parse it, and hands the events to a Sink, answering
+//
+//	200 when the sink returned nil (or the request held no events: a channel's connectivity check)
+//	401 when the signature is missing or wrong; the sink is not called
+//	400 when the body verified but could not be parsed
+//	405 for methods other than POST
+//	413 when the body exceeds the limit
+//	500 when the sink failed, so the channel delivers again
+//
+// Handler is safe for concurrent use.
+type Handler struct {
+	channelID string
+	adapter   Adapter
+	sink      Sink
+	maxBody   int64
+	log       *slog.Logger
+}
+
+// NewHandler returns the webhook Handler for the connected channel channelID served by a.
+func NewHandler(channelID string, a Adapter, sink Sink, opts *HandlerOptions) (*Handler, error) {
+	if channelID == "" || a == nil || sink == nil {
+		return nil, errors.New("channel: NewHandler needs a channel ID, an adapter and a sink")
+	}
+	var o HandlerOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.MaxBodyBytes < 0 {
+		return nil, fmt.Errorf("channel: MaxBodyBytes %d is negative", o.MaxBodyBytes)
+	}
+	if o.MaxBodyBytes == 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{channelID: channelID, adapter: a, sink: sink, maxBody: o.MaxBodyBytes, log: o.Logger}, nil
+}
+
+// ServeHTTP handles one webhook delivery.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		h.fail(r, w, http.StatusMethodNotAllowed, 0, nil)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, h.maxBody)
+	events, err := h.adapter.ParseWebhook(r)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			h.fail(r, w, http.StatusRequestEntityTooLarge, 0, err)
+		case errors.Is(err, ErrInvalidSignature):
+			h.fail(r, w, http.StatusUnauthorized, 0, err)
+		default:
+			h.fail(r, w, http.StatusBadRequest, 0, err)
+		}
+		return
+	}
+	if len(events) > 0 {
+		if err := h.sink(r.Context(), h.channelID, events); err != nil {
+			h.fail(r, w, http.StatusInternalServerError, len(events), err)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// fail answers status and logs the failure without any text that could carry personal data: the error is
+// reduced to its category.
+func (h *Handler) fail(r *http.Request, w http.ResponseWriter, status, events int, err error) {
+	http.Error(w, http.StatusText(status), status)
+	level := slog.LevelWarn
+	if status == http.StatusInternalServerError {
+		level = slog.LevelError
+	}
+	attrs := []slog.Attr{
+		slog.String("channel_id", h.channelID),
+		slog.String("kind", h.adapter.Kind()),
+		slog.Int("status", status),
+	}
+	if events > 0 {
+		attrs = append(attrs, slog.Int("events", events))
+	}
+	if c := Category(err); c != nil {
+		attrs = append(attrs, slog.String("error_category", c.Error()))
+	} else if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		attrs = append(attrs, slog.String("error_category", "context ended"))
+	}
+	h.log.LogAttrs(r.Context(), level, "webhook rejected", attrs...)
+}

@@ -1,0 +1,27 @@
+package id
+
+import (
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestNewIsUUIDv7(t *testing.T) {
+	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	seen := map[string]bool{}
+	for range 1000 {
+		s := New()
+		require.Regexp(t, re, s)
+		require.False(t, seen[s], "duplicate ID %s", s)
+		seen[s] = true
+	}
+}
+
+func TestNewSortsByTime(t *testing.T) {
+	a := New()
+	time.Sleep(2 * time.Millisecond)
+	b := New()
+	require.Less(t, a, b, "an ID made later must sort later")
+}

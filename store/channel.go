@@ -1,0 +1,67 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/msgkit/msgkit/channel"
+)
+
+// Channel is a connected messenger account (FEATURES F1–F4): one LINE Official Account, say.
+type Channel struct {
+	ID   string // assigned by the store when empty
+	Name string // the administrator's name for it
+	Kind string // adapter kind, e.g. "line"
+	// ExternalID is the messenger's own ID of the account (LINE: the channel ID). (Kind, ExternalID) is unique.
+	ExternalID string
+	// Credentials are the adapter's secrets (e.g. "secret", "token"). The store keeps them as given;
+	// encrypt them before they reach a store you do not trust. Never log them.
+	Credentials map[string]string
+	// Account is what the channel reported about the account when it was connected (FEATURES F2).
+	Account channel.AccountInfo
+	// Active is false while the integration is deactivated: webhooks are acknowledged and ignored and
+	// nothing is sent (FEATURES F4).
+	Active bool
+	// Assignment is how new conversations from unregistered senders get an owner (FEATURES F6).
+	Assignment AssignmentRule
+
+	CreatedAt time.Time // set by the store
+	UpdatedAt time.Time // set by the store
+	Version   int64     // set by the store: 1 on create, +1 on every update
+}
+
+// PoolKind says how an assignment pool's members are given.
+type PoolKind string
+
+// Pool kinds.
+const (
+	PoolUsers PoolKind = "users" // PoolIDs are user IDs
+	PoolRole  PoolKind = "role"  // PoolIDs name roles; the CRM says who holds them
+	PoolGroup PoolKind = "group" // PoolIDs name groups; the CRM says who is in them
+)
+
+// AssignmentRule is a channel's rule for assigning conversations. The zero value assigns nobody.
+type AssignmentRule struct {
+	Strategy string   // assigner name, e.g. "round_robin"; empty: no automatic assignment
+	Pool     PoolKind // what PoolIDs are
+	PoolIDs  []string
+	// MaxOpen caps the open unreplied conversations per member for strategies that honour it; 0: no cap.
+	MaxOpen int
+}
+
+// Channels stores connected channels. Implementations must be safe for concurrent use; returned values
+// are copies the caller owns.
+type Channels interface {
+	// CreateChannel stores c, assigning ID (when empty), CreatedAt, UpdatedAt and Version 1, and returns the
+	// stored record. An existing ID, or an existing (Kind, ExternalID) when ExternalID is set, returns
+	// ErrAlreadyExists.
+	CreateChannel(ctx context.Context, c Channel) (Channel, error)
+	// GetChannel returns the channel id, or ErrNotFound.
+	GetChannel(ctx context.Context, id string) (Channel, error)
+	// UpdateChannel replaces the stored channel c.ID if its Version equals c.Version, and returns it with
+	// Version+1 and a new UpdatedAt. A different version returns ErrConflict; a missing ID ErrNotFound.
+	// Changing (Kind, ExternalID) to that of another channel returns ErrAlreadyExists.
+	UpdateChannel(ctx context.Context, c Channel) (Channel, error)
+	// ListChannels returns every channel, oldest first (by CreatedAt, then ID).
+	ListChannels(ctx context.Context) ([]Channel, error)
+}

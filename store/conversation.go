@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/msgkit/msgkit/channel"
+)
+
+// Conversation is the running thread between the business and one contact on one channel.
+type Conversation struct {
+	ID        string // assigned by the store when empty
+	ChannelID string
+	ContactID string
+	// Peer is the chat; the store keeps Peer.Chat(). (ChannelID, Peer.Kind, Peer.ID) is unique.
+	Peer channel.Peer
+	// Assignee is the user responsible for answering; empty while unassigned.
+	Assignee string
+	// Unreplied is set by an inbound message and cleared by a reply.
+	Unreplied      bool
+	LastInboundAt  time.Time // the customer's last message; the reply window counts from it
+	LastOutboundAt time.Time
+	// LastMessageAt orders the inbox. Set by the store: the later of LastInboundAt and LastOutboundAt.
+	LastMessageAt time.Time
+	// ReplyToken is the latest unused reply token and ReplyTokenExpiresAt when it stops working.
+	ReplyToken          string
+	ReplyTokenExpiresAt time.Time
+
+	CreatedAt time.Time // set by the store
+	UpdatedAt time.Time // set by the store
+	Version   int64     // set by the store
+}
+
+// Linkage filters conversations by whether their contact is linked to a CRM record.
+type Linkage int
+
+// Linkage filters.
+const (
+	AnyLinkage   Linkage = iota
+	Unregistered         // contact not linked (FEATURES F18)
+	Linked               // contact linked to a record
+)
+
+// View selects conversations for an inbox list (FEATURES F18–F20). Zero fields do not filter; set fields
+// all apply.
+type View struct {
+	ChannelID   string
+	Assignee    string  // conversations assigned to this user ("my conversations")
+	RecordOwner string  // conversations whose contact is linked to a record this user owns ("my records")
+	Linkage     Linkage // Unregistered for the unregistered views
+	Unreplied   bool    // only conversations awaiting a reply
+	// InboundSince keeps conversations whose last inbound message is at or after it ("today's").
+	InboundSince time.Time
+}
+
+// InboxEntry is one row of an inbox list: the conversation and its contact, so a list shows who it is
+// with and whether they are linked (FEATURES F7, F10) without another lookup.
+type InboxEntry struct {
+	Conversation Conversation
+	Contact      Contact
+}
+
+// Cursor returns the entry's position in a conversation list.
+func (e InboxEntry) Cursor() Cursor {
+	return Cursor{Time: e.Conversation.LastMessageAt, ID: e.Conversation.ID}
+}
+
+// Conversations stores conversations. Implementations must be safe for concurrent use.
+type Conversations interface {
+	// FindOrCreateConversation returns the conversation with c's (ChannelID, Peer.Kind, Peer.ID), or
+	// creates it from c; created reports which. Concurrent calls for one peer create it once. An unknown
+	// ChannelID or ContactID returns ErrNotFound.
+	FindOrCreateConversation(ctx context.Context, c Conversation) (_ Conversation, created bool, _ error)
+	// GetConversation returns the conversation id, or ErrNotFound.
+	GetConversation(ctx context.Context, id string) (Conversation, error)
+	// UpdateConversation replaces the stored conversation c.ID if its Version equals c.Version and returns
+	// it with Version+1; otherwise ErrConflict (ErrNotFound if missing). The identity (ChannelID,
+	// ContactID, Peer) is never updated.
+	UpdateConversation(ctx context.Context, c Conversation) (Conversation, error)
+	// ListConversations returns one page of the conversations v selects, ordered by (LastMessageAt, ID) in
+	// p.Order, each with its contact, and the cursor to pass as p.After for the next page (zero when there
+	// is none).
+	ListConversations(ctx context.Context, v View, p Page) ([]InboxEntry, Cursor, error)
+}

@@ -1,0 +1,76 @@
+package memstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/msgkit/msgkit/internal/id"
+	"github.com/msgkit/msgkit/store"
+)
+
+var errNoPeer = errors.New("memstore: peer kind and ID are required")
+
+// FindOrCreateContact implements store.Contacts.
+func (h *handle) FindOrCreateContact(ctx context.Context, c store.Contact) (store.Contact, bool, error) {
+	unlock, err := h.lock(ctx)
+	if err != nil {
+		return store.Contact{}, false, err
+	}
+	defer unlock()
+	if c.Peer.Kind == "" || c.Peer.ID == "" {
+		return store.Contact{}, false, errNoPeer
+	}
+	key := peerKey{c.ChannelID, string(c.Peer.Kind), c.Peer.ID}
+	if existing, ok := h.st.contactByPeer[key]; ok {
+		return h.st.contacts[existing], false, nil
+	}
+	if _, ok := h.st.channels[c.ChannelID]; !ok {
+		return store.Contact{}, false, fmt.Errorf("contact's channel %s: %w", c.ChannelID, store.ErrNotFound)
+	}
+	if c.ID == "" {
+		c.ID = id.New()
+	}
+	if _, ok := h.st.contacts[c.ID]; ok {
+		return store.Contact{}, false, fmt.Errorf("contact %s: %w", c.ID, store.ErrAlreadyExists)
+	}
+	c.Peer = c.Peer.Chat()
+	c.CreatedAt, c.UpdatedAt, c.Version = h.now(), h.now(), 1
+	put(h.tx, h.st.contacts, c.ID, c)
+	put(h.tx, h.st.contactByPeer, key, c.ID)
+	return c, true, nil
+}
+
+// GetContact implements store.Contacts.
+func (h *handle) GetContact(ctx context.Context, id string) (store.Contact, error) {
+	unlock, err := h.lock(ctx)
+	if err != nil {
+		return store.Contact{}, err
+	}
+	defer unlock()
+	c, ok := h.st.contacts[id]
+	if !ok {
+		return store.Contact{}, fmt.Errorf("contact %s: %w", id, store.ErrNotFound)
+	}
+	return c, nil
+}
+
+// UpdateContact implements store.Contacts.
+func (h *handle) UpdateContact(ctx context.Context, c store.Contact) (store.Contact, error) {
+	unlock, err := h.lock(ctx)
+	if err != nil {
+		return store.Contact{}, err
+	}
+	defer unlock()
+	old, ok := h.st.contacts[c.ID]
+	if !ok {
+		return store.Contact{}, fmt.Errorf("contact %s: %w", c.ID, store.ErrNotFound)
+	}
+	if old.Version != c.Version {
+		return store.Contact{}, fmt.Errorf("contact %s version %d, stored %d: %w", c.ID, c.Version, old.Version, store.ErrConflict)
+	}
+	c.ChannelID, c.Peer = old.ChannelID, old.Peer
+	c.CreatedAt, c.UpdatedAt, c.Version = old.CreatedAt, h.now(), old.Version+1
+	put(h.tx, h.st.contacts, c.ID, c)
+	return c, nil
+}

@@ -1,0 +1,183 @@
+package memstore
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/msgkit/msgkit/store"
+)
+
+// Options configures a Store. The zero value is valid.
+type Options struct {
+	// Now is the store's clock: it stamps records and decides expiry and due times. nil means time.Now.
+	Now func() time.Time
+}
+
+// Store is an in-memory store.Store. It also implements store.Transactor and store.Pinger.
+//
+// All methods are safe for concurrent use. A single mutex serialises them, which makes every operation
+// (and every RunInTx) atomic and linearizable.
+type Store struct {
+	handle
+}
+
+// handle runs operations on shared state: directly (locking per call) or inside a transaction (the
+// transaction holds the lock and journals every change so it can be undone).
+type handle struct {
+	st   *state
+	tx   *journal // nil outside a transaction
+	done bool     // set when the transaction this handle belongs to has ended
+}
+
+// state is the data, guarded by mu.
+type state struct {
+	mu  sync.Mutex
+	now func() time.Time
+
+	channels      map[string]store.Channel
+	channelByExt  map[[2]string]string // (kind, external ID) → channel ID
+	contacts      map[string]store.Contact
+	contactByPeer map[peerKey]string
+	convs         map[string]store.Conversation
+	convByPeer    map[peerKey]string
+	messages      map[string]store.Message
+	msgByChannel  map[[2]string]string // (channel ID, channel message ID) → message ID
+	msgsByConv    map[string][]string  // conversation ID → message IDs sorted by (Time, ID)
+	dedup         map[string]time.Time // key → expiry
+	dedupSwept    int                  // len(dedup) after the last sweep of expired keys
+	cursors       map[string]int64
+	outbox        map[string]store.OutboxItem
+	notifications map[[2]string]store.NotificationState
+}
+
+type peerKey struct{ channelID, kind, id string }
+
+var (
+	_ store.Store      = (*Store)(nil)
+	_ store.Transactor = (*Store)(nil)
+	_ store.Pinger     = (*Store)(nil)
+)
+
+// New returns an empty Store.
+func New(opts *Options) *Store {
+	now := time.Now
+	if opts != nil && opts.Now != nil {
+		now = opts.Now
+	}
+	return &Store{handle{st: &state{
+		now:           now,
+		channels:      map[string]store.Channel{},
+		channelByExt:  map[[2]string]string{},
+		contacts:      map[string]store.Contact{},
+		contactByPeer: map[peerKey]string{},
+		convs:         map[string]store.Conversation{},
+		convByPeer:    map[peerKey]string{},
+		messages:      map[string]store.Message{},
+		msgByChannel:  map[[2]string]string{},
+		msgsByConv:    map[string][]string{},
+		dedup:         map[string]time.Time{},
+		cursors:       map[string]int64{},
+		outbox:        map[string]store.OutboxItem{},
+		notifications: map[[2]string]store.NotificationState{},
+	}}}
+}
+
+var errTxEnded = errors.New("memstore: transaction handle used after its transaction ended")
+
+// lock checks ctx and takes the lock unless the handle's transaction already holds it. The caller must
+// call the returned unlock.
+func (h *handle) lock(ctx context.Context) (unlock func(), err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if h.tx != nil {
+		if h.done {
+			return nil, errTxEnded
+		}
+		return func() {}, nil
+	}
+	h.st.mu.Lock()
+	return h.st.mu.Unlock, nil
+}
+
+// now returns the store clock's time as stored: UTC, microsecond precision.
+func (h *handle) now() time.Time { return norm(h.st.now()) }
+
+// norm is how every stored time is kept: UTC with microsecond precision (what SQL backends keep too), and
+// no monotonic reading.
+func norm(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// RunInTx runs fn with exclusive access to the store; if fn fails (or panics), every change it made is
+// undone. Other callers wait until it returns. A RunInTx inside fn joins the outer transaction.
+func (h *handle) RunInTx(ctx context.Context, fn func(ctx context.Context, tx store.Store) error) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if h.tx != nil {
+		if h.done {
+			return errTxEnded
+		}
+		return fn(ctx, h)
+	}
+	h.st.mu.Lock()
+	defer h.st.mu.Unlock()
+	tx := &handle{st: h.st, tx: &journal{}}
+	committed := false
+	defer func() {
+		tx.done = true
+		if !committed {
+			tx.tx.rollback()
+		}
+	}()
+	if err := fn(ctx, tx); err != nil {
+		return err
+	}
+	committed = true
+	return nil
+}
+
+// Ping reports whether ctx is still live; an in-memory store is always reachable.
+func (h *handle) Ping(ctx context.Context) error { return ctx.Err() }
+
+// journal records how to undo each change made in a transaction.
+type journal struct{ undo []func() }
+
+func (j *journal) rollback() {
+	for i := len(j.undo) - 1; i >= 0; i-- {
+		j.undo[i]()
+	}
+}
+
+// put sets m[k] = v, journaling the previous entry when j is not nil.
+func put[K comparable, V any](j *journal, m map[K]V, k K, v V) {
+	if j != nil {
+		prev, had := m[k]
+		j.undo = append(j.undo, func() {
+			if had {
+				m[k] = prev
+			} else {
+				delete(m, k)
+			}
+		})
+	}
+	m[k] = v
+}
+
+// del deletes m[k], journaling the previous entry when j is not nil.
+func del[K comparable, V any](j *journal, m map[K]V, k K) {
+	prev, had := m[k]
+	if !had {
+		return
+	}
+	if j != nil {
+		j.undo = append(j.undo, func() { m[k] = prev })
+	}
+	delete(m, k)
+}

@@ -1,0 +1,164 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/msgkit/msgkit/internal/id"
+	"github.com/msgkit/msgkit/store"
+)
+
+// AppendMessage implements store.Messages.
+func (h *handle) AppendMessage(ctx context.Context, m store.Message) (store.Message, bool, error) {
+	unlock, err := h.lock(ctx)
+	if err != nil {
+		return store.Message{}, false, err
+	}
+	defer unlock()
+	conv, ok := h.st.convs[m.ConversationID]
+	if !ok {
+		return store.Message{}, false, fmt.Errorf("message's conversation %s: %w", m.ConversationID, store.ErrNotFound)
+	}
+	m.ChannelID = conv.ChannelID
+	key := [2]string{m.ChannelID, m.ChannelMessageID}
+	if m.ChannelMessageID != "" {
+		if existing, ok := h.st.msgByChannel[key]; ok {
+			return h.st.messages[existing], false, nil
+		}
+	}
+	if m.ID == "" {
+		m.ID = id.New()
+	}
+	if _, ok := h.st.messages[m.ID]; ok {
+		return store.Message{}, false, fmt.Errorf("message %s: %w", m.ID, store.ErrAlreadyExists)
+	}
+	m.Time = norm(m.Time)
+	if m.Time.IsZero() {
+		m.Time = h.now()
+	}
+	m.CreatedAt, m.UpdatedAt, m.Version = h.now(), h.now(), 1
+	put(h.tx, h.st.messages, m.ID, m)
+	if m.ChannelMessageID != "" {
+		put(h.tx, h.st.msgByChannel, key, m.ID)
+	}
+	put(h.tx, h.st.msgsByConv, m.ConversationID, h.insertSorted(h.st.msgsByConv[m.ConversationID], m))
+	return m, true, nil
+}
+
+// insertSorted returns ids (sorted by message position) with m inserted. Appending at the end (the usual
+// case) reuses the array: earlier slice headers, such as a journal's, do not see the new element. An
+// insertion elsewhere copies, so they never see a shifted one.
+func (h *handle) insertSorted(ids []string, m store.Message) []string {
+	pos := m.Cursor()
+	i, _ := slices.BinarySearchFunc(ids, pos, func(id string, c store.Cursor) int {
+		return compareCursors(h.st.messages[id].Cursor(), c, store.OldestFirst)
+	})
+	if i == len(ids) {
+		return append(ids, m.ID)
+	}
+	return slices.Insert(slices.Clone(ids), i, m.ID)
+}
+
+// GetMessage implements store.Messages.
+func (h *handle) GetMessage(ctx context.Context, id string) (store.Message, error) {
+	unlock, err := h.lock(ctx)
+	if err != nil {
+		return store.Message{}, err
+	}
+	defer unlock()
+	m, ok := h.st.messages[id]
+	if !ok {
+		return store.Message{}, fmt.Errorf("message %s: %w", id, store.ErrNotFound)
+	}
+	return m, nil
+}
+
+// FindMessage implements store.Messages.
+func (h *handle) FindMessage(ctx context.Context, channelID, channelMessageID string) (store.Message, error) {
+	unlock, err := h.lock(ctx)
+	if err != nil {
+		return store.Message{}, err
+	}
+	defer unlock()
+	mid, ok := h.st.msgByChannel[[2]string{channelID, channelMessageID}]
+	if !ok || channelMessageID == "" {
+		return store.Message{}, fmt.Errorf("message %s in channel %s: %w", channelMessageID, channelID, store.ErrNotFound)
+	}
+	return h.st.messages[mid], nil
+}
+
+// UpdateMessage implements store.Messages. Time is not updated either: it fixes the message's place in
+// its conversation.
+func (h *handle) UpdateMessage(ctx context.Context, m store.Message) (store.Message, error) {
+	unlock, err := h.lock(ctx)
+	if err != nil {
+		return store.Message{}, err
+	}
+	defer unlock()
+	old, ok := h.st.messages[m.ID]
+	if !ok {
+		return store.Message{}, fmt.Errorf("message %s: %w", m.ID, store.ErrNotFound)
+	}
+	if old.Version != m.Version {
+		return store.Message{}, fmt.Errorf("message %s version %d, stored %d: %w", m.ID, m.Version, old.Version, store.ErrConflict)
+	}
+	oldKey, newKey := [2]string{old.ChannelID, old.ChannelMessageID}, [2]string{old.ChannelID, m.ChannelMessageID}
+	if newKey != oldKey && m.ChannelMessageID != "" {
+		if _, taken := h.st.msgByChannel[newKey]; taken {
+			return store.Message{}, fmt.Errorf("message %s channel ID: %w", m.ID, store.ErrAlreadyExists)
+		}
+	}
+	m.ConversationID, m.ChannelID, m.Direction, m.Time = old.ConversationID, old.ChannelID, old.Direction, old.Time
+	m.CreatedAt, m.UpdatedAt, m.Version = old.CreatedAt, h.now(), old.Version+1
+	if newKey != oldKey {
+		if old.ChannelMessageID != "" {
+			del(h.tx, h.st.msgByChannel, oldKey)
+		}
+		if m.ChannelMessageID != "" {
+			put(h.tx, h.st.msgByChannel, newKey, m.ID)
+		}
+	}
+	put(h.tx, h.st.messages, m.ID, m)
+	return m, nil
+}
+
+// ListMessages implements store.Messages.
+func (h *handle) ListMessages(ctx context.Context, conversationID string, p store.Page) ([]store.Message, store.Cursor, error) {
+	unlock, err := h.lock(ctx)
+	if err != nil {
+		return nil, store.Cursor{}, err
+	}
+	defer unlock()
+	ids := h.st.msgsByConv[conversationID]
+	// Find where the page starts in the ascending index, then walk in the page's direction.
+	at := func(i int) store.Cursor { return h.st.messages[ids[i]].Cursor() }
+	var out []store.Message
+	n := p.Size() + 1 // one more than a page tells whether a next page exists
+	if p.Order == store.OldestFirst {
+		i := 0
+		if !p.After.IsZero() {
+			i, _ = slices.BinarySearchFunc(ids, p.After, func(id string, c store.Cursor) int {
+				return compareCursors(h.st.messages[id].Cursor(), c, store.OldestFirst)
+			})
+			for i < len(ids) && !at(i).Past(p.After, p.Order) {
+				i++
+			}
+		}
+		for ; i < len(ids) && len(out) < n; i++ {
+			out = append(out, h.st.messages[ids[i]])
+		}
+	} else {
+		i := len(ids) - 1
+		if !p.After.IsZero() {
+			j, _ := slices.BinarySearchFunc(ids, p.After, func(id string, c store.Cursor) int {
+				return compareCursors(h.st.messages[id].Cursor(), c, store.OldestFirst)
+			})
+			i = j - 1
+		}
+		for ; i >= 0 && len(out) < n; i-- {
+			out = append(out, h.st.messages[ids[i]])
+		}
+	}
+	return page(out, p, store.Message.Cursor)
+}

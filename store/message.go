@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/msgkit/msgkit/channel"
+)
+
+// Direction says who sent a message.
+type Direction string
+
+// Directions.
+const (
+	Inbound  Direction = "in"  // from the contact
+	Outbound Direction = "out" // from the business
+)
+
+// MessageStatus is where a message is in its life.
+type MessageStatus string
+
+// Message statuses.
+const (
+	StatusReceived MessageStatus = "received" // inbound, stored
+	StatusQueued   MessageStatus = "queued"   // outbound, waiting in the outbox
+	StatusSent     MessageStatus = "sent"     // outbound, accepted by the channel
+	StatusFailed   MessageStatus = "failed"   // outbound, given up; StatusDetail says why
+)
+
+// Message is one entry of a conversation's history: a message either way, or a non-message event
+// (follow, postback, …) recorded on the conversation.
+type Message struct {
+	ID             string // assigned by the store when empty
+	ConversationID string
+	ChannelID      string // set by the store from the conversation
+	Direction      Direction
+	// Kind is the event that produced the entry: channel.EventMessage for messages.
+	Kind channel.EventKind
+	// ChannelMessageID is the channel's message ID (inbound, or outbound once sent); with ChannelID it makes
+	// appends idempotent. Non-message entries use the event ID here.
+	ChannelMessageID string
+	// Author is who wrote it: the CRM user for outbound messages (empty for the system), the channel
+	// user ID of the speaking member for inbound ones.
+	Author  string
+	Content channel.Message
+	// Event is the event as received, for entries that are not messages (Kind != EventMessage).
+	Event  *channel.Event
+	Status MessageStatus
+	// StatusDetail explains the status in words fit for an agent (a failure reason, or how a part was
+	// degraded); never message content.
+	StatusDetail string
+	// Unsent is set when the sender took the message back; its content must no longer be shown.
+	Unsent bool
+	// Billable is set on outbound messages that counted against the channel's quota (LINE pushes).
+	Billable bool
+	// Time is when the message happened: the event time inbound, the enqueue time outbound.
+	Time time.Time
+
+	CreatedAt time.Time // set by the store
+	UpdatedAt time.Time // set by the store
+	Version   int64     // set by the store
+}
+
+// Cursor returns m's position in a message list.
+func (m Message) Cursor() Cursor { return Cursor{Time: m.Time, ID: m.ID} }
+
+// Messages stores conversation history. Implementations must be safe for concurrent use.
+type Messages interface {
+	// AppendMessage stores m. When m.ChannelMessageID is set and a message with the same (ChannelID,
+	// ChannelMessageID) exists, it stores nothing and returns the existing one with created false: a
+	// redelivered message is appended once. An unknown ConversationID returns ErrNotFound. A zero Time
+	// means now.
+	AppendMessage(ctx context.Context, m Message) (_ Message, created bool, _ error)
+	// GetMessage returns the message id, or ErrNotFound.
+	GetMessage(ctx context.Context, id string) (Message, error)
+	// FindMessage returns the message with the channel's message ID in channelID, or ErrNotFound.
+	FindMessage(ctx context.Context, channelID, channelMessageID string) (Message, error)
+	// UpdateMessage replaces the stored message m.ID if its Version equals m.Version and returns it with
+	// Version+1; otherwise ErrConflict (ErrNotFound if missing). ConversationID, ChannelID, Direction and Time
+	// (the message's place in its conversation) are never updated. Setting ChannelMessageID to one that another message of the channel has returns
+	// ErrAlreadyExists.
+	UpdateMessage(ctx context.Context, m Message) (Message, error)
+	// ListMessages returns one page of conversationID's messages ordered by (Time, ID) in p.Order, and the
+	// cursor of the next page (zero when there is none).
+	ListMessages(ctx context.Context, conversationID string, p Page) ([]Message, Cursor, error)
+}

@@ -1,0 +1,157 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/msgkit/msgkit/channel"
+	"github.com/msgkit/msgkit/store"
+)
+
+// RunChannels checks store.Channels.
+func RunChannels(t *testing.T, h Harness) {
+	full := func() store.Channel {
+		return store.Channel{
+			Name: "Tokyo shop", Kind: "line", ExternalID: "1650000000",
+			Credentials: map[string]string{"secret": "s3cret", "token": "t0ken"},
+			Account: channel.AccountInfo{UserID: "Ubot", BasicID: "@shop", DisplayName: "Shop",
+				PictureURL: "https://example.com/p.png", ChatMode: "bot"},
+			Active:     true,
+			Assignment: store.AssignmentRule{Strategy: "round_robin", Pool: store.PoolUsers, PoolIDs: []string{"u1", "u2"}, MaxOpen: 3},
+		}
+	}
+
+	rule(t, h, "CreateAssignsIDVersionAndTimes", func(t *testing.T, fx fixture) {
+		c, err := fx.s.CreateChannel(t.Context(), full())
+		require.NoError(t, err)
+		require.NotEmpty(t, c.ID, "create must assign an ID")
+		require.Equal(t, int64(1), c.Version, "a new record has version 1")
+		require.Equal(t, T0, c.CreatedAt, "CreatedAt comes from the store clock")
+		require.Equal(t, T0, c.UpdatedAt, "UpdatedAt comes from the store clock")
+	})
+
+	rule(t, h, "GetReturnsWhatCreateStored", func(t *testing.T, fx fixture) {
+		c, err := fx.s.CreateChannel(t.Context(), full())
+		require.NoError(t, err)
+		got, err := fx.s.GetChannel(t.Context(), c.ID)
+		require.NoError(t, err)
+		require.Equal(t, c, got, "get must return the record create returned")
+		want := full()
+		want.ID, want.CreatedAt, want.UpdatedAt, want.Version = c.ID, T0, T0, 1
+		require.Equal(t, want, got, "every field must round-trip")
+	})
+
+	rule(t, h, "CreateKeepsACallerChosenID", func(t *testing.T, fx fixture) {
+		c := full()
+		c.ID = "my-channel"
+		got, err := fx.s.CreateChannel(t.Context(), c)
+		require.NoError(t, err)
+		require.Equal(t, "my-channel", got.ID)
+	})
+
+	rule(t, h, "GetMissingIsErrNotFound", func(t *testing.T, fx fixture) {
+		_, err := fx.s.GetChannel(t.Context(), "no-such-channel")
+		require.ErrorIs(t, err, store.ErrNotFound)
+	})
+
+	rule(t, h, "CreateWithTakenIDIsErrAlreadyExists", func(t *testing.T, fx fixture) {
+		c := full()
+		c.ID = "dup"
+		_, err := fx.s.CreateChannel(t.Context(), c)
+		require.NoError(t, err)
+		c.ExternalID = "other"
+		_, err = fx.s.CreateChannel(t.Context(), c)
+		require.ErrorIs(t, err, store.ErrAlreadyExists)
+	})
+
+	rule(t, h, "CreateWithTakenAccountIsErrAlreadyExists", func(t *testing.T, fx fixture) {
+		_, err := fx.s.CreateChannel(t.Context(), full())
+		require.NoError(t, err)
+		_, err = fx.s.CreateChannel(t.Context(), full())
+		require.ErrorIs(t, err, store.ErrAlreadyExists, "(Kind, ExternalID) is unique")
+		other := full()
+		other.Kind = "other-messenger"
+		_, err = fx.s.CreateChannel(t.Context(), other)
+		require.NoError(t, err, "the same external ID on another kind of channel is another account")
+	})
+
+	rule(t, h, "UpdateReplacesAndBumpsVersion", func(t *testing.T, fx fixture) {
+		c, err := fx.s.CreateChannel(t.Context(), full())
+		require.NoError(t, err)
+		fx.clock.Advance(time.Minute)
+		c.Name, c.Active = "Osaka shop", false
+		c.Credentials = map[string]string{"secret": "rotated"}
+		c.Assignment = store.AssignmentRule{Strategy: "round_robin", Pool: store.PoolRole, PoolIDs: []string{"sales"}}
+		upd, err := fx.s.UpdateChannel(t.Context(), c)
+		require.NoError(t, err)
+		require.Equal(t, int64(2), upd.Version, "update increments the version")
+		require.Equal(t, T0, upd.CreatedAt, "update keeps CreatedAt")
+		require.Equal(t, T0.Add(time.Minute), upd.UpdatedAt, "update stamps UpdatedAt from the clock")
+		got, err := fx.s.GetChannel(t.Context(), c.ID)
+		require.NoError(t, err)
+		require.Equal(t, upd, got)
+		require.Equal(t, "Osaka shop", got.Name)
+		require.False(t, got.Active)
+		require.Equal(t, map[string]string{"secret": "rotated"}, got.Credentials)
+		require.Equal(t, []string{"sales"}, got.Assignment.PoolIDs)
+	})
+
+	rule(t, h, "UpdateWithStaleVersionIsErrConflict", func(t *testing.T, fx fixture) {
+		c, err := fx.s.CreateChannel(t.Context(), full())
+		require.NoError(t, err)
+		_, err = fx.s.UpdateChannel(t.Context(), c)
+		require.NoError(t, err)
+		c.Name = "lost update"
+		_, err = fx.s.UpdateChannel(t.Context(), c)
+		require.ErrorIs(t, err, store.ErrConflict, "an update from version 1 after version 2 exists must lose")
+		got, err := fx.s.GetChannel(t.Context(), c.ID)
+		require.NoError(t, err)
+		require.NotEqual(t, "lost update", got.Name, "a conflicting update must change nothing")
+	})
+
+	rule(t, h, "UpdateMissingIsErrNotFound", func(t *testing.T, fx fixture) {
+		_, err := fx.s.UpdateChannel(t.Context(), store.Channel{ID: "no-such-channel", Kind: "line", Version: 1})
+		require.ErrorIs(t, err, store.ErrNotFound)
+	})
+
+	rule(t, h, "UpdateToTakenAccountIsErrAlreadyExists", func(t *testing.T, fx fixture) {
+		a := fx.newChannel(t, "A")
+		fx.newChannel(t, "B")
+		a.ExternalID = "B"
+		_, err := fx.s.UpdateChannel(t.Context(), a)
+		require.ErrorIs(t, err, store.ErrAlreadyExists)
+		a.ExternalID = "C"
+		_, err = fx.s.UpdateChannel(t.Context(), a)
+		require.NoError(t, err, "moving to a free external ID is allowed")
+		_, err = fx.s.CreateChannel(t.Context(), store.Channel{Kind: "line", ExternalID: "A"})
+		require.NoError(t, err, "the old external ID is free again")
+	})
+
+	rule(t, h, "ListReturnsAllOldestFirst", func(t *testing.T, fx fixture) {
+		var want []string
+		for _, ext := range []string{"3", "1", "2"} {
+			want = append(want, fx.newChannel(t, ext).ID)
+			fx.clock.Advance(time.Second)
+		}
+		got, err := fx.s.ListChannels(t.Context())
+		require.NoError(t, err)
+		var ids []string
+		for _, c := range got {
+			ids = append(ids, c.ID)
+		}
+		require.Equal(t, want, ids, "channels are listed by creation time")
+	})
+
+	rule(t, h, "ReturnedValuesAreCopies", func(t *testing.T, fx fixture) {
+		c, err := fx.s.CreateChannel(t.Context(), full())
+		require.NoError(t, err)
+		c.Credentials["secret"] = "changed by caller"
+		c.Assignment.PoolIDs[0] = "changed by caller"
+		got, err := fx.s.GetChannel(t.Context(), c.ID)
+		require.NoError(t, err)
+		require.Equal(t, "s3cret", got.Credentials["secret"], "changing a returned map must not change the store")
+		require.Equal(t, "u1", got.Assignment.PoolIDs[0], "changing a returned slice must not change the store")
+	})
+}

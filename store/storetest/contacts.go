@@ -1,0 +1,177 @@
+package storetest
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/msgkit/msgkit/channel"
+	"github.com/msgkit/msgkit/store"
+)
+
+// RunContacts checks store.Contacts.
+func RunContacts(t *testing.T, h Harness) {
+	rule(t, h, "FindOrCreateCreatesOnceThenFinds", func(t *testing.T, fx fixture) {
+		ch := fx.newChannel(t, "c")
+		first, created, err := fx.s.FindOrCreateContact(t.Context(), store.Contact{ChannelID: ch.ID, Peer: channel.User("U1")})
+		require.NoError(t, err)
+		require.True(t, created, "the first call creates")
+		require.NotEmpty(t, first.ID)
+		require.Equal(t, int64(1), first.Version)
+		require.Equal(t, T0, first.CreatedAt)
+		again, created, err := fx.s.FindOrCreateContact(t.Context(), store.Contact{ChannelID: ch.ID, Peer: channel.User("U1"),
+			Profile: channel.Profile{DisplayName: "ignored"}})
+		require.NoError(t, err)
+		require.False(t, created, "a second call for the same peer finds")
+		require.Equal(t, first, again, "find returns the stored contact, not the argument")
+	})
+
+	rule(t, h, "GetReturnsWhatWasStored", func(t *testing.T, fx fixture) {
+		ch := fx.newChannel(t, "c")
+		in := store.Contact{ChannelID: ch.ID, Peer: channel.User("U1"), Followed: true,
+			Profile:       channel.Profile{UserID: "U1", DisplayName: "Hanako", PictureURL: "https://example.com/h.png", StatusMessage: "hi", Language: "ja"},
+			ProfileStatus: store.ProfileFetched,
+			Record:        store.RecordRef{Kind: store.RecordLead, ID: "lead-1", Owner: "agent-1"}}
+		c, _, err := fx.s.FindOrCreateContact(t.Context(), in)
+		require.NoError(t, err)
+		got, err := fx.s.GetContact(t.Context(), c.ID)
+		require.NoError(t, err)
+		in.ID, in.CreatedAt, in.UpdatedAt, in.Version = c.ID, T0, T0, 1
+		in.Peer = in.Peer.Chat()
+		require.Equal(t, in, got, "every field must round-trip")
+	})
+
+	rule(t, h, "GroupContactIsTheChatNotTheSpeaker", func(t *testing.T, fx fixture) {
+		ch := fx.newChannel(t, "c")
+		a, _, err := fx.s.FindOrCreateContact(t.Context(), store.Contact{ChannelID: ch.ID, Peer: channel.Group("G1", "U1")})
+		require.NoError(t, err)
+		b, created, err := fx.s.FindOrCreateContact(t.Context(), store.Contact{ChannelID: ch.ID, Peer: channel.Group("G1", "U2")})
+		require.NoError(t, err)
+		require.False(t, created, "another member speaking in the same group is the same contact")
+		require.Equal(t, a.ID, b.ID)
+		require.Equal(t, channel.Peer{Kind: channel.PeerGroup, ID: "G1"}, b.Peer, "the stored peer has no acting user")
+		r, created, err := fx.s.FindOrCreateContact(t.Context(), store.Contact{ChannelID: ch.ID, Peer: channel.Room("G1", "")})
+		require.NoError(t, err)
+		require.True(t, created, "a room with a group's ID is another contact: the kind is part of the identity")
+		require.NotEqual(t, a.ID, r.ID)
+	})
+
+	rule(t, h, "SamePeerOnAnotherChannelIsAnotherContact", func(t *testing.T, fx fixture) {
+		a := fx.newContact(t, fx.newChannel(t, "a"), "U1")
+		b := fx.newContact(t, fx.newChannel(t, "b"), "U1")
+		require.NotEqual(t, a.ID, b.ID)
+	})
+
+	rule(t, h, "FindOrCreateOnUnknownChannelIsErrNotFound", func(t *testing.T, fx fixture) {
+		_, _, err := fx.s.FindOrCreateContact(t.Context(), store.Contact{ChannelID: "no-such-channel", Peer: channel.User("U1")})
+		require.ErrorIs(t, err, store.ErrNotFound)
+	})
+
+	rule(t, h, "ConcurrentFindOrCreateCreatesOne", func(t *testing.T, fx fixture) {
+		ch := fx.newChannel(t, "c")
+		const n = 16
+		ids := make([]string, n)
+		createdCount := make([]bool, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				c, created, err := fx.s.FindOrCreateContact(t.Context(), store.Contact{ChannelID: ch.ID, Peer: channel.User("U1")})
+				if err != nil {
+					t.Errorf("call %d: %v", i, err)
+					return
+				}
+				ids[i], createdCount[i] = c.ID, created
+			})
+		}
+		wg.Wait()
+		creators := 0
+		for i := range n {
+			require.Equal(t, ids[0], ids[i], "every concurrent caller must get the same contact")
+			if createdCount[i] {
+				creators++
+			}
+		}
+		require.Equal(t, 1, creators, "exactly one concurrent caller creates")
+	})
+
+	rule(t, h, "GetMissingIsErrNotFound", func(t *testing.T, fx fixture) {
+		_, err := fx.s.GetContact(t.Context(), "no-such-contact")
+		require.ErrorIs(t, err, store.ErrNotFound)
+	})
+
+	rule(t, h, "UpdateReplacesAndBumpsVersion", func(t *testing.T, fx fixture) {
+		c := fx.newContact(t, fx.newChannel(t, "c"), "U1")
+		fx.clock.Advance(time.Second)
+		c.Profile = channel.Profile{UserID: "U1", DisplayName: "Taro"}
+		c.ProfileStatus, c.ProfileError = store.ProfileFailed, "channel: not found"
+		c.Followed = false
+		c.Record = store.RecordRef{Kind: store.RecordContact, ID: "ct-9", Owner: "agent-2"}
+		upd, err := fx.s.UpdateContact(t.Context(), c)
+		require.NoError(t, err)
+		require.Equal(t, int64(2), upd.Version)
+		require.Equal(t, T0.Add(time.Second), upd.UpdatedAt)
+		got, err := fx.s.GetContact(t.Context(), c.ID)
+		require.NoError(t, err)
+		require.Equal(t, upd, got)
+		c.Version, c.UpdatedAt = 2, upd.UpdatedAt
+		require.Equal(t, c, got, "every changed field must round-trip")
+	})
+
+	rule(t, h, "UpdateKeepsIdentity", func(t *testing.T, fx fixture) {
+		ch := fx.newChannel(t, "c")
+		c := fx.newContact(t, ch, "U1")
+		c.ChannelID, c.Peer = "elsewhere", channel.User("U2")
+		upd, err := fx.s.UpdateContact(t.Context(), c)
+		require.NoError(t, err)
+		require.Equal(t, ch.ID, upd.ChannelID, "the channel of a contact never changes")
+		require.Equal(t, channel.User("U1").Chat(), upd.Peer, "the peer of a contact never changes")
+		again, created, err := fx.s.FindOrCreateContact(t.Context(), store.Contact{ChannelID: ch.ID, Peer: channel.User("U1")})
+		require.NoError(t, err)
+		require.False(t, created)
+		require.Equal(t, c.ID, again.ID)
+	})
+
+	rule(t, h, "UpdateWithStaleVersionIsErrConflict", func(t *testing.T, fx fixture) {
+		c := fx.newContact(t, fx.newChannel(t, "c"), "U1")
+		_, err := fx.s.UpdateContact(t.Context(), c)
+		require.NoError(t, err)
+		c.Record = store.RecordRef{Kind: store.RecordLead, ID: "lost"}
+		_, err = fx.s.UpdateContact(t.Context(), c)
+		require.ErrorIs(t, err, store.ErrConflict)
+		got, err := fx.s.GetContact(t.Context(), c.ID)
+		require.NoError(t, err)
+		require.True(t, got.Record.IsZero(), "a conflicting update must change nothing")
+	})
+
+	rule(t, h, "ConcurrentUpdatesOfOneVersionHaveOneWinner", func(t *testing.T, fx fixture) {
+		c := fx.newContact(t, fx.newChannel(t, "c"), "U1")
+		const n = 8
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				u := c
+				u.Record = store.RecordRef{Kind: store.RecordLead, ID: fmt.Sprint("lead-", i)}
+				_, errs[i] = fx.s.UpdateContact(t.Context(), u)
+			})
+		}
+		wg.Wait()
+		wins := 0
+		for _, err := range errs {
+			if err == nil {
+				wins++
+			} else {
+				require.ErrorIs(t, err, store.ErrConflict, "losers of an optimistic race get ErrConflict")
+			}
+		}
+		require.Equal(t, 1, wins, "exactly one update from the same version wins")
+	})
+
+	rule(t, h, "UpdateMissingIsErrNotFound", func(t *testing.T, fx fixture) {
+		_, err := fx.s.UpdateContact(t.Context(), store.Contact{ID: "no-such-contact", Version: 1})
+		require.ErrorIs(t, err, store.ErrNotFound)
+	})
+}
