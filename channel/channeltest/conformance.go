@@ -1,0 +1,236 @@
+package channeltest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/msgkit/msgkit/channel"
+)
+
+// WebhookCase names a webhook an adapter's harness must be able to produce.
+type WebhookCase string
+
+// Webhook cases.
+const (
+	// WebhookText: one message event from a user, a text message reading exactly "hello".
+	WebhookText WebhookCase = "text"
+	// WebhookUnknown: one event of a type the adapter does not know (e.g. a type the channel added later).
+	WebhookUnknown WebhookCase = "unknown"
+	// WebhookEmpty: no events, as channels send to test an endpoint.
+	WebhookEmpty WebhookCase = "empty"
+)
+
+// Failure names an API failure an adapter's harness must be able to provoke on the next call.
+type Failure string
+
+// Failures, with the category RunAdapter expects the adapter to map them to.
+const (
+	FailRateLimited  Failure = "rate limited"    // 429 → ErrRateLimited, retryable
+	FailQuota        Failure = "quota exceeded"  // the channel's "quota used up" answer → ErrQuotaExceeded, not retryable
+	FailUnauthorized Failure = "unauthorized"    // 401 → ErrUnauthorized
+	FailInvalid      Failure = "invalid request" // 400 → ErrInvalidRequest
+	FailReplyToken   Failure = "reply token"     // the channel's answer to a used reply token → ErrInvalidRequest + ErrReplyTokenInvalid
+	FailNotFound     Failure = "not found"       // 404 → ErrNotFound
+	FailServer       Failure = "server error"    // 500 → ErrUnavailable, retryable
+)
+
+// Harness connects RunAdapter to an adapter under test.
+type Harness struct {
+	// New returns a fresh instance of the adapter under test, with whatever fake of the channel's API it
+	// talks to. Release resources with t.Cleanup.
+	New func(t *testing.T) Instance
+}
+
+// Instance is one adapter under test and the controls the suite needs.
+type Instance struct {
+	Adapter channel.Adapter
+	// SignatureHeader is the request header carrying the webhook signature.
+	SignatureHeader string
+	// Sign returns the signature header value for body.
+	Sign func(body []byte) string
+	// Webhook returns the body of a webhook of case c (the suite signs it).
+	Webhook func(c WebhookCase) []byte
+	// FailNext makes the adapter's next API call fail as f says.
+	FailNext func(f Failure)
+	// To is a chat the adapter can send to.
+	To channel.Peer
+}
+
+// secretMarker is placed in message text sent during failure checks; it must never appear in an error.
+const secretMarker = "PERSONAL-DATA-7f3a"
+
+// RunAdapter is the conformance suite for channel adapters. Each subtest is named after the rule it checks.
+func RunAdapter(t *testing.T, h Harness) {
+	adapterRule := func(name string, f func(t *testing.T, in Instance)) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			in := h.New(t)
+			require.NotNil(t, in.Adapter, "Harness.New returned no adapter")
+			f(t, in)
+		})
+	}
+	signed := func(in Instance, body []byte) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set(in.SignatureHeader, in.Sign(body))
+		return r
+	}
+
+	adapterRule("KindIsNamed", func(t *testing.T, in Instance) {
+		require.NotEmpty(t, in.Adapter.Kind())
+	})
+
+	adapterRule("SignedTextWebhookParses", func(t *testing.T, in Instance) {
+		events, err := in.Adapter.ParseWebhook(signed(in, in.Webhook(WebhookText)))
+		require.NoError(t, err)
+		require.Len(t, events, 1)
+		e := events[0]
+		require.Equal(t, channel.EventMessage, e.Kind)
+		require.NotEmpty(t, e.ID, "every event carries the channel's event ID for deduplication")
+		require.False(t, e.Time.IsZero(), "every event carries its time")
+		require.False(t, e.Source.IsZero(), "a message event has a source")
+		require.NotNil(t, e.Message)
+		require.Equal(t, channel.TypeText, e.Message.Type)
+		require.Equal(t, "hello", e.Message.Text)
+		require.NotEmpty(t, e.Message.ID, "an inbound message carries the channel's message ID")
+	})
+
+	for name, tamper := range map[string]func(in Instance, r *http.Request){
+		"MissingSignatureIsRejected": func(in Instance, r *http.Request) { r.Header.Del(in.SignatureHeader) },
+		"WrongSignatureIsRejected": func(in Instance, r *http.Request) {
+			r.Header.Set(in.SignatureHeader, in.Sign([]byte("something else")))
+		},
+		"TamperedBodyIsRejected": func(in Instance, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(append(body, ' ')))
+		},
+	} {
+		adapterRule(name, func(t *testing.T, in Instance) {
+			r := signed(in, in.Webhook(WebhookText))
+			tamper(in, r)
+			events, err := in.Adapter.ParseWebhook(r)
+			require.ErrorIs(t, err, channel.ErrInvalidSignature)
+			require.Empty(t, events, "no event may come out of a request that failed verification")
+		})
+	}
+
+	adapterRule("UnknownEventIsKeptRaw", func(t *testing.T, in Instance) {
+		events, err := in.Adapter.ParseWebhook(signed(in, in.Webhook(WebhookUnknown)))
+		require.NoError(t, err, "an unknown event type must not fail the batch")
+		require.Len(t, events, 1, "an unknown event must not be dropped")
+		require.Equal(t, channel.EventUnknown, events[0].Kind)
+		require.NotEmpty(t, events[0].Type, "an unknown event keeps the channel's type name")
+		require.NotEmpty(t, events[0].Raw, "an unknown event keeps its raw JSON")
+	})
+
+	adapterRule("EmptyWebhookIsValid", func(t *testing.T, in Instance) {
+		events, err := in.Adapter.ParseWebhook(signed(in, in.Webhook(WebhookEmpty)))
+		require.NoError(t, err)
+		require.Empty(t, events)
+	})
+
+	adapterRule("MalformedSignedBodyIsInvalidWithoutEchoingIt", func(t *testing.T, in Instance) {
+		body := []byte(`{"events":[{"type":"message","message":{"text":"` + secretMarker + `"`)
+		_, err := in.Adapter.ParseWebhook(signed(in, body))
+		require.ErrorIs(t, err, channel.ErrInvalidRequest)
+		require.NotContains(t, err.Error(), secretMarker, "an error must not repeat the body: it holds personal data")
+	})
+
+	adapterRule("OversizedBodyIsAnswered413ByTheHandler", func(t *testing.T, in Instance) {
+		called := false
+		hd, err := channel.NewHandler("ch", in.Adapter, func(context.Context, string, []channel.Event) error {
+			called = true
+			return nil
+		}, &channel.HandlerOptions{MaxBodyBytes: 16})
+		require.NoError(t, err)
+		w := httptest.NewRecorder()
+		hd.ServeHTTP(w, signed(in, in.Webhook(WebhookText)))
+		require.Equal(t, http.StatusRequestEntityTooLarge, w.Code, "the adapter must return body read errors wrapped")
+		require.False(t, called)
+	})
+
+	adapterRule("LimitsAreReported", func(t *testing.T, in Instance) {
+		l, err := channel.LimitsOf(in.Adapter)
+		require.NoError(t, err, "an adapter must report its send limits")
+		require.Positive(t, l.MaxMessages)
+		require.Positive(t, l.MaxTextLength)
+		require.NotEmpty(t, l.TextUnit)
+		require.True(t, l.Supports(channel.TypeText), "every channel sends text")
+	})
+
+	adapterRule("SendReturnsAMessageIDPerMessage", func(t *testing.T, in Instance) {
+		res, err := in.Adapter.Send(t.Context(), in.To, []channel.Message{channel.Text("one"), channel.Text("two")},
+			channel.SendOptions{RetryKey: "2b0f6b1c-3f56-4d5c-9f5e-0d5a8f6f4a01"})
+		require.NoError(t, err)
+		require.Len(t, res.MessageIDs, 2)
+	})
+
+	adapterRule("TooManyMessagesIsInvalidRequest", func(t *testing.T, in Instance) {
+		l, err := channel.LimitsOf(in.Adapter)
+		require.NoError(t, err)
+		msgs := make([]channel.Message, l.MaxMessages+1)
+		for i := range msgs {
+			msgs[i] = channel.Text("x")
+		}
+		_, err = in.Adapter.Send(t.Context(), in.To, msgs, channel.SendOptions{})
+		require.ErrorIs(t, err, channel.ErrInvalidRequest)
+	})
+
+	adapterRule("InvalidMessageIsInvalidRequest", func(t *testing.T, in Instance) {
+		_, err := in.Adapter.Send(t.Context(), in.To, []channel.Message{channel.Image("http://insecure.example/a.jpg", "http://insecure.example/p.jpg")},
+			channel.SendOptions{})
+		require.ErrorIs(t, err, channel.ErrInvalidRequest, "media must be HTTPS")
+	})
+
+	adapterRule("CancelledContextIsHonoured", func(t *testing.T, in Instance) {
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		_, err := in.Adapter.Send(ctx, in.To, []channel.Message{channel.Text("x")}, channel.SendOptions{})
+		require.ErrorIs(t, err, context.Canceled)
+	})
+
+	categories := []struct {
+		f         Failure
+		want      error
+		reason    error
+		retryable bool
+		reply     bool
+	}{
+		{FailRateLimited, channel.ErrRateLimited, nil, true, false},
+		{FailQuota, channel.ErrQuotaExceeded, nil, false, false},
+		{FailUnauthorized, channel.ErrUnauthorized, nil, false, false},
+		{FailInvalid, channel.ErrInvalidRequest, nil, false, false},
+		{FailReplyToken, channel.ErrInvalidRequest, channel.ErrReplyTokenInvalid, false, true},
+		{FailNotFound, channel.ErrNotFound, nil, false, false},
+		{FailServer, channel.ErrUnavailable, nil, true, false},
+	}
+	for _, c := range categories {
+		adapterRule("ErrorCategory/"+strings.ReplaceAll(string(c.f), " ", "-"), func(t *testing.T, in Instance) {
+			in.FailNext(c.f)
+			opt := channel.SendOptions{RetryKey: "5d8c9a4e-1b2f-4c3d-8e9f-a0b1c2d3e4f5"}
+			if c.reply {
+				opt = channel.SendOptions{ReplyToken: "reply-token-" + secretMarker}
+			}
+			_, err := in.Adapter.Send(t.Context(), in.To, []channel.Message{channel.Text("hello " + secretMarker)}, opt)
+			require.ErrorIs(t, err, c.want, "%s must map to %v", c.f, c.want)
+			if c.reason != nil {
+				require.ErrorIs(t, err, c.reason, "%s must be detectable as %v", c.f, c.reason)
+			}
+			var apiErr *channel.APIError
+			require.ErrorAs(t, err, &apiErr, "API failures are *channel.APIError")
+			require.NotZero(t, apiErr.Status, "an API error carries the HTTP status")
+			require.Equal(t, in.Adapter.Kind(), apiErr.Channel)
+			require.Equal(t, c.retryable, channel.IsRetryable(err), "retryability of %s", c.f)
+			require.NotContains(t, err.Error(), secretMarker, "an error must not contain message text or tokens")
+			require.False(t, errors.Is(err, channel.ErrInvalidSignature))
+		})
+	}
+}

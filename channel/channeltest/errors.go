@@ -1,0 +1,32 @@
+package channeltest
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/msgkit/msgkit/channel"
+)
+
+// Error returns the *channel.APIError a channel typically answers for category (one of the channel.Err…
+// categories), for scripting a Fake: rate limits carry a one-second Retry-After, ErrReplyTokenInvalid
+// is an invalid request with that reason.
+func Error(category error) *channel.APIError {
+	e := &channel.APIError{Channel: "fake", Op: "send", RequestID: "req-failed", Category: category}
+	switch category {
+	case channel.ErrRateLimited:
+		e.Status, e.Message, e.RetryAfter = http.StatusTooManyRequests, "Too many requests", time.Second
+	case channel.ErrQuotaExceeded:
+		e.Status, e.Message = http.StatusTooManyRequests, "You have reached your monthly limit."
+	case channel.ErrUnauthorized:
+		e.Status, e.Message = http.StatusUnauthorized, "Authentication failed"
+	case channel.ErrNotFound:
+		e.Status, e.Message = http.StatusNotFound, "Not found"
+	case channel.ErrUnavailable:
+		e.Status, e.Message = http.StatusInternalServerError, "Internal server error"
+	case channel.ErrReplyTokenInvalid:
+		e.Status, e.Message, e.Category, e.Reason = http.StatusBadRequest, "Invalid reply token", channel.ErrInvalidRequest, channel.ErrReplyTokenInvalid
+	default:
+		e.Status, e.Message = http.StatusBadRequest, "The request body has 1 error(s)"
+	}
+	return e
+}

@@ -1,0 +1,73 @@
+package channel_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/msgkit/msgkit/channel"
+	"github.com/msgkit/msgkit/channel/channeltest"
+)
+
+// A Handler serves one connected channel's webhooks: it verifies them through the adapter and answers 200
+// only after the sink has stored the events.
+func ExampleNewHandler() {
+	adapter := channeltest.NewFake(nil) // in production: the LINE adapter
+	sink := func(ctx context.Context, channelID string, events []channel.Event) error {
+		fmt.Println(channelID, len(events), events[0].Kind)
+		return nil // e.g. conversation.Service.Ingest
+	}
+	h, err := channel.NewHandler("shop-tokyo", adapter, sink, nil)
+	if err != nil {
+		panic(err)
+	}
+
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, adapter.Request(channel.Event{ID: "ev-1", Kind: channel.EventFollow, Source: channel.User("U1")}))
+	fmt.Println(w.Code)
+
+	forged := adapter.Request(channel.Event{ID: "ev-2", Kind: channel.EventFollow})
+	forged.Header.Set(channeltest.SignatureHeader, "forged")
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, forged)
+	fmt.Println(w.Code)
+	// Output:
+	// shop-tokyo 1 follow
+	// 200
+	// 401
+}
+
+// Callers decide by category, never by error text.
+func ExampleIsRetryable() {
+	err := fmt.Errorf("push: %w", &channel.APIError{Channel: "line", Status: http.StatusTooManyRequests,
+		Message: "You have reached your monthly limit.", Category: channel.ErrQuotaExceeded})
+	fmt.Println(channel.IsRetryable(err), errors.Is(err, channel.ErrQuotaExceeded))
+
+	var apiErr *channel.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.Status)
+	}
+	// Output:
+	// false true
+	// 429
+}
+
+// Text length is counted in the channel's own unit: LINE counts UTF-16 code units.
+func ExampleTextUnit_Count() {
+	fmt.Println(channel.UnitUTF16.Count("Thanks 😀"), channel.UnitRune.Count("Thanks 😀"))
+	// Output: 9 8
+}
+
+// Optional capabilities are reached through helpers that report errors.ErrUnsupported when missing.
+func ExampleFetchQuota() {
+	adapter := channeltest.NewFake(&channeltest.FakeOptions{Quota: channel.Quota{Limited: true, Limit: 500, Used: 120}})
+	q, err := channel.FetchQuota(context.Background(), adapter)
+	if errors.Is(err, errors.ErrUnsupported) {
+		fmt.Println("this channel has no quota")
+		return
+	}
+	fmt.Println(q.Remaining())
+	// Output: 380
+}

@@ -1,0 +1,48 @@
+// Package msgkit lets a CRM converse with its customers over messenger apps, with LINE Official Account
+// as the reference channel. This package holds only documentation; the code lives in the packages below.
+//
+// # Packages
+//
+//	channel              the adapter contract: events, messages, Adapter, optional capabilities, the
+//	                     webhook Handler, error categories (standard library only)
+//	channel/channeltest  a Fake adapter for application tests, and RunAdapter, the adapter conformance suite
+//	channel/line         the LINE Official Account adapter (the only package that imports line-bot-sdk-go)
+//	store                the storage contract: records and one small interface per aggregate
+//	store/memstore       in-memory backend; passes the whole conformance suite
+//	store/sqlite         embedded default backend, pure Go
+//	store/postgres       PostgreSQL backend for several application instances
+//	store/storetest      the store conformance suite every backend runs with one call
+//	assign               who gets a new conversation: round robin over users, roles and groups
+//	template             merge-field templates checked when saved, not when the customer reads them
+//	linking              link messenger contacts to CRM leads and contacts; record timelines
+//	conversation         the service a CRM calls: ingest webhooks, reply within the channel's rules
+//
+// Some of these are still being built; the README says which exist today.
+//
+// # Where to start
+//
+// A message arrives as a webhook at a channel.Handler, which verifies it through the channel's Adapter
+// and hands the events to a sink that stores them in a store.Store. Start with the channel.NewHandler
+// example, then store/memstore. examples/minimal runs the whole thing as a server.
+//
+// # Conventions
+//
+// Every package follows the same rules, so learning one teaches the others.
+//
+//   - Context first: every call that may block takes a context.Context first and honours cancellation.
+//     No type stores a context.
+//   - Errors: each package has sentinel errors (store.ErrNotFound, channel.ErrRateLimited, …); typed
+//     errors such as *channel.APIError unwrap to them, so use errors.Is and errors.As, never error text.
+//     Error texts never contain message content, names, tokens or secrets.
+//   - Constructors take required collaborators as arguments and knobs in an *Options struct, where nil
+//     means the documented defaults; they validate and return an error.
+//   - Clock: every rule that depends on time takes it from an injected clock (Options.Now) or a now
+//     argument, never from time.Now directly, so tests control time.
+//   - No globals: no init side effects, no package-level mutable state, no http.DefaultClient. Two
+//     channels, tenants or services coexist in one process.
+//   - Logging: log/slog through Options.Logger, silent by default, never with personal data.
+//   - Concurrency: every exported type documents whether it is safe for concurrent use; services,
+//     stores and adapters are.
+//   - Extension: interfaces stay small; new abilities arrive as optional interfaces found by type
+//     assertion, so code written against an older msgkit keeps compiling.
+package msgkit

@@ -1,0 +1,42 @@
+// Package store is msgkit's storage contract: the records msgkit keeps (connected channels, contacts,
+// conversations, messages, dedup keys, round-robin cursors, the outbox, notification state) and one
+// small interface per aggregate. Store embeds them all; services take the narrowest one they need.
+// It imports only package channel and the standard library.
+//
+// Backends: memstore (in memory, for tests and single-process use), and the SQL backends. A backend is
+// correct when it passes the conformance suite in storetest.
+//
+// # Records
+//
+// Records are plain structs. The store assigns an ID when it is empty, stamps CreatedAt and UpdatedAt
+// from its own clock and keeps Version for optimistic updates: an Update… call succeeds only if the
+// record's Version equals the stored one, and returns the record with Version+1. Times are kept in UTC
+// with microsecond precision. Adding a field to a record is a compatible change.
+//
+// # Lists
+//
+// Lists are keyset-paged with a Cursor, never offsets: a page starts strictly after the position of the
+// previous page's last item, so pages stay correct while rows arrive and a deep page costs what the first
+// one does. Cursor.String and ParseCursor turn cursors into opaque tokens for APIs.
+//
+// # Errors
+//
+// Backends wrap ErrNotFound, ErrAlreadyExists or ErrConflict exactly where the interface docs say, and
+// return context errors as they are. Compare with errors.Is.
+//
+// # Optional capabilities
+//
+// Transactor (RunInTx) runs several calls atomically; InTx uses it when present. Pinger checks the
+// connection. Backends that hold resources implement io.Closer.
+//
+// # Concurrency
+//
+// Every method of every backend must be safe for concurrent use, and the atomic operations (find-or-create,
+// idempotent append, FirstSeen, NextCursor, ClaimOutbox, versioned updates) must stay atomic across
+// processes that share one database.
+//
+// # Testing
+//
+// storetest.Run checks a backend against every rule of this contract. internal/mocks/storemock has
+// generated mocks for interaction tests inside msgkit.
+package store

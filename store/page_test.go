@@ -1,0 +1,83 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/mock/gomock"
+
+	"github.com/msgkit/msgkit/internal/mocks/storemock"
+	"github.com/msgkit/msgkit/store"
+)
+
+func TestPageSize(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, store.DefaultLimit, store.Page{}.Size())
+	require.Equal(t, store.DefaultLimit, store.Page{Limit: -3}.Size())
+	require.Equal(t, 7, store.Page{Limit: 7}.Size())
+	require.Equal(t, store.MaxLimit, store.Page{Limit: store.MaxLimit + 1}.Size())
+}
+
+func TestCursorOrder(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	a, b, c := store.Cursor{Time: t0, ID: "a"}, store.Cursor{Time: t0, ID: "b"}, store.Cursor{Time: t0.Add(time.Second), ID: "a"}
+	require.True(t, a.Before(b), "equal times order by ID")
+	require.True(t, b.Before(c), "time orders first")
+	require.False(t, b.Before(b))
+	require.True(t, c.Past(b, store.OldestFirst))
+	require.False(t, b.Past(b, store.OldestFirst), "a page starts strictly after its cursor")
+	require.True(t, a.Past(b, store.NewestFirst))
+	require.True(t, a.Past(store.Cursor{}, store.NewestFirst), "everything is past the start")
+}
+
+func TestCursorToken(t *testing.T) {
+	t.Parallel()
+	c := store.Cursor{Time: time.Date(2026, 11, 26, 9, 0, 0, 123456000, time.UTC), ID: "0196-abc"}
+	got, err := store.ParseCursor(c.String())
+	require.NoError(t, err)
+	require.Equal(t, c, got)
+	zero, err := store.ParseCursor("")
+	require.NoError(t, err)
+	require.True(t, zero.IsZero())
+	require.Empty(t, store.Cursor{}.String())
+	for _, bad := range []string{"***", "bm8tc2VwYXJhdG9y", "bm90LWEtdGltZXxpZA"} {
+		_, err := store.ParseCursor(bad)
+		require.ErrorIs(t, err, store.ErrInvalidCursor, bad)
+	}
+}
+
+func FuzzParseCursor(f *testing.F) {
+	f.Add("")
+	f.Add(store.Cursor{Time: time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC), ID: "x|y"}.String())
+	f.Add("bm90LWEtdGltZXxpZA")
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := store.ParseCursor(s)
+		if err != nil {
+			require.ErrorIs(t, err, store.ErrInvalidCursor)
+			return
+		}
+		again, err := store.ParseCursor(c.String())
+		require.NoError(t, err, "a parsed cursor must re-encode to a parsable token")
+		require.True(t, c.Time.Equal(again.Time), "round trip keeps the time")
+		require.Equal(t, c.ID, again.ID, "round trip keeps the ID")
+	})
+}
+
+// InTx runs the function directly on a store that has no transactions.
+func TestInTxWithoutTransactor(t *testing.T) {
+	t.Parallel()
+	s := storemock.NewMockStore(gomock.NewController(t))
+	s.EXPECT().NextCursor(gomock.Any(), "pool").Return(int64(1), nil).Times(1)
+	boom := errors.New("boom")
+	err := store.InTx(t.Context(), s, func(ctx context.Context, tx store.Store) error {
+		require.Same(t, s, tx, "without a Transactor, fn gets the store itself")
+		_, err := tx.NextCursor(ctx, "pool")
+		require.NoError(t, err)
+		return boom
+	})
+	require.ErrorIs(t, err, boom)
+}
