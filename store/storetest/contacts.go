@@ -72,29 +72,10 @@ func RunContacts(t *testing.T, h Harness) {
 
 	rule(t, h, "ConcurrentFindOrCreateCreatesOne", func(t *testing.T, fx fixture) {
 		ch := fx.newChannel(t, "c")
-		const n = 16
-		ids := make([]string, n)
-		createdCount := make([]bool, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				c, created, err := fx.s.FindOrCreateContact(t.Context(), store.Contact{ChannelID: ch.ID, Peer: channel.User("U1")})
-				if err != nil {
-					t.Errorf("call %d: %v", i, err)
-					return
-				}
-				ids[i], createdCount[i] = c.ID, created
-			})
-		}
-		wg.Wait()
-		creators := 0
-		for i := range n {
-			require.Equal(t, ids[0], ids[i], "every concurrent caller must get the same contact")
-			if createdCount[i] {
-				creators++
-			}
-		}
-		require.Equal(t, 1, creators, "exactly one concurrent caller creates")
+		requireOneCreator(t, "contact", func() (string, bool, error) {
+			c, created, err := fx.s.FindOrCreateContact(t.Context(), store.Contact{ChannelID: ch.ID, Peer: channel.User("U1")})
+			return c.ID, created, err
+		})
 	})
 
 	rule(t, h, "GetMissingIsErrNotFound", func(t *testing.T, fx fixture) {

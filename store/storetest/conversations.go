@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -45,29 +44,10 @@ func RunConversations(t *testing.T, h Harness) {
 	rule(t, h, "ConcurrentFindOrCreateCreatesOne", func(t *testing.T, fx fixture) {
 		ch := fx.newChannel(t, "c")
 		k := fx.newContact(t, ch, "U1")
-		const n = 16
-		ids := make([]string, n)
-		made := make([]bool, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				c, created, err := fx.s.FindOrCreateConversation(t.Context(), store.Conversation{ChannelID: ch.ID, ContactID: k.ID, Peer: k.Peer})
-				if err != nil {
-					t.Errorf("call %d: %v", i, err)
-					return
-				}
-				ids[i], made[i] = c.ID, created
-			})
-		}
-		wg.Wait()
-		creators := 0
-		for i := range n {
-			require.Equal(t, ids[0], ids[i], "every concurrent caller must get the same conversation")
-			if made[i] {
-				creators++
-			}
-		}
-		require.Equal(t, 1, creators, "exactly one concurrent caller creates")
+		requireOneCreator(t, "conversation", func() (string, bool, error) {
+			c, created, err := fx.s.FindOrCreateConversation(t.Context(), store.Conversation{ChannelID: ch.ID, ContactID: k.ID, Peer: k.Peer})
+			return c.ID, created, err
+		})
 	})
 
 	rule(t, h, "GetMissingIsErrNotFound", func(t *testing.T, fx fixture) {

@@ -130,3 +130,31 @@ func (fx fixture) conversationWith(t *testing.T, ch store.Channel, user string) 
 	require.True(t, created, "a new peer must create a conversation")
 	return c
 }
+
+// requireOneCreator calls findOrCreate from 16 goroutines at once and requires that all get the same
+// record and exactly one created it.
+func requireOneCreator(t *testing.T, what string, findOrCreate func() (id string, created bool, err error)) {
+	t.Helper()
+	const n = 16
+	ids := make([]string, n)
+	made := make([]bool, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			var err error
+			ids[i], made[i], err = findOrCreate()
+			if err != nil {
+				t.Errorf("call %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	creators := 0
+	for i := range n {
+		require.Equal(t, ids[0], ids[i], "every concurrent caller must get the same %s", what)
+		if made[i] {
+			creators++
+		}
+	}
+	require.Equal(t, 1, creators, "exactly one concurrent caller creates the %s", what)
+}
