@@ -3,6 +3,7 @@ module github.com/msgkit/msgkit
 go 1.25
 
 require (
+	github.com/line/line-bot-sdk-go/v8 v8.14.0
 	github.com/stretchr/testify v1.12.1
 	go.uber.org/mock v0.6.0
 )

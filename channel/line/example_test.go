@@ -1,0 +1,99 @@
+package line_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/msgkit/msgkit/channel"
+	"github.com/msgkit/msgkit/channel/line"
+)
+
+func ExampleAdapter_ParseWebhook() {
+	a, err := line.New(line.Config{ChannelID: "1650000000", ChannelSecret: "testsecret"}, nil)
+	if err != nil {
+		panic(err)
+	}
+	body := []byte(`{"destination":"Ubot","events":[{"type":"message","mode":"active","timestamp":1462629479859,
+		"source":{"type":"user","userId":"U4af4980629"},"webhookEventId":"01FZ74A0TDDPYRVKNK77XKC3ZR",
+		"deliveryContext":{"isRedelivery":false},"replyToken":"nHuyWiB7yP5Zw52FIkcQobQuGDXCTA",
+		"message":{"id":"444573844083572737","type":"text","quoteToken":"q","text":"Is the blue one in stock?"}}]}`)
+	r := httptest.NewRequest(http.MethodPost, "/webhooks/line", bytes.NewReader(body))
+	mac := hmac.New(sha256.New, []byte("testsecret"))
+	mac.Write(body)
+	r.Header.Set(line.SignatureHeader, base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+
+	events, err := a.ParseWebhook(r)
+	if err != nil {
+		panic(err)
+	}
+	e := events[0]
+	fmt.Println(e.Kind, e.Source, e.Message.Type, e.Message.Text)
+	// Output: message user:U4af4980629 text Is the blue one in stock?
+}
+
+// Reply while the token is fresh; when LINE says it expired, push the same messages with a retry key.
+// A push that fails on the monthly quota is not worth retrying.
+func ExampleAdapter_Send() {
+	lineAPI := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		switch {
+		case r.URL.Path == "/v2/bot/message/reply":
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"message":"Invalid reply token"}`)
+		case strings.Contains(string(body), "Last one"):
+			w.WriteHeader(http.StatusTooManyRequests)
+			io.WriteString(w, `{"message":"You have reached your monthly limit."}`)
+		default:
+			io.WriteString(w, `{"sentMessages":[{"id":"468789577898262530"}]}`)
+		}
+	}))
+	defer lineAPI.Close()
+	a, _ := line.New(line.Config{ChannelSecret: "secret", AccessToken: "token"},
+		&line.Options{APIEndpoint: lineAPI.URL, HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+	ctx := context.Background()
+	to := channel.User("U4af4980629")
+	msgs := []channel.Message{channel.Text("Yes, it ships tomorrow.")}
+
+	_, err := a.Send(ctx, to, msgs, channel.SendOptions{ReplyToken: "nHuyWiB7yP5Zw52FIkcQobQuGDXCTA"})
+	if errors.Is(err, channel.ErrReplyTokenInvalid) {
+		res, err := a.Send(ctx, to, msgs, channel.SendOptions{RetryKey: "3f1c8a52-6a8e-4b0e-9a51-2c7d1e0b9f44"})
+		fmt.Println("pushed:", res.MessageIDs, "billable:", res.Billable, err)
+	}
+
+	_, err = a.Send(ctx, to, []channel.Message{channel.Text("Last one")}, channel.SendOptions{RetryKey: "6c0e2a1d-4f7b-4f3e-8d2a-9b1c0e7f5a33"})
+	fmt.Println(errors.Is(err, channel.ErrQuotaExceeded), channel.IsRetryable(err))
+	// Output:
+	// pushed: [468789577898262530] billable: true <nil>
+	// true false
+}
+
+// Rotating the channel secret: both secrets verify during the changeover, then only the new one.
+func ExampleConfig_secretRotation() {
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC) // the moment the secret was reissued
+	a, _ := line.New(line.Config{
+		ChannelID:           "1650000000",
+		ChannelSecret:       "new-secret",
+		PreviousSecret:      "old-secret",
+		PreviousSecretUntil: now.Add(10 * time.Minute),
+	}, &line.Options{Now: func() time.Time { return now }})
+	body := []byte(`{"destination":"Ubot","events":[]}`)
+
+	_, err := a.ParseWebhook(signedRequest("old-secret", body)) // a webhook in flight during the change
+	fmt.Println(err)
+	now = now.Add(11 * time.Minute)
+	_, err = a.ParseWebhook(signedRequest("old-secret", body))
+	fmt.Println(errors.Is(err, channel.ErrInvalidSignature))
+	// Output:
+	// <nil>
+	// true
+}

@@ -1,0 +1,154 @@
+package line
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/msgkit/msgkit/channel"
+)
+
+// Kind is the adapter kind of LINE channels.
+const Kind = "line"
+
+// Defaults applied by New.
+const (
+	DefaultAPIEndpoint     = "https://api.line.me"
+	DefaultDataEndpoint    = "https://api-data.line.me"
+	DefaultTimeout         = 30 * time.Second // of the default HTTP client
+	DefaultMaxBodyBytes    = 1 << 20          // webhook bodies
+	DefaultMaxContentBytes = 300 << 20        // downloaded media: LINE keeps files up to 300 MB
+)
+
+// LINE's send limits.
+const (
+	MaxMessages   = 5    // messages per reply or push
+	MaxTextLength = 5000 // UTF-16 code units per text message
+)
+
+// Config identifies one LINE Official Account's Messaging API channel. All of it is secret except
+// ChannelID: never log it.
+type Config struct {
+	// ChannelID is the Messaging API channel's ID (a number, as a string).
+	ChannelID string
+	// ChannelSecret verifies webhook signatures and, without AccessToken, issues access tokens.
+	ChannelSecret string
+	// PreviousSecret is the secret before a rotation. Until PreviousSecretUntil passes, webhooks signed
+	// with it are accepted too, so webhooks in flight while LINE switches secrets are not lost. Zero
+	// PreviousSecretUntil with a PreviousSecret set is refused: a changeover must end.
+	PreviousSecret      string
+	PreviousSecretUntil time.Time
+	// AccessToken is a long-lived channel access token. When empty, the adapter issues stateless
+	// 15-minute tokens from ChannelID and ChannelSecret and renews them ahead of expiry.
+	AccessToken string
+}
+
+// Options tunes an Adapter. The zero value (or nil) means the defaults.
+type Options struct {
+	// HTTPClient makes every API call. Default: a client with DefaultTimeout. The SDK's own default,
+	// http.DefaultClient, has no timeout and is never used.
+	HTTPClient *http.Client
+	// APIEndpoint and DataEndpoint point the adapter elsewhere, e.g. at a fake in tests.
+	APIEndpoint  string
+	DataEndpoint string
+	// MaxBodyBytes limits webhook bodies the adapter reads (default DefaultMaxBodyBytes).
+	MaxBodyBytes int64
+	// MaxContentBytes limits media downloads (default DefaultMaxContentBytes).
+	MaxContentBytes int64
+	// Logger receives debug records (token renewals); it never receives personal data. nil discards.
+	Logger *slog.Logger
+	// Now is the adapter's clock: token expiry and the secret changeover window. nil means time.Now.
+	Now func() time.Time
+}
+
+// Adapter is the LINE Official Account channel.Adapter, with every optional capability of package
+// channel: profiles, account info, settings check, quota, content download and limits.
+//
+// An Adapter is safe for concurrent use. It builds a fresh SDK client for every API call (the SDK's
+// WithContext mutates a shared client), so concurrent sends never see each other's contexts. Two
+// Adapters share nothing but what their Options share (e.g. an HTTPClient).
+type Adapter struct {
+	cfg        Config
+	http       *http.Client
+	api, data  string
+	maxBody    int64
+	maxContent int64
+	log        *slog.Logger
+	now        func() time.Time
+	tokens     *tokenSource
+}
+
+var (
+	_ channel.Adapter         = (*Adapter)(nil)
+	_ channel.ProfileFetcher  = (*Adapter)(nil)
+	_ channel.AccountInfoer   = (*Adapter)(nil)
+	_ channel.SettingsChecker = (*Adapter)(nil)
+	_ channel.QuotaReporter   = (*Adapter)(nil)
+	_ channel.ContentFetcher  = (*Adapter)(nil)
+	_ channel.Limiter         = (*Adapter)(nil)
+)
+
+// New returns the Adapter for the channel cfg describes. It checks the configuration but makes no network
+// call: the first token is issued on first use.
+func New(cfg Config, opts *Options) (*Adapter, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	switch {
+	case cfg.ChannelSecret == "":
+		return nil, errors.New("line: Config.ChannelSecret is required")
+	case cfg.AccessToken == "" && cfg.ChannelID == "":
+		return nil, errors.New("line: Config.ChannelID is required to issue access tokens (or set AccessToken)")
+	case cfg.PreviousSecret != "" && cfg.PreviousSecretUntil.IsZero():
+		return nil, errors.New("line: Config.PreviousSecretUntil is required with PreviousSecret")
+	case o.MaxBodyBytes < 0 || o.MaxContentBytes < 0:
+		return nil, errors.New("line: size limits must not be negative")
+	}
+	a := &Adapter{cfg: cfg, http: o.HTTPClient, api: o.APIEndpoint, data: o.DataEndpoint,
+		maxBody: o.MaxBodyBytes, maxContent: o.MaxContentBytes, log: o.Logger, now: o.Now}
+	if a.http == nil {
+		a.http = &http.Client{Timeout: DefaultTimeout}
+	}
+	if a.api == "" {
+		a.api = DefaultAPIEndpoint
+	}
+	if a.data == "" {
+		a.data = DefaultDataEndpoint
+	}
+	for _, e := range []string{a.api, a.data} {
+		if u, err := url.Parse(e); err != nil || u.Scheme == "" || u.Host == "" {
+			return nil, fmt.Errorf("line: endpoint %q is not an absolute URL", e)
+		}
+	}
+	if a.maxBody == 0 {
+		a.maxBody = DefaultMaxBodyBytes
+	}
+	if a.maxContent == 0 {
+		a.maxContent = DefaultMaxContentBytes
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	a.tokens = newTokenSource(a)
+	return a, nil
+}
+
+// Kind returns "line".
+func (a *Adapter) Kind() string { return Kind }
+
+// Limits reports LINE's limits: 5 messages per call, 5,000 UTF-16 code units of text, and every message
+// type but files, which go out as links.
+func (a *Adapter) Limits() channel.Limits {
+	return channel.Limits{
+		MaxMessages: MaxMessages, MaxTextLength: MaxTextLength, TextUnit: channel.UnitUTF16,
+		Types: []channel.MessageType{channel.TypeText, channel.TypeImage, channel.TypeVideo, channel.TypeAudio,
+			channel.TypeSticker, channel.TypeLocation, channel.TypeLink, channel.TypeRaw},
+	}
+}

@@ -1,0 +1,341 @@
+package line
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/msgkit/msgkit/channel"
+)
+
+// SignatureHeader carries a webhook's signature: base64(HMAC-SHA256(channel secret, body)).
+const SignatureHeader = "X-Line-Signature"
+
+// ParseWebhook verifies the request's X-Line-Signature against the channel secret (or, during a
+// changeover, the previous one) on a body of at most Options.MaxBodyBytes, then decodes every event in
+// one pass. Events, message contents and sources LINE adds later come back as channel.EventUnknown,
+// channel.TypeRaw and a Peer of the unknown kind, with their JSON kept.
+func (a *Adapter) ParseWebhook(r *http.Request) ([]channel.Event, error) {
+	body, err := a.readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if !a.verify(r.Header.Get(SignatureHeader), body) {
+		return nil, fmt.Errorf("line webhook: %w", channel.ErrInvalidSignature)
+	}
+	return parseBody(body)
+}
+
+// readBody reads at most maxBody bytes, answering a larger body with *http.MaxBytesError as
+// http.MaxBytesReader would.
+func (a *Adapter) readBody(r *http.Request) ([]byte, error) {
+	if r.ContentLength > a.maxBody {
+		return nil, fmt.Errorf("line webhook: %w", &http.MaxBytesError{Limit: a.maxBody})
+	}
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
+	n, err := buf.ReadFrom(io.LimitReader(r.Body, a.maxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("line webhook: reading body: %w", err)
+	}
+	if n > a.maxBody {
+		return nil, fmt.Errorf("line webhook: %w", &http.MaxBytesError{Limit: a.maxBody})
+	}
+	return buf.Bytes(), nil
+}
+
+// verify reports whether sig is body's signature under the secret, or under the previous secret while
+// its changeover window lasts.
+func (a *Adapter) verify(sig string, body []byte) bool {
+	got, err := base64.StdEncoding.DecodeString(sig)
+	if err != nil || len(got) != sha256.Size {
+		return false
+	}
+	if hmac.Equal(got, sign(a.cfg.ChannelSecret, body)) {
+		return true
+	}
+	return a.cfg.PreviousSecret != "" && a.now().Before(a.cfg.PreviousSecretUntil) &&
+		hmac.Equal(got, sign(a.cfg.PreviousSecret, body))
+}
+
+func sign(secret string, body []byte) []byte {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return mac.Sum(nil)
+}
+
+// The webhook body as LINE sends it (webhook.yml). One struct holds the fields of every event type, so
+// the body decodes in a single pass; mapping picks the fields that belong to the type.
+type (
+	webhookBody struct {
+		Events []lineEvent `json:"events"`
+	}
+	lineEvent struct {
+		Type            string `json:"type"`
+		Timestamp       int64  `json:"timestamp"`
+		Mode            string `json:"mode"`
+		WebhookEventID  string `json:"webhookEventId"`
+		DeliveryContext struct {
+			IsRedelivery bool `json:"isRedelivery"`
+		} `json:"deliveryContext"`
+		Source     *lineSource  `json:"source"`
+		ReplyToken string       `json:"replyToken"`
+		Message    *lineContent `json:"message"`
+		Follow     *struct {
+			IsUnblocked bool `json:"isUnblocked"`
+		} `json:"follow"`
+		Joined   *lineMembers `json:"joined"`
+		Left     *lineMembers `json:"left"`
+		Postback *struct {
+			Data   string            `json:"data"`
+			Params map[string]string `json:"params"`
+		} `json:"postback"`
+		Unsend *struct {
+			MessageID string `json:"messageId"`
+		} `json:"unsend"`
+		VideoPlayComplete *struct {
+			TrackingID string `json:"trackingId"`
+		} `json:"videoPlayComplete"`
+		Beacon *struct {
+			HWID string `json:"hwid"`
+			Type string `json:"type"`
+			DM   string `json:"dm"`
+		} `json:"beacon"`
+		Link *struct {
+			Result string `json:"result"`
+			Nonce  string `json:"nonce"`
+		} `json:"link"`
+	}
+	lineSource struct {
+		Type    string `json:"type"`
+		UserID  string `json:"userId"`
+		GroupID string `json:"groupId"`
+		RoomID  string `json:"roomId"`
+	}
+	lineMembers struct {
+		Members []lineSource `json:"members"`
+	}
+	lineContent struct {
+		Type    string          `json:"type"`
+		ID      string          `json:"id"`
+		Text    string          `json:"text"`
+		Emojis  []channel.Emoji `json:"emojis"`
+		Mention *struct {
+			Mentionees []struct {
+				Type   string `json:"type"`
+				Index  int    `json:"index"`
+				Length int    `json:"length"`
+				UserID string `json:"userId"`
+			} `json:"mentionees"`
+		} `json:"mention"`
+		QuoteToken      string `json:"quoteToken"`
+		QuotedMessageID string `json:"quotedMessageId"`
+		ContentProvider *struct {
+			Type               string `json:"type"`
+			OriginalContentURL string `json:"originalContentUrl"`
+			PreviewImageURL    string `json:"previewImageUrl"`
+		} `json:"contentProvider"`
+		ImageSet            *channel.ImageSet `json:"imageSet"`
+		Duration            int64             `json:"duration"`
+		FileName            string            `json:"fileName"`
+		FileSize            int64             `json:"fileSize"`
+		Title               string            `json:"title"`
+		Address             string            `json:"address"`
+		Latitude            float64           `json:"latitude"`
+		Longitude           float64           `json:"longitude"`
+		PackageID           string            `json:"packageId"`
+		StickerID           string            `json:"stickerId"`
+		StickerResourceType string            `json:"stickerResourceType"`
+		Keywords            []string          `json:"keywords"`
+	}
+)
+
+// parseBody decodes a verified body. Unknown event, content or source types need their raw JSON, which a
+// second decode recovers only when there are any.
+func parseBody(body []byte) ([]channel.Event, error) {
+	var wb webhookBody
+	if err := json.Unmarshal(body, &wb); err != nil {
+		// The decoder's message may quote the body; say only where it broke.
+		return nil, fmt.Errorf("line webhook: body is not valid webhook JSON (%s): %w", jsonErrorPlace(err), channel.ErrInvalidRequest)
+	}
+	events := make([]channel.Event, len(wb.Events))
+	var needRaw []int
+	for i := range wb.Events {
+		if !mapEvent(&wb.Events[i], &events[i]) {
+			needRaw = append(needRaw, i)
+		}
+	}
+	if len(needRaw) > 0 {
+		var raws struct {
+			Events []json.RawMessage `json:"events"`
+		}
+		if err := json.Unmarshal(body, &raws); err != nil || len(raws.Events) != len(events) {
+			return nil, fmt.Errorf("line webhook: events are not valid JSON: %w", channel.ErrInvalidRequest)
+		}
+		for _, i := range needRaw {
+			attachRaw(&events[i], raws.Events[i])
+		}
+	}
+	return events, nil
+}
+
+// jsonErrorPlace describes where decoding failed without quoting the input.
+func jsonErrorPlace(err error) string {
+	switch e := err.(type) {
+	case *json.SyntaxError:
+		return fmt.Sprintf("syntax error at byte %d", e.Offset)
+	case *json.UnmarshalTypeError:
+		return fmt.Sprintf("field %q has the wrong type at byte %d", e.Field, e.Offset)
+	}
+	return "malformed"
+}
+
+// attachRaw keeps the raw JSON an event needs: the whole event when its type is unknown, the message
+// content when only that is unknown, and the source when only the source is.
+func attachRaw(e *channel.Event, raw json.RawMessage) {
+	var parts struct {
+		Message json.RawMessage `json:"message"`
+	}
+	switch {
+	case e.Kind == channel.EventUnknown:
+		e.Raw = bytes.Clone(raw)
+	case e.Message != nil && e.Message.Type == channel.TypeRaw:
+		if json.Unmarshal(raw, &parts) == nil {
+			e.Message.Raw = bytes.Clone(parts.Message)
+		}
+	default: // an unknown source type on a known event
+		e.Raw = bytes.Clone(raw)
+	}
+}
+
+var eventKinds = map[string]channel.EventKind{
+	"message": channel.EventMessage, "follow": channel.EventFollow, "unfollow": channel.EventUnfollow,
+	"join": channel.EventJoin, "leave": channel.EventLeave, "memberJoined": channel.EventMemberJoined,
+	"memberLeft": channel.EventMemberLeft, "postback": channel.EventPostback, "unsend": channel.EventUnsend,
+	"videoPlayComplete": channel.EventVideoPlayComplete, "beacon": channel.EventBeacon,
+	"accountLink": channel.EventAccountLink,
+}
+
+// mapEvent fills e from le and reports whether e is complete without the event's raw JSON.
+func mapEvent(le *lineEvent, e *channel.Event) (complete bool) {
+	e.ID, e.Type = le.WebhookEventID, le.Type
+	e.Time = time.UnixMilli(le.Timestamp).UTC()
+	e.Redelivery = le.DeliveryContext.IsRedelivery
+	e.Mode = channel.Mode(le.Mode)
+	e.ReplyToken = le.ReplyToken
+	complete = true
+	if le.Source != nil {
+		var known bool
+		e.Source, known = peer(le.Source)
+		complete = known
+	}
+	kind, known := eventKinds[le.Type]
+	if !known {
+		e.Kind = channel.EventUnknown
+		return false
+	}
+	e.Kind = kind
+	switch kind {
+	case channel.EventMessage:
+		if le.Message == nil {
+			e.Kind = channel.EventUnknown // a message event without a message: keep it whole
+			return false
+		}
+		e.Message = content(le.Message)
+		if e.Message.Type == channel.TypeRaw {
+			return false
+		}
+	case channel.EventFollow:
+		e.Unblocked = le.Follow != nil && le.Follow.IsUnblocked
+	case channel.EventMemberJoined:
+		e.Members = members(le.Joined)
+	case channel.EventMemberLeft:
+		e.Members = members(le.Left)
+	case channel.EventPostback:
+		if le.Postback != nil {
+			e.Postback = &channel.Postback{Data: le.Postback.Data, Params: le.Postback.Params}
+		}
+	case channel.EventUnsend:
+		if le.Unsend != nil {
+			e.UnsentMessageID = le.Unsend.MessageID
+		}
+	case channel.EventVideoPlayComplete:
+		if le.VideoPlayComplete != nil {
+			e.TrackingID = le.VideoPlayComplete.TrackingID
+		}
+	case channel.EventBeacon:
+		if b := le.Beacon; b != nil {
+			e.Beacon = &channel.Beacon{HardwareID: b.HWID, Type: b.Type, DeviceMessage: b.DM}
+		}
+	case channel.EventAccountLink:
+		if l := le.Link; l != nil {
+			e.AccountLink = &channel.AccountLink{Result: l.Result, Nonce: l.Nonce}
+		}
+	}
+	return complete
+}
+
+// peer maps a LINE source and reports whether its type is known.
+func peer(s *lineSource) (channel.Peer, bool) {
+	switch s.Type {
+	case "user":
+		return channel.User(s.UserID), true
+	case "group":
+		return channel.Group(s.GroupID, s.UserID), true
+	case "room":
+		return channel.Room(s.RoomID, s.UserID), true
+	}
+	return channel.Peer{Kind: channel.PeerKind(s.Type), UserID: s.UserID}, false
+}
+
+func members(m *lineMembers) []channel.Peer {
+	if m == nil {
+		return nil
+	}
+	out := make([]channel.Peer, len(m.Members))
+	for i := range m.Members {
+		out[i], _ = peer(&m.Members[i])
+	}
+	return out
+}
+
+// content maps a message's content; an unknown type becomes TypeRaw (its JSON is attached later).
+func content(c *lineContent) *channel.Message {
+	m := &channel.Message{ID: c.ID, QuoteToken: c.QuoteToken, QuotedMessageID: c.QuotedMessageID}
+	switch c.Type {
+	case "text":
+		m.Type, m.Text, m.Emojis = channel.TypeText, c.Text, c.Emojis
+		if c.Mention != nil {
+			m.Mentions = make([]channel.Mention, len(c.Mention.Mentionees))
+			for i, me := range c.Mention.Mentionees {
+				m.Mentions[i] = channel.Mention{Index: me.Index, Length: me.Length, UserID: me.UserID, All: me.Type == "all"}
+			}
+		}
+	case "image", "video", "audio":
+		m.Type = channel.MessageType(c.Type)
+		m.Media = &channel.Media{Duration: time.Duration(c.Duration) * time.Millisecond, Set: c.ImageSet}
+		if p := c.ContentProvider; p != nil && p.Type == "external" {
+			m.Media.URL, m.Media.PreviewURL = p.OriginalContentURL, p.PreviewImageURL
+		}
+	case "file":
+		m.Type, m.Media = channel.TypeFile, &channel.Media{FileName: c.FileName, Size: c.FileSize}
+	case "location":
+		m.Type = channel.TypeLocation
+		m.Location = &channel.Location{Title: c.Title, Address: c.Address, Latitude: c.Latitude, Longitude: c.Longitude}
+	case "sticker":
+		m.Type = channel.TypeSticker
+		m.Sticker = &channel.Sticker{PackageID: c.PackageID, StickerID: c.StickerID,
+			ResourceType: c.StickerResourceType, Keywords: c.Keywords, Text: c.Text}
+	default:
+		m.Type = channel.TypeRaw
+	}
+	return m
+}
