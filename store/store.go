@@ -15,6 +15,7 @@ type Store interface {
 	Assignments
 	Outbox
 	Notifications
+	Templates
 }
 
 // Transactor is implemented by stores that can run several calls atomically.

@@ -50,6 +50,7 @@ type state struct {
 	cursors       map[string]int64
 	outbox        map[string]store.OutboxItem
 	notifications map[[2]string]store.NotificationState
+	templates     map[string]store.Template
 }
 
 type peerKey struct{ channelID, kind, id string }
@@ -81,6 +82,7 @@ func New(opts *Options) *Store {
 		cursors:       map[string]int64{},
 		outbox:        map[string]store.OutboxItem{},
 		notifications: map[[2]string]store.NotificationState{},
+		templates:     map[string]store.Template{},
 	}}}
 }
 

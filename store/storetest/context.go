@@ -71,6 +71,11 @@ func RunContext(t *testing.T, h Harness) {
 				_, err := fx.s.PutNotificationState(ctx, store.NotificationState{ConversationID: c.ID, UserID: "u"})
 				return err
 			},
+			"CreateTemplate": func() error { _, err := fx.s.CreateTemplate(ctx, store.Template{Name: "t"}); return err },
+			"GetTemplate":    func() error { _, err := fx.s.GetTemplate(ctx, "t"); return err },
+			"UpdateTemplate": func() error { _, err := fx.s.UpdateTemplate(ctx, store.Template{ID: "t", Version: 1}); return err },
+			"ListTemplates":  func() error { _, err := fx.s.ListTemplates(ctx, ""); return err },
+			"DeleteTemplate": func() error { return fx.s.DeleteTemplate(ctx, "t", 1) },
 		}
 		if tr, ok := fx.s.(store.Transactor); ok {
 			calls["RunInTx"] = func() error {

@@ -72,6 +72,8 @@ func RunTransactions(t *testing.T, h Harness) {
 			require.NoError(t, err)
 			_, err = tx.PutNotificationState(ctx, store.NotificationState{ConversationID: before.ID, UserID: "agent-9", Ignored: true})
 			require.NoError(t, err)
+			_, err = tx.CreateTemplate(ctx, store.Template{Name: "rolled back"})
+			require.NoError(t, err)
 			return boom
 		})
 		require.ErrorIs(t, err, boom, "RunInTx returns fn's error")
@@ -100,6 +102,9 @@ func RunTransactions(t *testing.T, h Harness) {
 		require.Empty(t, items, "an enqueued send is rolled back")
 		_, err = fx.s.GetNotificationState(t.Context(), before.ID, "agent-9")
 		require.ErrorIs(t, err, store.ErrNotFound, "notification state is rolled back")
+		templates, err := fx.s.ListTemplates(t.Context(), "")
+		require.NoError(t, err)
+		require.Empty(t, templates, "a created template is rolled back")
 	})
 
 	txRule("FailedStepInsideKeepsNothing", func(t *testing.T, fx fixture, tr store.Transactor) {

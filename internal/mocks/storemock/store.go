@@ -198,6 +198,83 @@ func (c_2 *MockStoreCreateChannelCall) DoAndReturn(f func(context.Context, store
 	return c_2
 }
 
+// CreateTemplate mocks base method.
+func (m *MockStore) CreateTemplate(ctx context.Context, t store.Template) (store.Template, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "CreateTemplate", ctx, t)
+	ret0, _ := ret[0].(store.Template)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// CreateTemplate indicates an expected call of CreateTemplate.
+func (mr *MockStoreMockRecorder) CreateTemplate(ctx, t any) *MockStoreCreateTemplateCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "CreateTemplate", reflect.TypeOf((*MockStore)(nil).CreateTemplate), ctx, t)
+	return &MockStoreCreateTemplateCall{Call: call}
+}
+
+// MockStoreCreateTemplateCall wrap *gomock.Call
+type MockStoreCreateTemplateCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockStoreCreateTemplateCall) Return(arg0 store.Template, arg1 error) *MockStoreCreateTemplateCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockStoreCreateTemplateCall) Do(f func(context.Context, store.Template) (store.Template, error)) *MockStoreCreateTemplateCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockStoreCreateTemplateCall) DoAndReturn(f func(context.Context, store.Template) (store.Template, error)) *MockStoreCreateTemplateCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
+// DeleteTemplate mocks base method.
+func (m *MockStore) DeleteTemplate(ctx context.Context, id string, version int64) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DeleteTemplate", ctx, id, version)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// DeleteTemplate indicates an expected call of DeleteTemplate.
+func (mr *MockStoreMockRecorder) DeleteTemplate(ctx, id, version any) *MockStoreDeleteTemplateCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteTemplate", reflect.TypeOf((*MockStore)(nil).DeleteTemplate), ctx, id, version)
+	return &MockStoreDeleteTemplateCall{Call: call}
+}
+
+// MockStoreDeleteTemplateCall wrap *gomock.Call
+type MockStoreDeleteTemplateCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockStoreDeleteTemplateCall) Return(arg0 error) *MockStoreDeleteTemplateCall {
+	c.Call = c.Call.Return(arg0)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockStoreDeleteTemplateCall) Do(f func(context.Context, string, int64) error) *MockStoreDeleteTemplateCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockStoreDeleteTemplateCall) DoAndReturn(f func(context.Context, string, int64) error) *MockStoreDeleteTemplateCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
 // EnqueueOutbox mocks base method.
 func (m *MockStore) EnqueueOutbox(ctx context.Context, item store.OutboxItem) (store.OutboxItem, error) {
 	m.ctrl.T.Helper()
@@ -667,6 +744,45 @@ func (c *MockStoreGetOutboxCall) DoAndReturn(f func(context.Context, string) (st
 	return c
 }
 
+// GetTemplate mocks base method.
+func (m *MockStore) GetTemplate(ctx context.Context, id string) (store.Template, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "GetTemplate", ctx, id)
+	ret0, _ := ret[0].(store.Template)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// GetTemplate indicates an expected call of GetTemplate.
+func (mr *MockStoreMockRecorder) GetTemplate(ctx, id any) *MockStoreGetTemplateCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetTemplate", reflect.TypeOf((*MockStore)(nil).GetTemplate), ctx, id)
+	return &MockStoreGetTemplateCall{Call: call}
+}
+
+// MockStoreGetTemplateCall wrap *gomock.Call
+type MockStoreGetTemplateCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockStoreGetTemplateCall) Return(arg0 store.Template, arg1 error) *MockStoreGetTemplateCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockStoreGetTemplateCall) Do(f func(context.Context, string) (store.Template, error)) *MockStoreGetTemplateCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockStoreGetTemplateCall) DoAndReturn(f func(context.Context, string) (store.Template, error)) *MockStoreGetTemplateCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
 // ListChannels mocks base method.
 func (m *MockStore) ListChannels(ctx context.Context) ([]store.Channel, error) {
 	m.ctrl.T.Helper()
@@ -782,6 +898,45 @@ func (c *MockStoreListMessagesCall) Do(f func(context.Context, string, store.Pag
 
 // DoAndReturn rewrite *gomock.Call.DoAndReturn
 func (c *MockStoreListMessagesCall) DoAndReturn(f func(context.Context, string, store.Page) ([]store.Message, store.Cursor, error)) *MockStoreListMessagesCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
+// ListTemplates mocks base method.
+func (m *MockStore) ListTemplates(ctx context.Context, channelKind string) ([]store.Template, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ListTemplates", ctx, channelKind)
+	ret0, _ := ret[0].([]store.Template)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ListTemplates indicates an expected call of ListTemplates.
+func (mr *MockStoreMockRecorder) ListTemplates(ctx, channelKind any) *MockStoreListTemplatesCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ListTemplates", reflect.TypeOf((*MockStore)(nil).ListTemplates), ctx, channelKind)
+	return &MockStoreListTemplatesCall{Call: call}
+}
+
+// MockStoreListTemplatesCall wrap *gomock.Call
+type MockStoreListTemplatesCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockStoreListTemplatesCall) Return(arg0 []store.Template, arg1 error) *MockStoreListTemplatesCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockStoreListTemplatesCall) Do(f func(context.Context, string) ([]store.Template, error)) *MockStoreListTemplatesCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockStoreListTemplatesCall) DoAndReturn(f func(context.Context, string) ([]store.Template, error)) *MockStoreListTemplatesCall {
 	c.Call = c.Call.DoAndReturn(f)
 	return c
 }
@@ -1054,6 +1209,45 @@ func (c *MockStoreUpdateMessageCall) Do(f func(context.Context, store.Message) (
 
 // DoAndReturn rewrite *gomock.Call.DoAndReturn
 func (c *MockStoreUpdateMessageCall) DoAndReturn(f func(context.Context, store.Message) (store.Message, error)) *MockStoreUpdateMessageCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
+// UpdateTemplate mocks base method.
+func (m *MockStore) UpdateTemplate(ctx context.Context, t store.Template) (store.Template, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UpdateTemplate", ctx, t)
+	ret0, _ := ret[0].(store.Template)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// UpdateTemplate indicates an expected call of UpdateTemplate.
+func (mr *MockStoreMockRecorder) UpdateTemplate(ctx, t any) *MockStoreUpdateTemplateCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UpdateTemplate", reflect.TypeOf((*MockStore)(nil).UpdateTemplate), ctx, t)
+	return &MockStoreUpdateTemplateCall{Call: call}
+}
+
+// MockStoreUpdateTemplateCall wrap *gomock.Call
+type MockStoreUpdateTemplateCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockStoreUpdateTemplateCall) Return(arg0 store.Template, arg1 error) *MockStoreUpdateTemplateCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockStoreUpdateTemplateCall) Do(f func(context.Context, store.Template) (store.Template, error)) *MockStoreUpdateTemplateCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockStoreUpdateTemplateCall) DoAndReturn(f func(context.Context, store.Template) (store.Template, error)) *MockStoreUpdateTemplateCall {
 	c.Call = c.Call.DoAndReturn(f)
 	return c
 }
