@@ -46,6 +46,7 @@ const (
 type View struct {
 	ChannelID   string
 	Assignee    string  // conversations assigned to this user ("my conversations")
+	Unassigned  bool    // only conversations without an assignee (waiting for one)
 	RecordOwner string  // conversations whose contact is linked to a record this user owns ("my records")
 	Linkage     Linkage // Unregistered for the unregistered views
 	Unreplied   bool    // only conversations awaiting a reply

@@ -103,6 +103,7 @@ func selects(v store.View, e store.InboxEntry) bool {
 	switch {
 	case v.ChannelID != "" && c.ChannelID != v.ChannelID,
 		v.Assignee != "" && c.Assignee != v.Assignee,
+		v.Unassigned && c.Assignee != "",
 		v.RecordOwner != "" && (k.Record.IsZero() || k.Record.Owner != v.RecordOwner),
 		v.Linkage == store.Unregistered && !k.Record.IsZero(),
 		v.Linkage == store.Linked && k.Record.IsZero(),

@@ -48,6 +48,8 @@ type state struct {
 	dedup         map[string]time.Time // key → expiry
 	dedupSwept    int                  // len(dedup) after the last sweep of expired keys
 	cursors       map[string]int64
+	assignments   map[string][]store.Assignment // conversation ID → history, oldest first
+	lastAssigned  map[string]time.Time          // user → last time a conversation was assigned to them
 	outbox        map[string]store.OutboxItem
 	notifications map[[2]string]store.NotificationState
 	templates     map[string]store.Template
@@ -80,6 +82,8 @@ func New(opts *Options) *Store {
 		msgsByConv:    map[string][]string{},
 		dedup:         map[string]time.Time{},
 		cursors:       map[string]int64{},
+		assignments:   map[string][]store.Assignment{},
+		lastAssigned:  map[string]time.Time{},
 		outbox:        map[string]store.OutboxItem{},
 		notifications: map[[2]string]store.NotificationState{},
 		templates:     map[string]store.Template{},

@@ -54,6 +54,12 @@ func RunContext(t *testing.T, h Harness) {
 			"ListMessages":  func() error { _, _, err := fx.s.ListMessages(ctx, c.ID, store.Page{}); return err },
 			"FirstSeen":     func() error { _, err := fx.s.FirstSeen(ctx, "k", time.Hour); return err },
 			"NextCursor":    func() error { _, err := fx.s.NextCursor(ctx, "p"); return err },
+			"AssignConversation": func() error {
+				_, err := fx.s.AssignConversation(ctx, store.Assignment{ConversationID: c.ID, To: "u"})
+				return err
+			},
+			"ListAssignments": func() error { _, err := fx.s.ListAssignments(ctx, c.ID); return err },
+			"UserLoads":       func() error { _, err := fx.s.UserLoads(ctx, []string{"u"}); return err },
 			"EnqueueOutbox": func() error {
 				_, err := fx.s.EnqueueOutbox(ctx, store.OutboxItem{ChannelID: c.ChannelID, ConversationID: c.ID, To: c.Peer})
 				return err

@@ -245,6 +245,7 @@ func RunConversations(t *testing.T, h Harness) {
 			{"unregistered unreplied", store.View{Linkage: store.Unregistered, Unreplied: true}, []int{0}},
 			{"unregistered today", store.View{Linkage: store.Unregistered, InboundSince: T0.Add(-2 * time.Hour)}, []int{0}},
 			{"mine", store.View{Assignee: "agent-1"}, []int{0, 1}},
+			{"unassigned", store.View{Unassigned: true}, []int{3}},
 			{"my unreplied", store.View{Assignee: "agent-1", Unreplied: true}, []int{0}},
 			{"my records", store.View{RecordOwner: "agent-1"}, []int{2}},
 			{"my records unreplied", store.View{RecordOwner: "agent-1", Unreplied: true}, []int{2}},

@@ -74,6 +74,8 @@ func RunTransactions(t *testing.T, h Harness) {
 			require.NoError(t, err)
 			_, err = tx.CreateTemplate(ctx, store.Template{Name: "rolled back"})
 			require.NoError(t, err)
+			_, err = tx.AssignConversation(ctx, store.Assignment{ConversationID: before.ID, From: "agent-9", To: "agent-8"})
+			require.NoError(t, err)
 			return boom
 		})
 		require.ErrorIs(t, err, boom, "RunInTx returns fn's error")
@@ -105,6 +107,12 @@ func RunTransactions(t *testing.T, h Harness) {
 		templates, err := fx.s.ListTemplates(t.Context(), "")
 		require.NoError(t, err)
 		require.Empty(t, templates, "a created template is rolled back")
+		history, err := fx.s.ListAssignments(t.Context(), before.ID)
+		require.NoError(t, err)
+		require.Empty(t, history, "assignment history is rolled back")
+		loads, err := fx.s.UserLoads(t.Context(), []string{"agent-8"})
+		require.NoError(t, err)
+		require.True(t, loads[0].LastAssignedAt.IsZero(), "the last assignment time is rolled back")
 	})
 
 	txRule("FailedStepInsideKeepsNothing", func(t *testing.T, fx fixture, tr store.Transactor) {

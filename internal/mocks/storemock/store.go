@@ -82,6 +82,45 @@ func (c *MockStoreAppendMessageCall) DoAndReturn(f func(context.Context, store.M
 	return c
 }
 
+// AssignConversation mocks base method.
+func (m *MockStore) AssignConversation(ctx context.Context, a store.Assignment) (store.Conversation, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "AssignConversation", ctx, a)
+	ret0, _ := ret[0].(store.Conversation)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// AssignConversation indicates an expected call of AssignConversation.
+func (mr *MockStoreMockRecorder) AssignConversation(ctx, a any) *MockStoreAssignConversationCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "AssignConversation", reflect.TypeOf((*MockStore)(nil).AssignConversation), ctx, a)
+	return &MockStoreAssignConversationCall{Call: call}
+}
+
+// MockStoreAssignConversationCall wrap *gomock.Call
+type MockStoreAssignConversationCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockStoreAssignConversationCall) Return(arg0 store.Conversation, arg1 error) *MockStoreAssignConversationCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockStoreAssignConversationCall) Do(f func(context.Context, store.Assignment) (store.Conversation, error)) *MockStoreAssignConversationCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockStoreAssignConversationCall) DoAndReturn(f func(context.Context, store.Assignment) (store.Conversation, error)) *MockStoreAssignConversationCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
 // ClaimOutbox mocks base method.
 func (m *MockStore) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]store.OutboxItem, error) {
 	m.ctrl.T.Helper()
@@ -783,6 +822,45 @@ func (c *MockStoreGetTemplateCall) DoAndReturn(f func(context.Context, string) (
 	return c
 }
 
+// ListAssignments mocks base method.
+func (m *MockStore) ListAssignments(ctx context.Context, conversationID string) ([]store.Assignment, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ListAssignments", ctx, conversationID)
+	ret0, _ := ret[0].([]store.Assignment)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ListAssignments indicates an expected call of ListAssignments.
+func (mr *MockStoreMockRecorder) ListAssignments(ctx, conversationID any) *MockStoreListAssignmentsCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ListAssignments", reflect.TypeOf((*MockStore)(nil).ListAssignments), ctx, conversationID)
+	return &MockStoreListAssignmentsCall{Call: call}
+}
+
+// MockStoreListAssignmentsCall wrap *gomock.Call
+type MockStoreListAssignmentsCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockStoreListAssignmentsCall) Return(arg0 []store.Assignment, arg1 error) *MockStoreListAssignmentsCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockStoreListAssignmentsCall) Do(f func(context.Context, string) ([]store.Assignment, error)) *MockStoreListAssignmentsCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockStoreListAssignmentsCall) DoAndReturn(f func(context.Context, string) ([]store.Assignment, error)) *MockStoreListAssignmentsCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
 // ListChannels mocks base method.
 func (m *MockStore) ListChannels(ctx context.Context) ([]store.Channel, error) {
 	m.ctrl.T.Helper()
@@ -1248,6 +1326,45 @@ func (c *MockStoreUpdateTemplateCall) Do(f func(context.Context, store.Template)
 
 // DoAndReturn rewrite *gomock.Call.DoAndReturn
 func (c *MockStoreUpdateTemplateCall) DoAndReturn(f func(context.Context, store.Template) (store.Template, error)) *MockStoreUpdateTemplateCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
+// UserLoads mocks base method.
+func (m *MockStore) UserLoads(ctx context.Context, users []string) ([]store.UserLoad, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "UserLoads", ctx, users)
+	ret0, _ := ret[0].([]store.UserLoad)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// UserLoads indicates an expected call of UserLoads.
+func (mr *MockStoreMockRecorder) UserLoads(ctx, users any) *MockStoreUserLoadsCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "UserLoads", reflect.TypeOf((*MockStore)(nil).UserLoads), ctx, users)
+	return &MockStoreUserLoadsCall{Call: call}
+}
+
+// MockStoreUserLoadsCall wrap *gomock.Call
+type MockStoreUserLoadsCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockStoreUserLoadsCall) Return(arg0 []store.UserLoad, arg1 error) *MockStoreUserLoadsCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockStoreUserLoadsCall) Do(f func(context.Context, []string) ([]store.UserLoad, error)) *MockStoreUserLoadsCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockStoreUserLoadsCall) DoAndReturn(f func(context.Context, []string) ([]store.UserLoad, error)) *MockStoreUserLoadsCall {
 	c.Call = c.Call.DoAndReturn(f)
 	return c
 }
