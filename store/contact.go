@@ -22,7 +22,8 @@ type Contact struct {
 	ProfileError string
 	// Followed is false once the user blocked (unfollowed) the account: it can no longer be sent to.
 	Followed bool
-	// Record is the CRM record the contact is linked to; zero while unregistered.
+	// Record is the CRM record the contact is linked to; zero while unregistered. Change it with
+	// Links.LinkContact, which keeps the history; UpdateContact stores it as given.
 	Record RecordRef
 
 	CreatedAt time.Time // set by the store

@@ -16,6 +16,7 @@ type Store interface {
 	Outbox
 	Notifications
 	Templates
+	Links
 }
 
 // Transactor is implemented by stores that can run several calls atomically.

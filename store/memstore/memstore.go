@@ -53,6 +53,7 @@ type state struct {
 	outbox        map[string]store.OutboxItem
 	notifications map[[2]string]store.NotificationState
 	templates     map[string]store.Template
+	linkChanges   map[string][]store.LinkChange // contact ID → link history, oldest first
 }
 
 type peerKey struct{ channelID, kind, id string }
@@ -87,6 +88,7 @@ func New(opts *Options) *Store {
 		outbox:        map[string]store.OutboxItem{},
 		notifications: map[[2]string]store.NotificationState{},
 		templates:     map[string]store.Template{},
+		linkChanges:   map[string][]store.LinkChange{},
 	}}}
 }
 

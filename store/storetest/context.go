@@ -82,6 +82,16 @@ func RunContext(t *testing.T, h Harness) {
 			"UpdateTemplate": func() error { _, err := fx.s.UpdateTemplate(ctx, store.Template{ID: "t", Version: 1}); return err },
 			"ListTemplates":  func() error { _, err := fx.s.ListTemplates(ctx, ""); return err },
 			"DeleteTemplate": func() error { return fx.s.DeleteTemplate(ctx, "t", 1) },
+			"LinkContact": func() error {
+				_, err := fx.s.LinkContact(ctx, store.LinkChange{ContactID: c.ContactID, To: store.RecordRef{Kind: store.RecordLead, ID: "l"}})
+				return err
+			},
+			"ListLinkChanges":      func() error { _, err := fx.s.ListLinkChanges(ctx, c.ContactID); return err },
+			"ListContactsByRecord": func() error { _, err := fx.s.ListContactsByRecord(ctx, store.RecordLead, "l"); return err },
+			"ListRecordMessages": func() error {
+				_, _, err := fx.s.ListRecordMessages(ctx, store.RecordLead, "l", store.Page{})
+				return err
+			},
 		}
 		if tr, ok := fx.s.(store.Transactor); ok {
 			calls["RunInTx"] = func() error {

@@ -36,6 +36,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Outbox", func(t *testing.T) { RunOutbox(t, h) })
 	t.Run("Notifications", func(t *testing.T) { RunNotifications(t, h) })
 	t.Run("Templates", func(t *testing.T) { RunTemplates(t, h) })
+	t.Run("Links", func(t *testing.T) { RunLinks(t, h) })
 	t.Run("Fairness", func(t *testing.T) { RunFairness(t, h) })
 	t.Run("Transactions", func(t *testing.T) { RunTransactions(t, h) })
 	t.Run("Context", func(t *testing.T) { RunContext(t, h) })

@@ -76,6 +76,8 @@ func RunTransactions(t *testing.T, h Harness) {
 			require.NoError(t, err)
 			_, err = tx.AssignConversation(ctx, store.Assignment{ConversationID: before.ID, From: "agent-9", To: "agent-8"})
 			require.NoError(t, err)
+			_, err = tx.LinkContact(ctx, store.LinkChange{ContactID: before.ContactID, To: store.RecordRef{Kind: store.RecordLead, ID: "l"}})
+			require.NoError(t, err)
 			return boom
 		})
 		require.ErrorIs(t, err, boom, "RunInTx returns fn's error")
@@ -113,6 +115,12 @@ func RunTransactions(t *testing.T, h Harness) {
 		loads, err := fx.s.UserLoads(t.Context(), []string{"agent-8"})
 		require.NoError(t, err)
 		require.True(t, loads[0].LastAssignedAt.IsZero(), "the last assignment time is rolled back")
+		links, err := fx.s.ListLinkChanges(t.Context(), before.ContactID)
+		require.NoError(t, err)
+		require.Empty(t, links, "link history is rolled back")
+		linked, err := fx.s.ListContactsByRecord(t.Context(), store.RecordLead, "l")
+		require.NoError(t, err)
+		require.Empty(t, linked, "a link is rolled back")
 	})
 
 	txRule("FailedStepInsideKeepsNothing", func(t *testing.T, fx fixture, tr store.Transactor) {

@@ -822,6 +822,45 @@ func (c *MockStoreGetTemplateCall) DoAndReturn(f func(context.Context, string) (
 	return c
 }
 
+// LinkContact mocks base method.
+func (m *MockStore) LinkContact(ctx context.Context, ch store.LinkChange) (store.Contact, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "LinkContact", ctx, ch)
+	ret0, _ := ret[0].(store.Contact)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// LinkContact indicates an expected call of LinkContact.
+func (mr *MockStoreMockRecorder) LinkContact(ctx, ch any) *MockStoreLinkContactCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LinkContact", reflect.TypeOf((*MockStore)(nil).LinkContact), ctx, ch)
+	return &MockStoreLinkContactCall{Call: call}
+}
+
+// MockStoreLinkContactCall wrap *gomock.Call
+type MockStoreLinkContactCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockStoreLinkContactCall) Return(arg0 store.Contact, arg1 error) *MockStoreLinkContactCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockStoreLinkContactCall) Do(f func(context.Context, store.LinkChange) (store.Contact, error)) *MockStoreLinkContactCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockStoreLinkContactCall) DoAndReturn(f func(context.Context, store.LinkChange) (store.Contact, error)) *MockStoreLinkContactCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
 // ListAssignments mocks base method.
 func (m *MockStore) ListAssignments(ctx context.Context, conversationID string) ([]store.Assignment, error) {
 	m.ctrl.T.Helper()
@@ -900,6 +939,45 @@ func (c *MockStoreListChannelsCall) DoAndReturn(f func(context.Context) ([]store
 	return c
 }
 
+// ListContactsByRecord mocks base method.
+func (m *MockStore) ListContactsByRecord(ctx context.Context, kind store.RecordKind, id string) ([]store.Contact, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ListContactsByRecord", ctx, kind, id)
+	ret0, _ := ret[0].([]store.Contact)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ListContactsByRecord indicates an expected call of ListContactsByRecord.
+func (mr *MockStoreMockRecorder) ListContactsByRecord(ctx, kind, id any) *MockStoreListContactsByRecordCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ListContactsByRecord", reflect.TypeOf((*MockStore)(nil).ListContactsByRecord), ctx, kind, id)
+	return &MockStoreListContactsByRecordCall{Call: call}
+}
+
+// MockStoreListContactsByRecordCall wrap *gomock.Call
+type MockStoreListContactsByRecordCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockStoreListContactsByRecordCall) Return(arg0 []store.Contact, arg1 error) *MockStoreListContactsByRecordCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockStoreListContactsByRecordCall) Do(f func(context.Context, store.RecordKind, string) ([]store.Contact, error)) *MockStoreListContactsByRecordCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockStoreListContactsByRecordCall) DoAndReturn(f func(context.Context, store.RecordKind, string) ([]store.Contact, error)) *MockStoreListContactsByRecordCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
 // ListConversations mocks base method.
 func (m *MockStore) ListConversations(ctx context.Context, v store.View, p store.Page) ([]store.InboxEntry, store.Cursor, error) {
 	m.ctrl.T.Helper()
@@ -940,6 +1018,45 @@ func (c *MockStoreListConversationsCall) DoAndReturn(f func(context.Context, sto
 	return c
 }
 
+// ListLinkChanges mocks base method.
+func (m *MockStore) ListLinkChanges(ctx context.Context, contactID string) ([]store.LinkChange, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ListLinkChanges", ctx, contactID)
+	ret0, _ := ret[0].([]store.LinkChange)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ListLinkChanges indicates an expected call of ListLinkChanges.
+func (mr *MockStoreMockRecorder) ListLinkChanges(ctx, contactID any) *MockStoreListLinkChangesCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ListLinkChanges", reflect.TypeOf((*MockStore)(nil).ListLinkChanges), ctx, contactID)
+	return &MockStoreListLinkChangesCall{Call: call}
+}
+
+// MockStoreListLinkChangesCall wrap *gomock.Call
+type MockStoreListLinkChangesCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockStoreListLinkChangesCall) Return(arg0 []store.LinkChange, arg1 error) *MockStoreListLinkChangesCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockStoreListLinkChangesCall) Do(f func(context.Context, string) ([]store.LinkChange, error)) *MockStoreListLinkChangesCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockStoreListLinkChangesCall) DoAndReturn(f func(context.Context, string) ([]store.LinkChange, error)) *MockStoreListLinkChangesCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
 // ListMessages mocks base method.
 func (m *MockStore) ListMessages(ctx context.Context, conversationID string, p store.Page) ([]store.Message, store.Cursor, error) {
 	m.ctrl.T.Helper()
@@ -976,6 +1093,46 @@ func (c *MockStoreListMessagesCall) Do(f func(context.Context, string, store.Pag
 
 // DoAndReturn rewrite *gomock.Call.DoAndReturn
 func (c *MockStoreListMessagesCall) DoAndReturn(f func(context.Context, string, store.Page) ([]store.Message, store.Cursor, error)) *MockStoreListMessagesCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
+// ListRecordMessages mocks base method.
+func (m *MockStore) ListRecordMessages(ctx context.Context, kind store.RecordKind, id string, p store.Page) ([]store.Message, store.Cursor, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ListRecordMessages", ctx, kind, id, p)
+	ret0, _ := ret[0].([]store.Message)
+	ret1, _ := ret[1].(store.Cursor)
+	ret2, _ := ret[2].(error)
+	return ret0, ret1, ret2
+}
+
+// ListRecordMessages indicates an expected call of ListRecordMessages.
+func (mr *MockStoreMockRecorder) ListRecordMessages(ctx, kind, id, p any) *MockStoreListRecordMessagesCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ListRecordMessages", reflect.TypeOf((*MockStore)(nil).ListRecordMessages), ctx, kind, id, p)
+	return &MockStoreListRecordMessagesCall{Call: call}
+}
+
+// MockStoreListRecordMessagesCall wrap *gomock.Call
+type MockStoreListRecordMessagesCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockStoreListRecordMessagesCall) Return(arg0 []store.Message, arg1 store.Cursor, arg2 error) *MockStoreListRecordMessagesCall {
+	c.Call = c.Call.Return(arg0, arg1, arg2)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockStoreListRecordMessagesCall) Do(f func(context.Context, store.RecordKind, string, store.Page) ([]store.Message, store.Cursor, error)) *MockStoreListRecordMessagesCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockStoreListRecordMessagesCall) DoAndReturn(f func(context.Context, store.RecordKind, string, store.Page) ([]store.Message, store.Cursor, error)) *MockStoreListRecordMessagesCall {
 	c.Call = c.Call.DoAndReturn(f)
 	return c
 }

@@ -1,0 +1,27 @@
+// Package linking connects messenger contacts to the host CRM's leads and contacts (FEATURES F5, F9–F11).
+//
+// LINE tells a business no phone number or e-mail, so every new sender is unregistered until an agent
+// links it: to an existing record (Suggest, then Link), or to one created from the messenger profile
+// (CreateAndLink). Links can be undone (Undo), removed (Unlink) or moved (Relink), and follow the CRM
+// when it merges records (Merged) or changes their owner (OwnerChanged). Several contacts, say the same
+// person on two LINE accounts, may link to one record, whose Timeline then shows every message with
+// all of them, across channels, in order.
+//
+// The CRM owns its records and implements Records (MemoryRecords is an in-memory one); msgkit owns
+// only the links and their history, in the store (store.Links).
+//
+// # Errors
+//
+// Every change is compare-and-set on the contact's current link, so two agents linking one contact at
+// once cannot both win: the loser gets store.ErrConflict (ErrAlreadyLinked when both started from
+// unregistered). A record the CRM does not have is ErrRecordNotFound.
+//
+// # Ownership
+//
+// A linked contact's conversations belong to the record's owner rather than to round robin: OwnerOf
+// tells the conversation service who that is.
+//
+// # Concurrency
+//
+// A Linker is safe for concurrent use and keeps no state outside the store.
+package linking
