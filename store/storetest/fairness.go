@@ -14,8 +14,8 @@ import (
 
 // RunFairness checks the round-robin fairness guarantee package assign makes on top of the store: with
 // k eligible members and N assignments by concurrent callers on independent handles, each member gets
-// ⌊N/k⌋ or ⌈N/k⌉, also after the membership changes mid-stream. It runs 8 goroutines × 10,000
-// assignments (× 1,000 with -short).
+// ⌊N/k⌋ or ⌈N/k⌉, also after the membership changes mid-stream. It runs 8 goroutines ×
+// Harness.FairnessAssignments.
 func RunFairness(t *testing.T, h Harness) {
 	rule(t, h, "RoundRobinIsFairUnderConcurrency", func(t *testing.T, fx fixture) {
 		hs := handles(t, h, fx.clock, 4)
@@ -24,9 +24,13 @@ func RunFairness(t *testing.T, h Harness) {
 		require.NoError(t, err)
 		dir := &assign.MemoryDirectory{}
 		dir.SetMembers(store.PoolRole, "sales", "alice", "bob", "carol")
-		per := 10_000
-		if testing.Short() {
+		per := h.FairnessAssignments
+		switch {
+		case per > 0:
+		case testing.Short():
 			per = 1_000
+		default:
+			per = 10_000
 		}
 
 		counts := roundRobinRun(t, hs, dir, ch.ID, 8, per)

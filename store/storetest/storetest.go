@@ -22,6 +22,11 @@ type Harness struct {
 	// them (for a SQL backend, n connection pools to one database). The multi-instance tests use them.
 	// When nil they use one handle n times, which is right for a store that lives in one process.
 	Handles func(t *testing.T, now func() time.Time, n int) []store.Store
+
+	// FairnessAssignments is how many assignments each of the fairness rule's 8 goroutines makes; 0 means
+	// 10,000 (1,000 with -short). Backends whose writes cost milliseconds across handles (SQLite) may
+	// choose fewer: the rule's bound is exact at any size.
+	FairnessAssignments int
 }
 
 // Run runs the whole suite: every per-interface runner below. Subtest names state the rule they check,

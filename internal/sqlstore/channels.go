@@ -1,0 +1,104 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/msgkit/msgkit/internal/id"
+	"github.com/msgkit/msgkit/store"
+)
+
+const channelCols = `id, name, kind, external_id, credentials, account, active, assignment, created_at, updated_at, version`
+
+func scanChannel(r Row) (store.Channel, error) {
+	var c store.Channel
+	var creds, account, assignment string
+	var created, updated int64
+	if err := r.Scan(&c.ID, &c.Name, &c.Kind, &c.ExternalID, &creds, &account, &c.Active, &assignment, &created, &updated, &c.Version); err != nil {
+		return c, err
+	}
+	c.CreatedAt, c.UpdatedAt = timeOf(created), timeOf(updated)
+	if err := fromJSON(creds, &c.Credentials); err != nil {
+		return c, err
+	}
+	if err := fromJSON(account, &c.Account); err != nil {
+		return c, err
+	}
+	return c, fromJSON(assignment, &c.Assignment)
+}
+
+// CreateChannel implements store.Channels.
+func (s *Store) CreateChannel(ctx context.Context, c store.Channel) (store.Channel, error) {
+	if err := check(ctx); err != nil {
+		return store.Channel{}, err
+	}
+	if c.ID == "" {
+		c.ID = id.New()
+	}
+	now := s.stamp()
+	got, err := scanChannel(s.db.QueryRow(ctx, `INSERT INTO channels (`+channelCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1) RETURNING `+channelCols,
+		c.ID, c.Name, c.Kind, c.ExternalID, jsonText(c.Credentials), jsonText(c.Account), c.Active, jsonText(c.Assignment), now))
+	return got, s.mapErr(err, "channel "+c.ID)
+}
+
+// GetChannel implements store.Channels.
+func (s *Store) GetChannel(ctx context.Context, id string) (store.Channel, error) {
+	if err := check(ctx); err != nil {
+		return store.Channel{}, err
+	}
+	c, err := scanChannel(s.db.QueryRow(ctx, `SELECT `+channelCols+` FROM channels WHERE id = $1`, id))
+	return c, s.mapErr(err, "channel "+id)
+}
+
+// UpdateChannel implements store.Channels.
+func (s *Store) UpdateChannel(ctx context.Context, c store.Channel) (store.Channel, error) {
+	if err := check(ctx); err != nil {
+		return store.Channel{}, err
+	}
+	got, err := scanChannel(s.db.QueryRow(ctx, `UPDATE channels SET name = $3, kind = $4, external_id = $5, credentials = $6,
+		account = $7, active = $8, assignment = $9, updated_at = $10, version = version + 1
+		WHERE id = $1 AND version = $2 RETURNING `+channelCols,
+		c.ID, c.Version, c.Name, c.Kind, c.ExternalID, jsonText(c.Credentials), jsonText(c.Account), c.Active, jsonText(c.Assignment), s.stamp()))
+	if s.d.IsNoRows(err) {
+		return store.Channel{}, s.versionConflict(ctx, "channels", "channel", c.ID, c.Version)
+	}
+	return got, s.mapErr(err, "channel "+c.ID)
+}
+
+// ListChannels implements store.Channels.
+func (s *Store) ListChannels(ctx context.Context) ([]store.Channel, error) {
+	if err := check(ctx); err != nil {
+		return nil, err
+	}
+	return queryAll(ctx, s, "channels", scanChannel, `SELECT `+channelCols+` FROM channels ORDER BY created_at, id`)
+}
+
+// versionConflict explains why a versioned update matched no row: the record is missing, or its version
+// moved on.
+func (s *Store) versionConflict(ctx context.Context, table, what, id string, version int64) error {
+	var stored int64
+	err := s.db.QueryRow(ctx, `SELECT version FROM `+table+` WHERE id = $1`, id).Scan(&stored)
+	if err != nil {
+		return s.mapErr(err, what+" "+id)
+	}
+	return fmt.Errorf("%s %s version %d, stored %d: %w", what, id, version, stored, store.ErrConflict)
+}
+
+// queryAll runs a query and scans every row.
+func queryAll[T any](ctx context.Context, s *Store, what string, scan func(Row) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := s.db.Query(ctx, query, args...)
+	if err != nil {
+		return nil, s.mapErr(err, what)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, s.mapErr(err, what)
+		}
+		out = append(out, v)
+	}
+	return out, s.mapErr(rows.Err(), what)
+}

@@ -1,0 +1,97 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+
+	"github.com/msgkit/msgkit/channel"
+	"github.com/msgkit/msgkit/internal/id"
+	"github.com/msgkit/msgkit/store"
+)
+
+const contactCols = `id, channel_id, peer_kind, peer_id, profile, profile_status, profile_error, followed,
+	record_kind, record_id, record_owner, created_at, updated_at, version`
+
+// contactScan receives a contact row.
+type contactScan struct {
+	c                                 store.Contact
+	kind, profile, status, recordKind string
+	created, updated                  int64
+}
+
+func (x *contactScan) dest() []any {
+	c := &x.c
+	return []any{&c.ID, &c.ChannelID, &x.kind, &c.Peer.ID, &x.profile, &x.status, &c.ProfileError, &c.Followed,
+		&x.recordKind, &c.Record.ID, &c.Record.Owner, &x.created, &x.updated, &c.Version}
+}
+
+func (x *contactScan) value() (store.Contact, error) {
+	c := x.c
+	c.Peer.Kind, c.ProfileStatus, c.Record.Kind = channel.PeerKind(x.kind), store.ProfileStatus(x.status), store.RecordKind(x.recordKind)
+	c.CreatedAt, c.UpdatedAt = timeOf(x.created), timeOf(x.updated)
+	return c, fromJSON(x.profile, &c.Profile)
+}
+
+func scanContact(r Row) (store.Contact, error) {
+	var x contactScan
+	if err := r.Scan(x.dest()...); err != nil {
+		return store.Contact{}, err
+	}
+	return x.value()
+}
+
+var errNoPeer = errors.New("sqlstore: peer kind and ID are required")
+
+// FindOrCreateContact implements store.Contacts: one INSERT … ON CONFLICT DO NOTHING, then a read when
+// the contact existed, so concurrent callers create it once.
+func (s *Store) FindOrCreateContact(ctx context.Context, c store.Contact) (store.Contact, bool, error) {
+	if err := check(ctx); err != nil {
+		return store.Contact{}, false, err
+	}
+	if c.Peer.Kind == "" || c.Peer.ID == "" {
+		return store.Contact{}, false, errNoPeer
+	}
+	if c.ID == "" {
+		c.ID = id.New()
+	}
+	now := s.stamp()
+	got, err := scanContact(s.db.QueryRow(ctx, `INSERT INTO contacts (`+contactCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1)
+		ON CONFLICT (channel_id, peer_kind, peer_id) DO NOTHING RETURNING `+contactCols,
+		c.ID, c.ChannelID, string(c.Peer.Kind), c.Peer.ID, jsonText(c.Profile), string(c.ProfileStatus), c.ProfileError,
+		c.Followed, string(c.Record.Kind), c.Record.ID, c.Record.Owner, now))
+	if err == nil {
+		return got, true, nil
+	}
+	if !s.d.IsNoRows(err) {
+		return store.Contact{}, false, s.mapErr(err, "contact")
+	}
+	got, err = scanContact(s.db.QueryRow(ctx, `SELECT `+contactCols+` FROM contacts
+		WHERE channel_id = $1 AND peer_kind = $2 AND peer_id = $3`, c.ChannelID, string(c.Peer.Kind), c.Peer.ID))
+	return got, false, s.mapErr(err, "contact")
+}
+
+// GetContact implements store.Contacts.
+func (s *Store) GetContact(ctx context.Context, id string) (store.Contact, error) {
+	if err := check(ctx); err != nil {
+		return store.Contact{}, err
+	}
+	c, err := scanContact(s.db.QueryRow(ctx, `SELECT `+contactCols+` FROM contacts WHERE id = $1`, id))
+	return c, s.mapErr(err, "contact "+id)
+}
+
+// UpdateContact implements store.Contacts.
+func (s *Store) UpdateContact(ctx context.Context, c store.Contact) (store.Contact, error) {
+	if err := check(ctx); err != nil {
+		return store.Contact{}, err
+	}
+	got, err := scanContact(s.db.QueryRow(ctx, `UPDATE contacts SET profile = $3, profile_status = $4, profile_error = $5,
+		followed = $6, record_kind = $7, record_id = $8, record_owner = $9, updated_at = $10, version = version + 1
+		WHERE id = $1 AND version = $2 RETURNING `+contactCols,
+		c.ID, c.Version, jsonText(c.Profile), string(c.ProfileStatus), c.ProfileError, c.Followed,
+		string(c.Record.Kind), c.Record.ID, c.Record.Owner, s.stamp()))
+	if s.d.IsNoRows(err) {
+		return store.Contact{}, s.versionConflict(ctx, "contacts", "contact", c.ID, c.Version)
+	}
+	return got, s.mapErr(err, "contact "+c.ID)
+}

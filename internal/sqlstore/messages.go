@@ -1,0 +1,136 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/msgkit/msgkit/channel"
+	"github.com/msgkit/msgkit/internal/id"
+	"github.com/msgkit/msgkit/store"
+)
+
+const messageCols = `id, conversation_id, channel_id, direction, kind, channel_message_id, author, content, event, status,
+	status_detail, unsent, billable, time, created_at, updated_at, version`
+
+func scanMessage(r Row) (store.Message, error) {
+	var m store.Message
+	var direction, kind, content, event, status string
+	var at, created, updated int64
+	if err := r.Scan(&m.ID, &m.ConversationID, &m.ChannelID, &direction, &kind, &m.ChannelMessageID, &m.Author, &content,
+		&event, &status, &m.StatusDetail, &m.Unsent, &m.Billable, &at, &created, &updated, &m.Version); err != nil {
+		return m, err
+	}
+	m.Direction, m.Kind, m.Status = store.Direction(direction), channel.EventKind(kind), store.MessageStatus(status)
+	m.Time, m.CreatedAt, m.UpdatedAt = timeOf(at), timeOf(created), timeOf(updated)
+	if err := fromJSON(content, &m.Content); err != nil {
+		return m, err
+	}
+	return m, fromJSON(event, &m.Event)
+}
+
+// AppendMessage implements store.Messages. The channel comes from the conversation in the same
+// statement; a duplicate channel message ID inserts nothing and the existing row is read instead.
+func (s *Store) AppendMessage(ctx context.Context, m store.Message) (store.Message, bool, error) {
+	if err := check(ctx); err != nil {
+		return store.Message{}, false, err
+	}
+	if m.ID == "" {
+		m.ID = id.New()
+	}
+	now := s.stamp()
+	at := micros(m.Time)
+	if at == 0 {
+		at = now
+	}
+	got, err := scanMessage(s.db.QueryRow(ctx, `INSERT INTO messages (`+messageCols+`)
+		SELECT $1, c.id, c.channel_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, 1
+		FROM conversations c WHERE c.id = $2
+		ON CONFLICT DO NOTHING RETURNING `+messageCols,
+		m.ID, m.ConversationID, string(m.Direction), string(m.Kind), m.ChannelMessageID, m.Author, jsonText(m.Content),
+		jsonText(m.Event), string(m.Status), m.StatusDetail, m.Unsent, m.Billable, at, now))
+	if err == nil {
+		return got, true, nil
+	}
+	if !s.d.IsNoRows(err) {
+		return store.Message{}, false, s.mapErr(err, "message")
+	}
+	// Nothing inserted: the conversation is missing, or the message exists.
+	var channelID string
+	if err := s.db.QueryRow(ctx, `SELECT channel_id FROM conversations WHERE id = $1`, m.ConversationID).Scan(&channelID); err != nil {
+		return store.Message{}, false, s.mapErr(err, "message's conversation "+m.ConversationID)
+	}
+	if m.ChannelMessageID != "" {
+		existing, err := s.FindMessage(ctx, channelID, m.ChannelMessageID)
+		if err == nil {
+			return existing, false, nil
+		}
+	}
+	return store.Message{}, false, s.mapErr(errAlreadyExists, "message "+m.ID)
+}
+
+// GetMessage implements store.Messages.
+func (s *Store) GetMessage(ctx context.Context, id string) (store.Message, error) {
+	if err := check(ctx); err != nil {
+		return store.Message{}, err
+	}
+	m, err := scanMessage(s.db.QueryRow(ctx, `SELECT `+messageCols+` FROM messages WHERE id = $1`, id))
+	return m, s.mapErr(err, "message "+id)
+}
+
+// FindMessage implements store.Messages.
+func (s *Store) FindMessage(ctx context.Context, channelID, channelMessageID string) (store.Message, error) {
+	if err := check(ctx); err != nil {
+		return store.Message{}, err
+	}
+	if channelMessageID == "" {
+		return store.Message{}, s.mapErr(errNoRows, "message without a channel ID")
+	}
+	m, err := scanMessage(s.db.QueryRow(ctx, `SELECT `+messageCols+` FROM messages
+		WHERE channel_id = $1 AND channel_message_id = $2`, channelID, channelMessageID))
+	return m, s.mapErr(err, "message "+channelMessageID+" in channel "+channelID)
+}
+
+// UpdateMessage implements store.Messages.
+func (s *Store) UpdateMessage(ctx context.Context, m store.Message) (store.Message, error) {
+	if err := check(ctx); err != nil {
+		return store.Message{}, err
+	}
+	got, err := scanMessage(s.db.QueryRow(ctx, `UPDATE messages SET kind = $3, channel_message_id = $4, author = $5,
+		content = $6, event = $7, status = $8, status_detail = $9, unsent = $10, billable = $11, updated_at = $12,
+		version = version + 1
+		WHERE id = $1 AND version = $2 RETURNING `+messageCols,
+		m.ID, m.Version, string(m.Kind), m.ChannelMessageID, m.Author, jsonText(m.Content), jsonText(m.Event),
+		string(m.Status), m.StatusDetail, m.Unsent, m.Billable, s.stamp()))
+	if s.d.IsNoRows(err) {
+		return store.Message{}, s.versionConflict(ctx, "messages", "message", m.ID, m.Version)
+	}
+	return got, s.mapErr(err, "message "+m.ID)
+}
+
+// ListMessages implements store.Messages.
+func (s *Store) ListMessages(ctx context.Context, conversationID string, p store.Page) ([]store.Message, store.Cursor, error) {
+	if err := check(ctx); err != nil {
+		return nil, store.Cursor{}, err
+	}
+	q, args := keyset(`SELECT `+messageCols+` FROM messages WHERE conversation_id = $1`, []any{conversationID}, "time", "id", p)
+	list, err := queryAll(ctx, s, "messages", scanMessage, q, args...)
+	if err != nil {
+		return nil, store.Cursor{}, err
+	}
+	return cut(list, p, store.Message.Cursor)
+}
+
+// keyset appends a keyset condition on (timeCol, idCol) after p.After, the order and the limit (one more
+// than the page, to know whether another follows) to a query whose WHERE clause is begun.
+func keyset(q string, args []any, timeCol, idCol string, p store.Page) (string, []any) {
+	cmp, dir := "<", "DESC"
+	if p.Order == store.OldestFirst {
+		cmp, dir = ">", "ASC"
+	}
+	if !p.After.IsZero() {
+		args = append(args, micros(p.After.Time), p.After.ID)
+		t, i := param(len(args)-1), param(len(args))
+		q += " AND (" + timeCol + " " + cmp + " " + t + " OR (" + timeCol + " = " + t + " AND " + idCol + " " + cmp + " " + i + "))"
+	}
+	args = append(args, p.Size()+1)
+	return q + " ORDER BY " + timeCol + " " + dir + ", " + idCol + " " + dir + " LIMIT " + param(len(args)), args
+}
