@@ -43,7 +43,8 @@ type Options struct {
 type Store struct {
 	*sqlstore.Store
 	writer, reader *sql.DB
-	rb             *rebinder
+	stmts          *stmtCache
+	lock           writeLock
 }
 
 var (
@@ -108,9 +109,12 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	writer.SetMaxOpenConns(1)
-	writer.SetConnMaxIdleTime(0)
-	if err := migrate(ctx, writer); err != nil {
+	// Two connections: one runs writes and transactions, one at a time under writeLock; the other
+	// prepares statements meanwhile, so a transaction never waits on a prepare.
+	writer.SetMaxOpenConns(2)
+	writer.SetMaxIdleConns(2)
+	lock := newWriteLock()
+	if err := migrate(ctx, writer, lock); err != nil {
 		writer.Close()
 		return nil, err
 	}
@@ -121,21 +125,26 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 	}
 	reader.SetMaxOpenConns(o.Readers)
 	reader.SetMaxIdleConns(o.Readers)
-	rb := &rebinder{}
-	s := &Store{Store: sqlstore.New(&pool{writer: writer, reader: reader, rebinder: rb}, dialect, o.Now), writer: writer, reader: reader, rb: rb}
+	stmts := &stmtCache{}
+	s := &Store{Store: sqlstore.New(&pool{writer: writer, reader: reader, stmts: stmts, lock: lock}, dialect, o.Now),
+		writer: writer, reader: reader, stmts: stmts, lock: lock}
 	s.SetTx(s.inTx)
 	return s, nil
 }
 
 // migrate applies the embedded migrations in one immediate transaction: a second process starting at the
 // same time waits for it, then finds nothing to do.
-func migrate(ctx context.Context, writer *sql.DB) error {
+func migrate(ctx context.Context, writer *sql.DB, lock writeLock) error {
+	if err := lock.acquire(ctx); err != nil {
+		return err
+	}
+	defer lock.release()
 	tx, err := writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: migrating: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := sqlstore.Migrate(ctx, &txDB{tx: tx, rebinder: &rebinder{}}, migrationFiles()); err != nil {
+	if _, err := sqlstore.Migrate(ctx, &txDB{tx: tx, writer: writer}, migrationFiles()); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -150,11 +159,15 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *sqlst
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := s.lock.acquire(ctx); err != nil {
+		return err
+	}
+	defer s.lock.release()
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
-	if err := fn(ctx, s.WithDB(&txDB{tx: tx, rebinder: s.rb})); err != nil {
+	if err := fn(ctx, s.WithDB(&txDB{tx: tx, writer: s.writer, stmts: s.stmts})); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -175,23 +188,31 @@ func (t txStore) RunInTx(ctx context.Context, fn func(ctx context.Context, tx st
 func (s *Store) Ping(ctx context.Context) error { return s.writer.PingContext(ctx) }
 
 // Close closes the database.
-func (s *Store) Close() error { return errors.Join(s.reader.Close(), s.writer.Close()) }
+func (s *Store) Close() error {
+	return errors.Join(s.stmts.close(), s.reader.Close(), s.writer.Close())
+}
 
-// pool sends reads to the reader pool and everything else to the single writer.
+// pool sends reads to the reader pool and everything else to the single writer, through prepared
+// statements: msgkit's queries are a fixed set, and parsing them anew each time would cost more than
+// running them.
 type pool struct {
 	writer, reader *sql.DB
-	*rebinder
+	stmts          *stmtCache
+	lock           writeLock
 }
 
-func (p *pool) db(query string) *sql.DB {
-	if strings.HasPrefix(strings.TrimSpace(query), "SELECT") {
-		return p.reader
-	}
-	return p.writer
-}
+func isRead(query string) bool { return strings.HasPrefix(strings.TrimSpace(query), "SELECT") }
 
 func (p *pool) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := p.writer.ExecContext(ctx, p.rebind(query), args...)
+	st, err := p.stmts.get(ctx, p.writer, query)
+	if err != nil {
+		return 0, err
+	}
+	if err := p.lock.acquire(ctx); err != nil {
+		return 0, err
+	}
+	defer p.lock.release()
+	res, err := st.ExecContext(ctx, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -199,25 +220,75 @@ func (p *pool) Exec(ctx context.Context, query string, args ...any) (int64, erro
 }
 
 func (p *pool) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
-	rows, err := p.db(query).QueryContext(ctx, p.rebind(query), args...)
+	if isRead(query) {
+		st, err := p.stmts.get(ctx, p.reader, query)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, err
+		}
+		return sqlRows{Rows: rows}, nil
+	}
+	st, err := p.stmts.get(ctx, p.writer, query)
 	if err != nil {
 		return nil, err
 	}
-	return sqlRows{rows}, nil
+	if err := p.lock.acquire(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		p.lock.release()
+		return nil, err
+	}
+	return sqlRows{Rows: rows, done: p.lock.release}, nil
 }
 
 func (p *pool) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
-	return p.db(query).QueryRowContext(ctx, p.rebind(query), args...)
+	if isRead(query) {
+		st, err := p.stmts.get(ctx, p.reader, query)
+		if err != nil {
+			return errRow{err}
+		}
+		return st.QueryRowContext(ctx, args...)
+	}
+	st, err := p.stmts.get(ctx, p.writer, query)
+	if err != nil {
+		return errRow{err}
+	}
+	if err := p.lock.acquire(ctx); err != nil {
+		return errRow{err}
+	}
+	return lockedRow{row: st.QueryRowContext(ctx, args...), done: p.lock.release}
 }
 
-// txDB runs statements in a transaction.
+// txDB runs statements in a transaction, on the write connection's prepared statements (or, with no
+// cache, statements prepared in the transaction).
 type txDB struct {
-	tx *sql.Tx
-	*rebinder
+	tx     *sql.Tx
+	writer *sql.DB
+	stmts  *stmtCache
+}
+
+func (t *txDB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if t.stmts == nil { // migrating: tables made in this transaction cannot be prepared elsewhere
+		return t.tx.PrepareContext(ctx, strings.ReplaceAll(query, "$", "?"))
+	}
+	st, err := t.stmts.get(ctx, t.writer, query)
+	if err != nil {
+		return nil, err
+	}
+	return t.tx.StmtContext(ctx, st), nil
 }
 
 func (t *txDB) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := t.tx.ExecContext(ctx, t.rebind(query), args...)
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	res, err := st.ExecContext(ctx, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -225,30 +296,107 @@ func (t *txDB) Exec(ctx context.Context, query string, args ...any) (int64, erro
 }
 
 func (t *txDB) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
-	rows, err := t.tx.QueryContext(ctx, t.rebind(query), args...)
+	st, err := t.stmt(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	return sqlRows{rows}, nil
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{Rows: rows}, nil
 }
 
 func (t *txDB) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
-	return t.tx.QueryRowContext(ctx, t.rebind(query), args...)
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
-type sqlRows struct{ *sql.Rows }
+// sqlRows adapts *sql.Rows; done, if set, runs once the rows are closed (releasing the write lock).
+type sqlRows struct {
+	*sql.Rows
+	done func()
+}
 
-func (r sqlRows) Close() { _ = r.Rows.Close() }
-
-// rebinder turns $1-style parameters into SQLite's ?1 style. msgkit's queries are a fixed set, so each
-// is rewritten once per Store and cached.
-type rebinder struct{ cache sync.Map }
-
-func (r *rebinder) rebind(query string) string {
-	if v, ok := r.cache.Load(query); ok {
-		return v.(string)
+func (r sqlRows) Close() {
+	_ = r.Rows.Close()
+	if r.done != nil {
+		r.done()
 	}
-	out := strings.ReplaceAll(query, "$", "?")
-	r.cache.Store(query, out)
-	return out
+}
+
+// lockedRow releases the write lock once its row is scanned.
+type lockedRow struct {
+	row  *sql.Row
+	done func()
+}
+
+func (r lockedRow) Scan(dest ...any) error {
+	defer r.done()
+	return r.row.Scan(dest...)
+}
+
+// writeLock serialises this Store's writes, so they queue in Go (honouring their contexts) instead of
+// waiting in SQLite's busy handler. Other processes on the same file still meet the busy timeout.
+type writeLock chan struct{}
+
+func newWriteLock() writeLock { return make(writeLock, 1) }
+
+func (l writeLock) acquire(ctx context.Context) error {
+	select {
+	case l <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (l writeLock) release() { <-l }
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// stmtCache holds a Store's prepared statements, per database, in SQLite's ?1 parameter style.
+type stmtCache struct {
+	mu    sync.Mutex
+	stmts map[stmtKey]*sql.Stmt
+}
+
+type stmtKey struct {
+	db    *sql.DB
+	query string
+}
+
+func (c *stmtCache) get(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := stmtKey{db, query}
+	if st, ok := c.stmts[k]; ok {
+		return st, nil
+	}
+	st, err := db.PrepareContext(ctx, strings.ReplaceAll(query, "$", "?"))
+	if err != nil {
+		return nil, err
+	}
+	if c.stmts == nil {
+		c.stmts = map[stmtKey]*sql.Stmt{}
+	}
+	c.stmts[k] = st
+	return st, nil
+}
+
+// close closes every statement.
+func (c *stmtCache) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for _, st := range c.stmts {
+		errs = append(errs, st.Close())
+	}
+	c.stmts = nil
+	return errors.Join(errs...)
 }

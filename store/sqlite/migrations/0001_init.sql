@@ -56,7 +56,8 @@ CREATE TABLE conversations (
 );
 -- The inbox: every view is a keyset walk over (last_message_at, id), narrowed by its leading columns.
 CREATE INDEX conversations_inbox ON conversations (last_message_at DESC, id DESC);
-CREATE INDEX conversations_assignee ON conversations (assignee, unreplied, last_message_at DESC, id DESC);
+CREATE INDEX conversations_assignee ON conversations (assignee, last_message_at DESC, id DESC);
+CREATE INDEX conversations_assignee_unreplied ON conversations (assignee, unreplied, last_message_at DESC, id DESC);
 CREATE INDEX conversations_channel ON conversations (channel_id, last_message_at DESC, id DESC);
 CREATE INDEX conversations_contact ON conversations (contact_id);
 
