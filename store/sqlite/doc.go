@@ -1,0 +1,33 @@
+// Package sqlite is the embedded default store.Store: one SQLite file, pure Go (modernc.org/sqlite, no
+// cgo), zero set-up. It passes the whole storetest suite.
+//
+// # When to choose it
+//
+// Choose SQLite for a single application instance: the example server, a small CRM deployment, tests
+// that need persistence. Choose store/postgres when several application instances share the data behind
+// a load balancer: SQLite serialises writers on the file, and processes contending for it wait on its
+// busy handler (milliseconds each), where PostgreSQL handles them row by row.
+//
+// # Settings
+//
+// Open sets WAL mode (readers never block the writer), foreign keys, a busy timeout (Options.BusyTimeout)
+// and immediate write transactions (a transaction takes the write lock when it begins, so it can never
+// fail half-way with SQLITE_BUSY). synchronous=NORMAL is the default: in WAL mode a power loss can lose
+// the last few commits but never corrupts the file; Options.Synchronous "FULL" makes every commit
+// durable at the cost of an fsync each.
+//
+// Writes of one Store queue in Go on a single write lock, honouring their contexts; reads use a pool of
+// read-only connections (Options.Readers). Statements are prepared once per Store. Measurements, and
+// the comparison with github.com/ncruces/go-sqlite3 that chose the driver, are in BENCHMARKS.md.
+//
+// # Schema
+//
+// Migrations are embedded and applied by Open in one immediate transaction, recorded in schema_version;
+// two processes opening a new file at once apply each migration once. Times are INTEGER microseconds
+// since the Unix epoch.
+//
+// # Concurrency
+//
+// A Store is safe for concurrent use, and several Stores (in one process or several) may open the same
+// file.
+package sqlite
