@@ -1,0 +1,232 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/msgkit/msgkit/internal/sqlstore"
+	"github.com/msgkit/msgkit/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options tunes a Store. The zero value (or nil) means the defaults.
+type Options struct {
+	// Schema is the PostgreSQL schema msgkit's tables live in, so several tenants or test runs can share
+	// one database. Open creates it if needed and points its pool's search_path at it. Empty means the
+	// connection's current schema (usually public).
+	Schema string
+	// Now is the store's clock. nil means time.Now.
+	Now func() time.Time
+}
+
+// Store is a store.Store in PostgreSQL, for several application instances sharing one database: every
+// atomic operation (find-or-create, idempotent append, dedup, the round-robin cursor, outbox claims,
+// compare-and-set assignment and linking) is done in the database, not in the process. It also implements
+// store.Transactor, store.Pinger and io.Closer. It is safe for concurrent use.
+type Store struct {
+	*sqlstore.Store
+	pool    *pgxpool.Pool
+	ownPool bool
+}
+
+var (
+	_ store.Store      = (*Store)(nil)
+	_ store.Transactor = (*Store)(nil)
+	_ store.Pinger     = (*Store)(nil)
+)
+
+// PostgreSQL error codes the store maps to its sentinels.
+const (
+	codeUnique       = "23505"
+	codeForeignKey   = "23503"
+	codeSerializable = "40001"
+	codeDeadlock     = "40P01"
+)
+
+var dialect = &sqlstore.Dialect{
+	SkipLocked:   " FOR UPDATE SKIP LOCKED",
+	IsNoRows:     func(err error) bool { return errors.Is(err, pgx.ErrNoRows) },
+	IsUnique:     func(err error) bool { return pgCode(err) == codeUnique },
+	IsForeignKey: func(err error) bool { return pgCode(err) == codeForeignKey },
+}
+
+func pgCode(err error) string {
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// Open connects to the database at dsn with its own connection pool, creates Options.Schema if needed and
+// brings the schema up to date. Close closes the pool.
+func Open(ctx context.Context, dsn string, opts *Options) (*Store, error) {
+	o := options(opts)
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if o.Schema != "" {
+		if !schemaName.MatchString(o.Schema) {
+			return nil, fmt.Errorf("postgres: schema %q must be a lower-case identifier", o.Schema)
+		}
+		if err := createSchema(ctx, cfg.ConnConfig, o.Schema); err != nil {
+			return nil, err
+		}
+		cfg.ConnConfig.RuntimeParams["search_path"] = o.Schema
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	s, err := newStore(ctx, pool, o)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	s.ownPool = true
+	return s, nil
+}
+
+// New uses a pool the host already owns and brings the schema up to date; Close leaves the pool open. The
+// pool's search_path decides the schema: with Options.Schema set, New checks that it is the pool's
+// current schema (set RuntimeParams["search_path"] in the pool's config).
+func New(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error) {
+	o := options(opts)
+	if o.Schema != "" {
+		var current string
+		if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&current); err != nil {
+			return nil, fmt.Errorf("postgres: %w", err)
+		}
+		if current != o.Schema {
+			return nil, fmt.Errorf("postgres: the pool's current schema is %q, not %q: set search_path in its config", current, o.Schema)
+		}
+	}
+	return newStore(ctx, pool, o)
+}
+
+func options(opts *Options) Options {
+	if opts == nil {
+		return Options{}
+	}
+	return *opts
+}
+
+func createSchema(ctx context.Context, cfg *pgx.ConnConfig, schema string) error {
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{schema}.Sanitize()); err != nil && pgCode(err) != codeUnique {
+		return fmt.Errorf("postgres: creating schema %s: %w", schema, err) // a concurrent CREATE may race: 23505 means it exists
+	}
+	return nil
+}
+
+func newStore(ctx context.Context, pool *pgxpool.Pool, o Options) (*Store, error) {
+	s := &Store{Store: sqlstore.New(poolDB{pool}, dialect, o.Now), pool: pool}
+	s.SetTx(s.inTx)
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// migrate applies the embedded migrations in one transaction holding an advisory lock on the schema, so
+// instances starting at once apply each migration once.
+func (s *Store) migrate(ctx context.Context) error {
+	files, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('msgkit migrate ' || current_schema()))`); err != nil {
+			return fmt.Errorf("postgres: migration lock: %w", err)
+		}
+		_, err := sqlstore.Migrate(ctx, txDB{tx}, files)
+		return err
+	})
+}
+
+// RunInTx implements store.Transactor. A serialization failure or deadlock reruns fn, up to three times.
+func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context, tx store.Store) error) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sqlstore.Store) error { return fn(ctx, txStore{tx}) })
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *sqlstore.Store) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var err error
+	for range 3 {
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(ctx, s.WithDB(txDB{tx})) })
+		if c := pgCode(err); c != codeSerializable && c != codeDeadlock {
+			return err
+		}
+	}
+	return err
+}
+
+// txStore is the store.Store a transaction's function gets; RunInTx inside it joins the transaction.
+type txStore struct{ *sqlstore.Store }
+
+func (t txStore) RunInTx(ctx context.Context, fn func(ctx context.Context, tx store.Store) error) error {
+	return fn(ctx, t)
+}
+
+// Ping implements store.Pinger.
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+// Close closes the pool if Open made it.
+func (s *Store) Close() error {
+	if s.ownPool {
+		s.pool.Close()
+	}
+	return nil
+}
+
+// poolDB runs statements on the pool; pgx prepares and caches each statement per connection.
+type poolDB struct{ p *pgxpool.Pool }
+
+func (d poolDB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	tag, err := d.p.Exec(ctx, q, args...)
+	return tag.RowsAffected(), err
+}
+
+func (d poolDB) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
+	return d.p.Query(ctx, q, args...)
+}
+
+func (d poolDB) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
+	return d.p.QueryRow(ctx, q, args...)
+}
+
+// txDB runs statements in a transaction.
+type txDB struct{ tx pgx.Tx }
+
+func (d txDB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	tag, err := d.tx.Exec(ctx, q, args...)
+	return tag.RowsAffected(), err
+}
+
+func (d txDB) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
+	return d.tx.Query(ctx, q, args...)
+}
+
+func (d txDB) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
+	return d.tx.QueryRow(ctx, q, args...)
+}
