@@ -126,10 +126,9 @@ func keyset(q string, args []any, timeCol, idCol string, p store.Page) (string, 
 	if p.Order == store.OldestFirst {
 		cmp, dir = ">", "ASC"
 	}
-	if !p.After.IsZero() {
+	if !p.After.IsZero() { // a row-value comparison: one range scan of a (time, id) index
 		args = append(args, micros(p.After.Time), p.After.ID)
-		t, i := param(len(args)-1), param(len(args))
-		q += " AND (" + timeCol + " " + cmp + " " + t + " OR (" + timeCol + " = " + t + " AND " + idCol + " " + cmp + " " + i + "))"
+		q += " AND (" + timeCol + ", " + idCol + ") " + cmp + " (" + param(len(args)-1) + ", " + param(len(args)) + ")"
 	}
 	args = append(args, p.Size()+1)
 	return q + " ORDER BY " + timeCol + " " + dir + ", " + idCol + " " + dir + " LIMIT " + param(len(args)), args
