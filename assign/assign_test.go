@@ -310,34 +310,3 @@ func TestDirectoryErrorsPropagate(t *testing.T) {
 	_, err = assign.NewRoundRobin(nil, dir)
 	require.Error(t, err)
 }
-
-// BenchmarkRoundRobin measures assignments (pick + atomic cursor) per second on memstore.
-func BenchmarkRoundRobin(b *testing.B) {
-	for _, goroutines := range []int{1, 8} {
-		b.Run(fmt.Sprintf("goroutines=%d", goroutines), func(b *testing.B) {
-			s := memstore.New(nil)
-			ch, _ := s.CreateChannel(b.Context(), store.Channel{Kind: "line", ExternalID: "1", Assignment: users("alice", "bob", "carol")})
-			rr, _ := assign.NewRoundRobin(s, &assign.MemoryDirectory{})
-			c := store.Conversation{ChannelID: ch.ID}
-			b.ReportAllocs()
-			b.ResetTimer()
-			start := time.Now()
-			var wg sync.WaitGroup
-			for g := range goroutines {
-				n := b.N / goroutines
-				if g == 0 {
-					n += b.N % goroutines
-				}
-				wg.Go(func() {
-					for range n {
-						if _, err := rr.Assign(context.Background(), c); err != nil {
-							b.Error(err)
-						}
-					}
-				})
-			}
-			wg.Wait()
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "assignments/s")
-		})
-	}
-}

@@ -16,3 +16,7 @@ func TestConformance(t *testing.T) {
 		},
 	})
 }
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Benchmark(b, func(*testing.B) store.Store { return memstore.New(nil) })
+}
