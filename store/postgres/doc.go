@@ -1,0 +1,41 @@
+// Package postgres is the store.Store for several application instances sharing one PostgreSQL database,
+// on github.com/jackc/pgx/v5 and pgxpool. It passes the whole storetest suite, including its
+// multi-instance rules run over four independent pools.
+//
+// # When to choose it
+//
+// Choose PostgreSQL when more than one instance of the application serves the same channels (behind a
+// load balancer, or webhook receivers apart from agent-facing servers), or when the data must live in the
+// database the CRM already runs. For a single instance, store/sqlite needs no server.
+//
+// # Multi-instance semantics
+//
+// Everything that must be atomic is done by the database, in one statement where possible: the
+// round-robin cursor is one UPDATE … RETURNING; find-or-create of contacts and conversations is
+// INSERT … ON CONFLICT DO NOTHING; dedup keys and idempotent appends rely on unique indexes; outbox
+// claims pick due items with FOR UPDATE SKIP LOCKED under a lease; assignment and linking are
+// compare-and-set UPDATEs that record their history in the same transaction; every record carries a
+// version for optimistic updates.
+//
+// # Connecting
+//
+// Open connects with its own pool; New uses a pool the host already owns. Options.Schema keeps msgkit's
+// tables in their own schema, so several tenants or test runs can share one database. Migrations are
+// embedded and applied at start in one transaction holding an advisory lock, recorded in schema_version.
+// Times are BIGINT microseconds since the Unix epoch.
+//
+// # Errors
+//
+// Unique violations map to store.ErrAlreadyExists, foreign-key violations (a missing channel, contact or
+// conversation) to store.ErrNotFound, lost optimistic updates to store.ErrConflict. RunInTx reruns its
+// function after a serialization failure or deadlock, up to three times.
+//
+// # Testing
+//
+// The tests read MSGKIT_POSTGRES_DSN and give every test its own schema, dropped afterwards; without the
+// variable they skip (and fail under CI=true). bash .ci/run provides a server.
+//
+// # Concurrency
+//
+// A Store is safe for concurrent use.
+package postgres
