@@ -27,6 +27,16 @@ const (
 	StatusFailed   MessageStatus = "failed"   // outbound, given up; StatusDetail says why
 )
 
+// Outcome is what became of one outbound part.
+type Outcome string
+
+// Outcomes.
+const (
+	OutcomeAsIs     Outcome = "as_is"    // sent as written
+	OutcomeDegraded Outcome = "degraded" // changed to fit the channel; StatusDetail says how
+	OutcomeRejected Outcome = "rejected" // not sendable on the channel; StatusDetail says why
+)
+
 // Message is one entry of a conversation's history: a message either way, or a non-message event
 // (follow, postback, …) recorded on the conversation.
 type Message struct {
@@ -46,6 +56,9 @@ type Message struct {
 	// Event is the event as received, for entries that are not messages (Kind != EventMessage).
 	Event  *channel.Event
 	Status MessageStatus
+	// Outcome says what became of an outbound part: sent as written, degraded to fit the channel (a file
+	// sent as a link), or rejected. Empty for inbound messages.
+	Outcome Outcome
 	// StatusDetail explains the status in words fit for an agent (a failure reason, or how a part was
 	// degraded); never message content.
 	StatusDetail string

@@ -1,14 +1,19 @@
 package sqlite_test
 
 import (
+	"context"
 	"database/sql"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/require"
 	_ "modernc.org/sqlite"
 
+	"github.com/msgkit/msgkit/internal/sqlstore"
 	"github.com/msgkit/msgkit/store/sqlite"
 )
 
@@ -34,12 +39,12 @@ func TestMigrateEmptyAndExistingDatabases(t *testing.T) {
 	s, err := sqlite.Open(t.Context(), path, nil)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
-	require.Equal(t, []int{1}, schemaVersions(t, path), "an empty database gets every migration, recorded")
+	require.Equal(t, []int{1, 2}, schemaVersions(t, path), "an empty database gets every migration, recorded")
 
 	s, err = sqlite.Open(t.Context(), path, nil)
 	require.NoError(t, err, "reopening a current database applies nothing")
 	require.NoError(t, s.Close())
-	require.Equal(t, []int{1}, schemaVersions(t, path))
+	require.Equal(t, []int{1, 2}, schemaVersions(t, path))
 }
 
 func TestConcurrentOpensMigrateOnce(t *testing.T) {
@@ -59,7 +64,7 @@ func TestConcurrentOpensMigrateOnce(t *testing.T) {
 	for _, err := range errs {
 		require.NoError(t, err, "instances starting at once all open the database")
 	}
-	require.Equal(t, []int{1}, schemaVersions(t, path), "each migration applied once")
+	require.Equal(t, []int{1, 2}, schemaVersions(t, path), "each migration applied once")
 }
 
 func TestOpenValidates(t *testing.T) {
@@ -69,4 +74,49 @@ func TestOpenValidates(t *testing.T) {
 	require.Error(t, err)
 	_, err = sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "no-such-dir", "x.db"), nil)
 	require.Error(t, err, "a file that cannot be created")
+}
+
+// A database left at the previous schema version (as an older msgkit made it) is brought forward, and
+// its rows read back under the new schema.
+func TestMigrateFromThePreviousVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "msgkit.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	require.NoError(t, err)
+	v1, err := fs.Sub(os.DirFS("migrations"), ".")
+	require.NoError(t, err)
+	only1 := fstest.MapFS{}
+	body, err := fs.ReadFile(v1, "0001_init.sql")
+	require.NoError(t, err)
+	only1["0001_init.sql"] = &fstest.MapFile{Data: body}
+	_, err = sqlstore.Migrate(t.Context(), rawDB{db}, only1)
+	require.NoError(t, err)
+	_, err = db.Exec(`INSERT INTO channels VALUES ('c1', 'Shop', 'line', '1', 'null', '{}', 1, '{}', 1, 1, 1)`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	require.Equal(t, []int{1}, schemaVersions(t, path))
+
+	s, err := sqlite.Open(t.Context(), path, nil)
+	require.NoError(t, err)
+	defer s.Close()
+	require.Equal(t, []int{1, 2}, schemaVersions(t, path), "only the missing migration is applied")
+	ch, err := s.GetChannel(t.Context(), "c1")
+	require.NoError(t, err, "rows written under the previous version are kept")
+	require.Equal(t, "Shop", ch.Name)
+}
+
+// rawDB runs the migration runner on a plain *sql.DB (SQLite reads $1 as a parameter too).
+type rawDB struct{ db *sql.DB }
+
+func (d rawDB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	res, err := d.db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (d rawDB) Query(context.Context, string, ...any) (sqlstore.Rows, error) { panic("not used") }
+
+func (d rawDB) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
+	return d.db.QueryRowContext(ctx, q, args...)
 }

@@ -150,6 +150,7 @@ func RunMessages(t *testing.T, h Harness) {
 		require.NoError(t, err)
 		fx.clock.Advance(time.Second)
 		m.Status, m.ChannelMessageID, m.Billable, m.StatusDetail = store.StatusSent, "line-9", true, "sent as push"
+		m.Outcome = store.OutcomeDegraded
 		upd, err := fx.s.UpdateMessage(t.Context(), m)
 		require.NoError(t, err)
 		require.Equal(t, int64(2), upd.Version)
@@ -159,6 +160,7 @@ func RunMessages(t *testing.T, h Harness) {
 		requireSameMessage(t, upd, got)
 		require.Equal(t, store.StatusSent, got.Status)
 		require.True(t, got.Billable)
+		require.Equal(t, store.OutcomeDegraded, got.Outcome, "the outcome of an outbound part round-trips")
 	})
 
 	rule(t, h, "UpdateKeepsPlaceAndIdentity", func(t *testing.T, fx fixture) {
