@@ -20,14 +20,23 @@ func (u TextUnit) Count(s string) int {
 	case UnitUTF16:
 		n := 0
 		for _, r := range s {
-			if r >= 0x10000 && r <= utf8.MaxRune {
-				n += 2
-			} else {
-				n++
-			}
+			n += u.RuneLen(r)
 		}
 		return n
 	default:
 		return utf8.RuneCountInString(s)
 	}
+}
+
+// RuneLen returns the length of r in unit u: how much of a limit one character uses.
+func (u TextUnit) RuneLen(r rune) int {
+	switch u {
+	case UnitByte:
+		return utf8.RuneLen(r)
+	case UnitUTF16:
+		if r >= 0x10000 && r <= utf8.MaxRune {
+			return 2
+		}
+	}
+	return 1
 }

@@ -1,0 +1,177 @@
+package conversation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/msgkit/msgkit/channel"
+	"github.com/msgkit/msgkit/store"
+)
+
+// RunOutbox delivers queued sends until ctx ends, including those a crashed process left behind: every
+// item keeps its retry key, so the channel delivers it once however often it is tried. Claims are leased,
+// so any number of RunOutbox loops, in any number of processes, never send one item at the same time.
+// It returns ctx's error.
+func (s *Service) RunOutbox(ctx context.Context) error {
+	for {
+		n, err := s.DeliverDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.o.OnError(err)
+		}
+		if n > 0 {
+			continue
+		}
+		t := time.NewTimer(s.o.Outbox.Poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-s.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// nudge wakes RunOutbox early: something was queued.
+func (s *Service) nudge() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// DeliverDue claims the sends that are due and delivers them, once each, and returns how many it handled.
+func (s *Service) DeliverDue(ctx context.Context) (int, error) {
+	items, err := s.store.ClaimOutbox(ctx, s.o.Outbox.Batch, s.o.Outbox.Lease)
+	if err != nil {
+		return 0, err
+	}
+	var errs []error
+	for _, it := range items {
+		if err := s.deliver(ctx, it); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return len(items), errors.Join(errs...)
+}
+
+// deliver sends one claimed item and records the outcome on the item and its messages.
+func (s *Service) deliver(ctx context.Context, it store.OutboxItem) error {
+	ch, err := s.store.GetChannel(ctx, it.ChannelID)
+	if err != nil {
+		return err
+	}
+	if !ch.Active {
+		return s.fail(ctx, it, "not sent: the channel was deactivated")
+	}
+	adapter, err := s.adapters.Adapter(ctx, ch)
+	if err != nil {
+		return err
+	}
+	msgs := make([]store.Message, len(it.MessageIDs))
+	contents := make([]channel.Message, len(it.MessageIDs))
+	for i, mid := range it.MessageIDs {
+		if msgs[i], err = s.store.GetMessage(ctx, mid); err != nil {
+			return err
+		}
+		contents[i] = msgs[i].Content
+	}
+	opt := channel.SendOptions{RetryKey: it.RetryKey}
+	if it.ReplyToken != "" && it.Attempts == 1 {
+		opt.ReplyToken = it.ReplyToken
+	}
+	res, err := adapter.Send(ctx, it.To, contents, opt)
+	if opt.ReplyToken != "" && errors.Is(err, channel.ErrReplyTokenInvalid) {
+		opt.ReplyToken = "" // expired or used: push instead, once, with the item's retry key
+		res, err = adapter.Send(ctx, it.To, contents, opt)
+	}
+	switch {
+	case err == nil:
+		how := "sent as a reply (free)"
+		if res.Billable {
+			how = "sent as a push (counts against the message quota)"
+		}
+		for i := range msgs {
+			channelID := ""
+			if i < len(res.MessageIDs) {
+				channelID = res.MessageIDs[i]
+			}
+			s.updateMessage(ctx, msgs[i].ID, func(m *store.Message) {
+				m.Status, m.Billable, m.ChannelMessageID = store.StatusSent, res.Billable, channelID
+				m.StatusDetail = join(m.StatusDetail, how)
+			})
+		}
+		return s.store.CompleteOutbox(ctx, it.ID, it.Lease)
+	case channel.IsRetryable(err) && it.Attempts < s.o.Outbox.MaxAttempts:
+		at := s.o.Now().Add(s.backoff(it.Attempts, channel.RetryAfter(err)))
+		return s.store.RetryOutbox(ctx, it.ID, it.Lease, at, reason(err))
+	default:
+		return s.fail(ctx, it, "not sent: "+reason(err))
+	}
+}
+
+// fail ends an item for good and marks its messages failed with why.
+func (s *Service) fail(ctx context.Context, it store.OutboxItem, why string) error {
+	for _, mid := range it.MessageIDs {
+		s.updateMessage(ctx, mid, func(m *store.Message) {
+			m.Status, m.StatusDetail = store.StatusFailed, join(m.StatusDetail, why)
+		})
+	}
+	return s.store.FailOutbox(ctx, it.ID, it.Lease, why)
+}
+
+// updateMessage applies change to a stored message, re-reading on a version conflict.
+func (s *Service) updateMessage(ctx context.Context, id string, change func(*store.Message)) {
+	for range 3 {
+		m, err := s.store.GetMessage(ctx, id)
+		if err != nil {
+			s.o.OnError(err)
+			return
+		}
+		change(&m)
+		_, err = s.store.UpdateMessage(ctx, m)
+		if !errors.Is(err, store.ErrConflict) {
+			if err != nil {
+				s.o.OnError(err)
+			}
+			return
+		}
+	}
+}
+
+// backoff is the delay before retry attempt n+1: exponential with full jitter, at least what the channel
+// asked for.
+func (s *Service) backoff(attempt int, retryAfter time.Duration) time.Duration {
+	d := s.o.Outbox.BaseBackoff << min(attempt-1, 30)
+	if d <= 0 || d > s.o.Outbox.MaxBackoff {
+		d = s.o.Outbox.MaxBackoff
+	}
+	d = d/2 + rand.N(d/2+1) // jitter: spread retries so instances do not retry in step
+	return max(d, retryAfter)
+}
+
+// reason describes a send failure for agents and logs: the channel's category and status, never the
+// request's content.
+func reason(err error) string {
+	var apiErr *channel.APIError
+	switch {
+	case errors.Is(err, channel.ErrQuotaExceeded):
+		return "the channel's monthly message quota is used up"
+	case errors.Is(err, channel.ErrUnauthorized):
+		return "the channel refused the credentials; check the channel's settings"
+	case errors.As(err, &apiErr):
+		return fmt.Sprintf("%s (status %d)", category(err), apiErr.Status)
+	}
+	return category(err)
+}
+
+func join(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
