@@ -17,6 +17,7 @@ import (
 	"github.com/msgkit/msgkit/channel"
 	"github.com/msgkit/msgkit/channel/line"
 	"github.com/msgkit/msgkit/conversation"
+	"github.com/msgkit/msgkit/internal/mocks/assignmock"
 	"github.com/msgkit/msgkit/internal/mocks/conversationmock"
 	"github.com/msgkit/msgkit/store"
 )
@@ -224,4 +225,20 @@ func TestIngestFailureAsksForRedelivery(t *testing.T) {
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, fx.fake.Request(fx.text("U1", "hi")))
 	require.Equal(t, http.StatusInternalServerError, w.Code)
+}
+
+// Interaction check: the Assigner is asked once for a new unregistered sender, and never for a linked one.
+func TestAssignerIsAskedOnlyForUnregisteredSenders(t *testing.T) {
+	t.Parallel()
+	ctrl := gomock.NewController(t)
+	a := assignmock.NewMockAssigner(ctrl)
+	fx := newFixture(t, func(o *conversation.Options) { o.Assigner = a })
+	a.EXPECT().Assign(gomock.Any(), gomock.Any()).Return("alice", nil).Times(1)
+	fx.ingest(t, fx.text("U1", "hi"))
+	c := fx.conversationWith(t, "U1")
+	_, err := fx.s.LinkContact(t.Context(), store.LinkChange{ContactID: c.ContactID,
+		To: store.RecordRef{Kind: store.RecordLead, ID: "L1", Owner: "dave"}, Reason: store.LinkLinked})
+	require.NoError(t, err)
+	fx.ingest(t, fx.text("U1", "again")) // linked now: no Assign call
+	require.Equal(t, "dave", fx.conversationWith(t, "U1").Assignee)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/msgkit/msgkit/channel"
+	"github.com/msgkit/msgkit/internal/id"
 	"github.com/msgkit/msgkit/store"
 )
 
@@ -59,7 +60,9 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 	return len(items), errors.Join(errs...)
 }
 
-// deliver sends one claimed item and records the outcome on the item and its messages.
+// deliver sends one claimed item and records the outcome on the item and its messages. The item's
+// messages go out in order, in calls of at most the channel's MaxMessages; call n carries the retry key
+// id.Derive(item key, n), so a retry resends only the calls not yet accepted, each under its own key.
 func (s *Service) deliver(ctx context.Context, it store.OutboxItem) error {
 	ch, err := s.store.GetChannel(ctx, it.ChannelID)
 	if err != nil {
@@ -72,53 +75,94 @@ func (s *Service) deliver(ctx context.Context, it store.OutboxItem) error {
 	if err != nil {
 		return err
 	}
-	msgs := make([]store.Message, len(it.MessageIDs))
-	contents := make([]channel.Message, len(it.MessageIDs))
-	for i, mid := range it.MessageIDs {
-		if msgs[i], err = s.store.GetMessage(ctx, mid); err != nil {
+	per := max(limitsOf(adapter).MaxMessages, 1)
+	for n, start := 0, 0; start < len(it.MessageIDs); n, start = n+1, start+per {
+		msgs, err := s.loadMessages(ctx, it.MessageIDs[start:min(start+per, len(it.MessageIDs))])
+		if err != nil {
 			return err
 		}
-		contents[i] = msgs[i].Content
+		if allSent(msgs) {
+			continue // accepted on an earlier attempt
+		}
+		opt := channel.SendOptions{RetryKey: id.Derive(it.RetryKey, n)}
+		if n == 0 && it.ReplyToken != "" && it.Attempts == 1 {
+			opt.ReplyToken = it.ReplyToken
+		}
+		res, err := s.send(ctx, adapter, it.To, msgs, opt)
+		switch {
+		case err == nil:
+			s.markSent(ctx, msgs, res)
+		case channel.IsRetryable(err) && it.Attempts < s.o.Outbox.MaxAttempts:
+			at := s.o.Now().Add(s.backoff(it.Attempts, channel.RetryAfter(err)))
+			return s.store.RetryOutbox(ctx, it.ID, it.Lease, at, reason(err))
+		default:
+			return s.fail(ctx, it, "not sent: "+reason(err))
+		}
 	}
-	opt := channel.SendOptions{RetryKey: it.RetryKey}
-	if it.ReplyToken != "" && it.Attempts == 1 {
-		opt.ReplyToken = it.ReplyToken
+	return s.store.CompleteOutbox(ctx, it.ID, it.Lease)
+}
+
+// send makes one channel call; an expired or used reply token falls back to a push, once, with the same
+// retry key.
+func (s *Service) send(ctx context.Context, a channel.Adapter, to channel.Peer, msgs []store.Message, opt channel.SendOptions) (channel.SendResult, error) {
+	contents := make([]channel.Message, len(msgs))
+	for i, m := range msgs {
+		contents[i] = m.Content
 	}
-	res, err := adapter.Send(ctx, it.To, contents, opt)
+	res, err := a.Send(ctx, to, contents, opt)
 	if opt.ReplyToken != "" && errors.Is(err, channel.ErrReplyTokenInvalid) {
-		opt.ReplyToken = "" // expired or used: push instead, once, with the item's retry key
-		res, err = adapter.Send(ctx, it.To, contents, opt)
+		opt.ReplyToken = ""
+		res, err = a.Send(ctx, to, contents, opt)
 	}
-	switch {
-	case err == nil:
-		how := "sent as a reply (free)"
-		if res.Billable {
-			how = "sent as a push (counts against the message quota)"
+	return res, err
+}
+
+func (s *Service) loadMessages(ctx context.Context, ids []string) ([]store.Message, error) {
+	msgs := make([]store.Message, len(ids))
+	for i, mid := range ids {
+		m, err := s.store.GetMessage(ctx, mid)
+		if err != nil {
+			return nil, err
 		}
-		for i := range msgs {
-			channelID := ""
-			if i < len(res.MessageIDs) {
-				channelID = res.MessageIDs[i]
-			}
-			s.updateMessage(ctx, msgs[i].ID, func(m *store.Message) {
-				m.Status, m.Billable, m.ChannelMessageID = store.StatusSent, res.Billable, channelID
-				m.StatusDetail = join(m.StatusDetail, how)
-			})
+		msgs[i] = m
+	}
+	return msgs, nil
+}
+
+func allSent(msgs []store.Message) bool {
+	for _, m := range msgs {
+		if m.Status != store.StatusSent {
+			return false
 		}
-		return s.store.CompleteOutbox(ctx, it.ID, it.Lease)
-	case channel.IsRetryable(err) && it.Attempts < s.o.Outbox.MaxAttempts:
-		at := s.o.Now().Add(s.backoff(it.Attempts, channel.RetryAfter(err)))
-		return s.store.RetryOutbox(ctx, it.ID, it.Lease, at, reason(err))
-	default:
-		return s.fail(ctx, it, "not sent: "+reason(err))
+	}
+	return true
+}
+
+// markSent records an accepted call on its messages: sent, free or billable, with the channel's IDs.
+func (s *Service) markSent(ctx context.Context, msgs []store.Message, res channel.SendResult) {
+	how := "sent as a reply (free)"
+	if res.Billable {
+		how = "sent as a push (counts against the message quota)"
+	}
+	for i, m := range msgs {
+		channelID := ""
+		if i < len(res.MessageIDs) {
+			channelID = res.MessageIDs[i]
+		}
+		s.updateMessage(ctx, m.ID, func(m *store.Message) {
+			m.Status, m.Billable, m.ChannelMessageID = store.StatusSent, res.Billable, channelID
+			m.StatusDetail = join(m.StatusDetail, how)
+		})
 	}
 }
 
-// fail ends an item for good and marks its messages failed with why.
+// fail ends an item for good and marks its messages not sent yet failed, with why.
 func (s *Service) fail(ctx context.Context, it store.OutboxItem, why string) error {
 	for _, mid := range it.MessageIDs {
 		s.updateMessage(ctx, mid, func(m *store.Message) {
-			m.Status, m.StatusDetail = store.StatusFailed, join(m.StatusDetail, why)
+			if m.Status != store.StatusSent {
+				m.Status, m.StatusDetail = store.StatusFailed, join(m.StatusDetail, why)
+			}
 		})
 	}
 	return s.store.FailOutbox(ctx, it.ID, it.Lease, why)

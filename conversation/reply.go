@@ -94,7 +94,7 @@ func (s *Service) Reply(ctx context.Context, conversationID, author string, r Re
 	var ids []string
 	err = store.InTx(ctx, s.store, func(ctx context.Context, tx store.Store) error {
 		var err error
-		ids, conv, err = s.enqueue(ctx, tx, conv, author, parts, limits, decision.UseReplyToken)
+		ids, conv, err = s.enqueue(ctx, tx, conv, author, parts, decision.UseReplyToken)
 		return err
 	})
 	if err != nil {
@@ -244,25 +244,12 @@ func cmpString(a, b string) string {
 	return b
 }
 
-// enqueue stores the parts and their outbox items, and updates the conversation, in tx. It returns the
-// parts' message IDs in order and the updated conversation.
+// enqueue stores the parts and one outbox item that delivers them in order, and updates the
+// conversation, in tx. It returns the parts' message IDs in order and the updated conversation.
 func (s *Service) enqueue(ctx context.Context, tx store.Store, conv store.Conversation, author string, parts []part,
-	l channel.Limits, useToken bool) ([]string, store.Conversation, error) {
+	useToken bool) ([]string, store.Conversation, error) {
 	now := s.o.Now()
-	var ids, batch []string
-	var items []store.OutboxItem
-	flush := func() {
-		if len(batch) == 0 {
-			return
-		}
-		item := store.OutboxItem{ChannelID: conv.ChannelID, ConversationID: conv.ID, To: conv.Peer,
-			MessageIDs: batch, RetryKey: id.New(), NextAttemptAt: now}
-		if useToken && len(items) == 0 {
-			item.ReplyToken = conv.ReplyToken
-		}
-		items = append(items, item)
-		batch = nil
-	}
+	var ids, sendable []string
 	for _, p := range parts {
 		m := store.Message{ConversationID: conv.ID, Direction: store.Outbound, Kind: channel.EventMessage, Author: author,
 			Content: p.msg, Status: store.StatusQueued, Outcome: p.outcome, StatusDetail: p.detail, Time: now}
@@ -274,17 +261,17 @@ func (s *Service) enqueue(ctx context.Context, tx store.Store, conv store.Conver
 			return nil, conv, err
 		}
 		ids = append(ids, stored.ID)
-		if p.outcome == store.OutcomeRejected {
-			continue
-		}
-		batch = append(batch, stored.ID)
-		if len(batch) == max(l.MaxMessages, 1) {
-			flush()
+		if p.outcome != store.OutcomeRejected {
+			sendable = append(sendable, stored.ID)
 		}
 	}
-	flush()
-	for _, it := range items {
-		if _, err := tx.EnqueueOutbox(ctx, it); err != nil {
+	if len(sendable) > 0 {
+		item := store.OutboxItem{ChannelID: conv.ChannelID, ConversationID: conv.ID, To: conv.Peer,
+			MessageIDs: sendable, RetryKey: id.New(), NextAttemptAt: now}
+		if useToken {
+			item.ReplyToken = conv.ReplyToken
+		}
+		if _, err := tx.EnqueueOutbox(ctx, item); err != nil {
 			return nil, conv, err
 		}
 	}

@@ -51,7 +51,7 @@ func cutAt(s string, limit int, unit channel.TextUnit) int {
 	switch {
 	case lastSpace > 0:
 		return lastSpace
-	case end < len(s) && !extends(firstRune(s[end:])) && !joined(s[:end]):
+	case end > 0 && end < len(s) && !extends(firstRune(s[end:])) && !joined(s[:end]):
 		return end
 	case lastBoundary > 0:
 		return lastBoundary

@@ -1,0 +1,324 @@
+package conversation_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/msgkit/msgkit/channel"
+	"github.com/msgkit/msgkit/channel/channeltest"
+	"github.com/msgkit/msgkit/conversation"
+	"github.com/msgkit/msgkit/store"
+	"github.com/msgkit/msgkit/store/memstore"
+)
+
+// inbound ingests one message from U1 and returns its conversation.
+func (fx fixture) inbound(t *testing.T) store.Conversation {
+	t.Helper()
+	fx.ingest(t, fx.text("U1", "hi"))
+	return fx.conversationWith(t, "U1")
+}
+
+// F14, F17: the first reply uses the fresh reply token (free); the next is pushed (billable).
+func TestReplyUsesTheTokenThenPushes(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t, nil)
+	c := fx.inbound(t)
+
+	sent, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "Yes, it ships tomorrow."})
+	require.NoError(t, err)
+	require.Len(t, sent.Parts, 1)
+	p := sent.Parts[0]
+	require.Equal(t, store.StatusSent, p.Status)
+	require.Equal(t, store.OutcomeAsIs, p.Outcome)
+	require.False(t, p.Billable, "a reply with the token is free")
+	require.Equal(t, "alice", p.Author)
+	require.NotEmpty(t, p.ChannelMessageID)
+	require.False(t, sent.Conversation.Unreplied, "after a reply the conversation is no longer unreplied")
+	require.Empty(t, sent.Conversation.ReplyToken, "the reply token is spent")
+	require.Equal(t, "rt-1", fx.fake.Sends()[0].Options.ReplyToken)
+
+	sent, err = fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "Anything else?"})
+	require.NoError(t, err)
+	require.True(t, sent.Parts[0].Billable, "without a token the reply is a billable push")
+	require.Empty(t, fx.fake.Sends()[1].Options.ReplyToken)
+	require.NotEmpty(t, fx.fake.Sends()[1].Options.RetryKey)
+}
+
+// An expired token is not used: LINE's tokens last about a minute.
+func TestStaleTokenIsNotUsed(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t, nil)
+	c := fx.inbound(t)
+	fx.clock.Advance(51 * time.Second)
+	sent, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "sorry for the wait"})
+	require.NoError(t, err)
+	require.True(t, sent.Parts[0].Billable)
+	require.Empty(t, fx.fake.Sends()[0].Options.ReplyToken)
+}
+
+// F17: replies are possible for 7 days after the customer's last message, and never before it.
+func TestReplyWindow(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		after time.Duration
+		ok    bool
+	}{
+		{6*24*time.Hour + 23*time.Hour, true},
+		{7 * 24 * time.Hour, true},
+		{7*24*time.Hour + time.Second, false},
+	} {
+		fx := newFixture(t, nil)
+		c := fx.inbound(t)
+		fx.clock.Advance(tc.after)
+		_, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "hello"})
+		if tc.ok {
+			require.NoError(t, err, "%s after the last message", tc.after)
+			continue
+		}
+		require.ErrorIs(t, err, conversation.ErrOutsideReplyWindow, "%s after the last message", tc.after)
+		var we *conversation.WindowError
+		require.ErrorAs(t, err, &we)
+		require.Equal(t, t0.Add(7*24*time.Hour), we.ClosedAt, "the error says when the window closed")
+		require.Empty(t, fx.fake.Sends(), "nothing is sent")
+	}
+
+	// The business never starts a conversation.
+	fx := newFixture(t, nil)
+	k, _, err := fx.s.FindOrCreateContact(t.Context(), store.Contact{ChannelID: fx.ch.ID, Peer: channel.User("U9"), Followed: true})
+	require.NoError(t, err)
+	c, _, err := fx.s.FindOrCreateConversation(t.Context(), store.Conversation{ChannelID: fx.ch.ID, ContactID: k.ID, Peer: k.Peer})
+	require.NoError(t, err)
+	_, err = fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "Special offer!"})
+	require.ErrorIs(t, err, conversation.ErrOutsideReplyWindow)
+
+	// Policies are per channel kind and swappable.
+	open := newFixture(t, func(o *conversation.Options) {
+		o.Policies = map[string]conversation.Policy{"line": conversation.Open{}}
+	})
+	k, _, _ = open.s.FindOrCreateContact(t.Context(), store.Contact{ChannelID: open.ch.ID, Peer: channel.User("U9"), Followed: true})
+	c, _, _ = open.s.FindOrCreateConversation(t.Context(), store.Conversation{ChannelID: open.ch.ID, ContactID: k.ID, Peer: k.Peer})
+	_, err = open.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "Special offer!"})
+	require.NoError(t, err)
+}
+
+// A used or expired reply token falls back to a push, once.
+func TestReplyTokenFallsBackToPush(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t, nil)
+	c := fx.inbound(t)
+	fx.fake.Fail(channeltest.OpSend, channeltest.Error(channel.ErrReplyTokenInvalid))
+	sent, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "hi"})
+	require.NoError(t, err)
+	require.Equal(t, store.StatusSent, sent.Parts[0].Status)
+	require.True(t, sent.Parts[0].Billable)
+	sends := fx.fake.Sends()
+	require.Len(t, sends, 2)
+	require.NotEmpty(t, sends[0].Options.ReplyToken)
+	require.Empty(t, sends[1].Options.ReplyToken, "the second attempt is a push")
+	require.Len(t, fx.fake.Delivered(), 1)
+}
+
+// A rate limit is retried later with the same retry key, and delivered once.
+func TestRateLimitIsRetriedWithTheSameKey(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t, nil)
+	c := fx.inbound(t)
+	fx.clock.Advance(time.Minute) // no token: a push
+	fx.fake.Fail(channeltest.OpSend, channeltest.Error(channel.ErrRateLimited))
+	sent, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "hi"})
+	require.NoError(t, err)
+	require.Equal(t, store.StatusQueued, sent.Parts[0].Status, "waiting for the retry")
+	n, err := fx.svc.DeliverDue(t.Context())
+	require.NoError(t, err)
+	require.Zero(t, n, "not before the backoff (which honours Retry-After)")
+	fx.clock.Advance(2 * time.Minute)
+	n, err = fx.svc.DeliverDue(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	m, err := fx.s.GetMessage(t.Context(), sent.Parts[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, store.StatusSent, m.Status)
+	sends := fx.fake.Sends()
+	require.Len(t, sends, 2)
+	require.Equal(t, sends[0].Options.RetryKey, sends[1].Options.RetryKey, "one logical push, one retry key")
+	require.Len(t, fx.fake.Delivered(), 1)
+}
+
+// A used-up quota fails at once, with a clear reason on the part.
+func TestQuotaExhaustedFailsAtOnce(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t, nil)
+	c := fx.inbound(t)
+	fx.clock.Advance(time.Minute)
+	fx.fake.Fail(channeltest.OpSend, channeltest.Error(channel.ErrQuotaExceeded))
+	sent, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "hi"})
+	require.NoError(t, err)
+	require.Equal(t, store.StatusFailed, sent.Parts[0].Status)
+	require.Contains(t, sent.Parts[0].StatusDetail, "quota is used up")
+	fx.clock.Advance(time.Hour)
+	n, err := fx.svc.DeliverDue(t.Context())
+	require.NoError(t, err)
+	require.Zero(t, n, "not retried")
+	require.Len(t, fx.fake.Sends(), 1)
+}
+
+// A crash between writing the outbox and sending: another process resumes it, and it is delivered once.
+func TestCrashBeforeSendIsResumedOnce(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t, func(o *conversation.Options) { o.Outbox.Deferred = true })
+	c := fx.inbound(t)
+	sent, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "hi"})
+	require.NoError(t, err)
+	require.Equal(t, store.StatusQueued, sent.Parts[0].Status)
+	require.Empty(t, fx.fake.Sends(), "the process 'crashed' before sending")
+
+	restarted, err := conversation.New(fx.s, conversation.AdapterMap{fx.ch.ID: fx.fake}, &conversation.Options{Now: fx.clock.Now})
+	require.NoError(t, err)
+	for range 3 {
+		_, err := restarted.DeliverDue(t.Context())
+		require.NoError(t, err)
+	}
+	require.Len(t, fx.fake.Delivered(), 1, "resumed, and delivered exactly once")
+}
+
+// A crash after the channel accepted a push but before anything was recorded: the lease lapses, the
+// send is made again with the same retry key, the channel reports a duplicate, and the customer gets
+// the message once.
+func TestCrashAfterSendIsDeliveredOnce(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t, nil)
+	c := fx.inbound(t)
+	fx.clock.Advance(time.Minute)
+	crashing := &diesAfterSend{Store: fx.s, dead: true}
+	svc, err := conversation.New(crashing, conversation.AdapterMap{fx.ch.ID: fx.fake},
+		&conversation.Options{Now: fx.clock.Now, OnError: func(error) {}})
+	require.NoError(t, err)
+	sent, err := svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "hi"})
+	require.NoError(t, err)
+	require.Equal(t, store.StatusQueued, sent.Parts[0].Status, "the send was never recorded")
+
+	crashing.dead = false // restarted
+	fx.clock.Advance(time.Minute)
+	n, err := svc.DeliverDue(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "the lapsed claim is taken again")
+	sends := fx.fake.Sends()
+	require.Len(t, sends, 2)
+	require.Equal(t, sends[0].Options.RetryKey, sends[1].Options.RetryKey)
+	require.True(t, sends[1].Result.Duplicate, "the channel recognises the retry key")
+	require.Len(t, fx.fake.Delivered(), 1, "delivered exactly once")
+	m, err := fx.s.GetMessage(t.Context(), sent.Parts[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, store.StatusSent, m.Status)
+}
+
+// diesAfterSend records nothing of a delivery while dead, as a process dying right after the channel
+// call would.
+type diesAfterSend struct {
+	*memstore.Store
+	dead bool
+}
+
+func (d *diesAfterSend) UpdateMessage(ctx context.Context, m store.Message) (store.Message, error) {
+	if d.dead {
+		return store.Message{}, errors.New("process died")
+	}
+	return d.Store.UpdateMessage(ctx, m)
+}
+
+func (d *diesAfterSend) CompleteOutbox(ctx context.Context, id, lease string) error {
+	if d.dead {
+		return errors.New("process died")
+	}
+	return d.Store.CompleteOutbox(ctx, id, lease)
+}
+
+// Content is split to the channel's limits: 5,000 UTF-16 code units per text, 5 messages per send.
+func TestReplyIsSplitToTheChannelsLimits(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t, nil)
+	c := fx.inbound(t)
+	long := strings.Repeat("😀", 2500) + "next"
+	var msgs []channel.Message
+	for range 5 {
+		msgs = append(msgs, channel.StickerMessage("446", "1988"))
+	}
+	sent, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: long, Messages: msgs})
+	require.NoError(t, err)
+	require.Len(t, sent.Parts, 7)
+	require.Equal(t, strings.Repeat("😀", 2500), sent.Parts[0].Content.Text, "cut at the limit, never inside a surrogate pair")
+	require.Equal(t, "next", sent.Parts[1].Content.Text)
+	sends := fx.fake.Sends()
+	require.Len(t, sends, 2, "seven parts go out as 5 + 2")
+	require.Len(t, sends[0].Messages, 5)
+	require.NotEqual(t, sends[0].Options.RetryKey, sends[1].Options.RetryKey)
+	for _, p := range sent.Parts {
+		require.Equal(t, store.StatusSent, p.Status)
+	}
+}
+
+// F16: media go out by URL; files the channel cannot send go as links; nothing is dropped silently.
+func TestAttachments(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t, nil)
+	c := fx.inbound(t)
+	sent, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Attachments: []conversation.Attachment{
+		{URL: "https://files.example.com/item.jpg", ContentType: "image/jpeg", Name: "item.jpg"},
+		{URL: "https://files.example.com/quote.pdf", ContentType: "application/pdf", Name: "Quote #42"},
+		{URL: "http://intranet/secret.docx", ContentType: "application/msword", Name: "secret.docx"},
+	}, Messages: []channel.Message{{Type: channel.TypeFile, Media: &channel.Media{URL: "https://files.example.com/a.zip", FileName: "a.zip"}}}})
+	require.NoError(t, err)
+	require.Len(t, sent.Parts, 4)
+	img, pdf, bad, zip := sent.Parts[0], sent.Parts[1], sent.Parts[2], sent.Parts[3]
+	require.Equal(t, channel.TypeImage, img.Content.Type)
+	require.Equal(t, store.OutcomeAsIs, img.Outcome)
+	require.Equal(t, channel.TypeLink, pdf.Content.Type)
+	require.Equal(t, store.OutcomeDegraded, pdf.Outcome)
+	require.Contains(t, pdf.StatusDetail, "sent as a link")
+	require.Equal(t, store.StatusSent, pdf.Status)
+	require.Equal(t, store.OutcomeRejected, bad.Outcome)
+	require.Equal(t, store.StatusFailed, bad.Status)
+	require.Contains(t, bad.StatusDetail, "HTTPS")
+	require.Equal(t, store.OutcomeDegraded, zip.Outcome)
+	require.Len(t, fx.fake.Delivered(), 3, "the rejected part is not sent, but it is recorded")
+}
+
+// F15: a saved template is rendered against the contact and the agent.
+func TestTemplateReply(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t, nil)
+	c := fx.inbound(t)
+	tpl, err := fx.s.CreateTemplate(t.Context(), store.Template{Name: "Shipped", ChannelKind: "line",
+		Body: `Hi {{contact.display_name | default: "there"}}, {{agent.id}} here: your order has shipped.`})
+	require.NoError(t, err)
+	sent, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{TemplateID: tpl.ID})
+	require.NoError(t, err)
+	require.Equal(t, "Hi there, alice here: your order has shipped.", sent.Parts[0].Content.Text)
+
+	bad, err := fx.s.CreateTemplate(t.Context(), store.Template{Name: "Broken", Body: "Dear {{contact.surname}}"})
+	require.NoError(t, err)
+	_, err = fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{TemplateID: bad.ID})
+	require.Error(t, err, "a template that cannot be filled is not sent with a blank")
+	require.Len(t, fx.fake.Sends(), 1)
+}
+
+func TestReplyRefusals(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t, nil)
+	c := fx.inbound(t)
+	_, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "   "})
+	require.ErrorIs(t, err, conversation.ErrEmptyReply)
+	ch := fx.ch
+	ch, err = fx.s.GetChannel(t.Context(), ch.ID)
+	require.NoError(t, err)
+	ch.Active = false
+	_, err = fx.s.UpdateChannel(t.Context(), ch)
+	require.NoError(t, err)
+	_, err = fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "hi"})
+	require.ErrorIs(t, err, conversation.ErrChannelInactive)
+}
