@@ -322,3 +322,28 @@ func TestReplyRefusals(t *testing.T) {
 	_, err = fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "hi"})
 	require.ErrorIs(t, err, conversation.ErrChannelInactive)
 }
+
+// Run does the background work: deferred sends are delivered, profiles fetched, until the context ends.
+func TestRunDeliversAndFetchesInTheBackground(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t, func(o *conversation.Options) {
+		o.Outbox.Deferred = true
+		o.Outbox.Poll = 10 * time.Millisecond
+	})
+	fx.fake.SetProfile(channel.Profile{UserID: "U1", DisplayName: "Hanako"})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- fx.svc.Run(ctx) }()
+
+	c := fx.inbound(t)
+	_, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "hi"})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return len(fx.fake.Delivered()) == 1 }, 5*time.Second, 5*time.Millisecond,
+		"the deferred send is delivered by Run")
+	require.Eventually(t, func() bool {
+		k, err := fx.s.GetContact(t.Context(), c.ContactID)
+		return err == nil && k.Profile.DisplayName == "Hanako"
+	}, 5*time.Second, 5*time.Millisecond, "the profile is fetched by Run")
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+}
