@@ -86,24 +86,10 @@ func RunAssignments(t *testing.T, h Harness) {
 		for round := range 10 {
 			c, _, err := hs[0].FindOrCreateConversation(t.Context(), store.Conversation{ChannelID: ch.ID, ContactID: k.ID, Peer: channel.User(fmt.Sprint("U", round))})
 			require.NoError(t, err)
-			const n = 8
-			errs := make([]error, n)
-			var wg sync.WaitGroup
-			for i := range n {
-				wg.Go(func() {
-					_, errs[i] = hs[i%len(hs)].AssignConversation(t.Context(), store.Assignment{ConversationID: c.ID, To: fmt.Sprint("agent-", i), Reason: store.AssignAuto})
-				})
-			}
-			wg.Wait()
-			wins := 0
-			for _, err := range errs {
-				if err == nil {
-					wins++
-				} else {
-					require.ErrorIs(t, err, store.ErrConflict)
-				}
-			}
-			require.Equal(t, 1, wins, "exactly one concurrent claim may win: a conversation is never assigned twice")
+			requireOneWinner(t, "claim (a conversation is never assigned twice)", func(i int) error {
+				_, err := hs[i%len(hs)].AssignConversation(t.Context(), store.Assignment{ConversationID: c.ID, To: fmt.Sprint("agent-", i), Reason: store.AssignAuto})
+				return err
+			})
 			history, err := hs[0].ListAssignments(t.Context(), c.ID)
 			require.NoError(t, err)
 			require.Len(t, history, 1, "only the winning claim is recorded")

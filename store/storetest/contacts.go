@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -129,26 +128,12 @@ func RunContacts(t *testing.T, h Harness) {
 
 	rule(t, h, "ConcurrentUpdatesOfOneVersionHaveOneWinner", func(t *testing.T, fx fixture) {
 		c := fx.newContact(t, fx.newChannel(t, "c"), "U1")
-		const n = 8
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				u := c
-				u.Record = store.RecordRef{Kind: store.RecordLead, ID: fmt.Sprint("lead-", i)}
-				_, errs[i] = fx.s.UpdateContact(t.Context(), u)
-			})
-		}
-		wg.Wait()
-		wins := 0
-		for _, err := range errs {
-			if err == nil {
-				wins++
-			} else {
-				require.ErrorIs(t, err, store.ErrConflict, "losers of an optimistic race get ErrConflict")
-			}
-		}
-		require.Equal(t, 1, wins, "exactly one update from the same version wins")
+		requireOneWinner(t, "update from the same version", func(i int) error {
+			u := c
+			u.Record = store.RecordRef{Kind: store.RecordLead, ID: fmt.Sprint("lead-", i)}
+			_, err := fx.s.UpdateContact(t.Context(), u)
+			return err
+		})
 	})
 
 	rule(t, h, "UpdateMissingIsErrNotFound", func(t *testing.T, fx fixture) {

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -57,25 +56,11 @@ func RunLinks(t *testing.T, h Harness) {
 		require.NoError(t, err)
 		k, _, err := hs[0].FindOrCreateContact(t.Context(), store.Contact{ChannelID: ch.ID, Peer: channel.User("U1")})
 		require.NoError(t, err)
-		const n = 8
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				_, errs[i] = hs[i%len(hs)].LinkContact(t.Context(), store.LinkChange{ContactID: k.ID,
-					To: store.RecordRef{Kind: store.RecordLead, ID: fmt.Sprint("lead-", i)}, Reason: store.LinkLinked})
-			})
-		}
-		wg.Wait()
-		wins := 0
-		for _, err := range errs {
-			if err == nil {
-				wins++
-			} else {
-				require.ErrorIs(t, err, store.ErrConflict, "the losers of a link race get ErrConflict")
-			}
-		}
-		require.Equal(t, 1, wins, "exactly one concurrent link wins")
+		requireOneWinner(t, "link", func(i int) error {
+			_, err := hs[i%len(hs)].LinkContact(t.Context(), store.LinkChange{ContactID: k.ID,
+				To: store.RecordRef{Kind: store.RecordLead, ID: fmt.Sprint("lead-", i)}, Reason: store.LinkLinked})
+			return err
+		})
 		history, err := hs[0].ListLinkChanges(t.Context(), k.ID)
 		require.NoError(t, err)
 		require.Len(t, history, 1)

@@ -166,3 +166,25 @@ func requireOneCreator(t *testing.T, what string, findOrCreate func() (id string
 	}
 	require.Equal(t, 1, creators, "exactly one concurrent caller creates the %s", what)
 }
+
+// requireOneWinner runs attempt(0..7) at once and requires that exactly one succeeds and every other fails
+// with store.ErrConflict: the rule of every compare-and-set in the contract.
+func requireOneWinner(t *testing.T, what string, attempt func(i int) error) {
+	t.Helper()
+	const n = 8
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = attempt(i) })
+	}
+	wg.Wait()
+	wins := 0
+	for _, err := range errs {
+		if err == nil {
+			wins++
+			continue
+		}
+		require.ErrorIs(t, err, store.ErrConflict, "the losers of a concurrent %s get ErrConflict", what)
+	}
+	require.Equal(t, 1, wins, "exactly one concurrent %s wins", what)
+}
