@@ -17,13 +17,15 @@
 //	linking              link messenger contacts to CRM leads and contacts; record timelines
 //	conversation         the service a CRM calls: ingest webhooks, reply within the channel's rules
 //
-// Some of these are still being built; the README says which exist today.
+// examples/minimal runs them together as a server, with a demo mode that needs no LINE account.
 //
 // # Where to start
 //
 // A message arrives as a webhook at a channel.Handler, which verifies it through the channel's Adapter
-// and hands the events to a sink that stores them in a store.Store. Start with the channel.NewHandler
-// example, then store/memstore. examples/minimal runs the whole thing as a server.
+// (channel/line for LINE) and hands the events to conversation.Service.Ingest, which stores them in a
+// store.Store and assigns the conversation (package assign). Agents answer with Service.Reply, which
+// keeps to the channel's reply window and delivers through a durable outbox. Start with the
+// conversation package's examples, then examples/minimal.
 //
 // # Conventions
 //
