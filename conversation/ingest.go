@@ -99,8 +99,12 @@ func (s *Service) ingestEvent(ctx context.Context, tx store.Store, ch store.Chan
 func record(ctx context.Context, tx store.Store, conv store.Conversation, e *channel.Event) error {
 	ev := *e
 	ev.ReplyToken = "" // single-use and short-lived: not worth keeping
-	_, _, err := tx.AppendMessage(ctx, store.Message{ConversationID: conv.ID, Direction: store.Inbound, Kind: e.Kind,
-		ChannelMessageID: "event:" + e.ID, Author: e.Source.UserID, Event: &ev, Status: store.StatusReceived, Time: e.Time})
+	m := store.Message{ConversationID: conv.ID, Direction: store.Inbound, Kind: e.Kind, Author: e.Source.UserID,
+		Event: &ev, Status: store.StatusReceived, Time: e.Time}
+	if e.ID != "" {
+		m.ChannelMessageID = "event:" + e.ID // makes a redelivery idempotent even past the dedup window
+	}
+	_, _, err := tx.AppendMessage(ctx, m)
 	return err
 }
 

@@ -66,20 +66,20 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 func (s *Service) deliver(ctx context.Context, it store.OutboxItem) error {
 	ch, err := s.store.GetChannel(ctx, it.ChannelID)
 	if err != nil {
-		return err
+		return s.retry(ctx, it, err)
 	}
 	if !ch.Active {
 		return s.fail(ctx, it, "not sent: the channel was deactivated")
 	}
 	adapter, err := s.adapters.Adapter(ctx, ch)
 	if err != nil {
-		return err
+		return s.retry(ctx, it, err)
 	}
 	per := max(limitsOf(adapter).MaxMessages, 1)
 	for n, start := 0, 0; start < len(it.MessageIDs); n, start = n+1, start+per {
 		msgs, err := s.loadMessages(ctx, it.MessageIDs[start:min(start+per, len(it.MessageIDs))])
 		if err != nil {
-			return err
+			return s.retry(ctx, it, err)
 		}
 		if allSent(msgs) {
 			continue // accepted on an earlier attempt
@@ -92,14 +92,23 @@ func (s *Service) deliver(ctx context.Context, it store.OutboxItem) error {
 		switch {
 		case err == nil:
 			s.markSent(ctx, msgs, res)
-		case channel.IsRetryable(err) && it.Attempts < s.o.Outbox.MaxAttempts:
-			at := s.o.Now().Add(s.backoff(it.Attempts, channel.RetryAfter(err)))
-			return s.store.RetryOutbox(ctx, it.ID, it.Lease, at, reason(err))
+		case channel.IsRetryable(err):
+			return s.retry(ctx, it, err)
 		default:
 			return s.fail(ctx, it, "not sent: "+reason(err))
 		}
 	}
 	return s.store.CompleteOutbox(ctx, it.ID, it.Lease)
+}
+
+// retry schedules the item's next attempt after a failure that may pass (the channel's, or the store's),
+// until MaxAttempts; then the item fails for good.
+func (s *Service) retry(ctx context.Context, it store.OutboxItem, err error) error {
+	if it.Attempts >= s.o.Outbox.MaxAttempts {
+		return s.fail(ctx, it, fmt.Sprintf("not sent after %d attempts: %s", it.Attempts, reason(err)))
+	}
+	at := s.o.Now().Add(s.backoff(it.Attempts, channel.RetryAfter(err)))
+	return errors.Join(err, s.store.RetryOutbox(ctx, it.ID, it.Lease, at, reason(err)))
 }
 
 // send makes one channel call; an expired or used reply token falls back to a push, once, with the same

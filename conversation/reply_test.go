@@ -347,3 +347,27 @@ func TestRunDeliversAndFetchesInTheBackground(t *testing.T) {
 	cancel()
 	require.ErrorIs(t, <-done, context.Canceled)
 }
+
+// A send that cannot even be attempted (no adapter for its channel) is retried, then fails for good:
+// it never loops forever, and the agent sees why.
+func TestUndeliverableItemFailsAfterMaxAttempts(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t, func(o *conversation.Options) { o.Outbox.Deferred = true })
+	c := fx.inbound(t)
+	sent, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "hi"})
+	require.NoError(t, err)
+	broken, err := conversation.New(fx.s, conversation.AdapterMap{}, &conversation.Options{Now: fx.clock.Now,
+		OnError: func(error) {}, Outbox: conversation.OutboxOptions{MaxAttempts: 3}})
+	require.NoError(t, err)
+	for range 10 {
+		_, _ = broken.DeliverDue(t.Context())
+		fx.clock.Advance(10 * time.Minute)
+	}
+	m, err := fx.s.GetMessage(t.Context(), sent.Parts[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, store.StatusFailed, m.Status)
+	require.Contains(t, m.StatusDetail, "after 3 attempts")
+	n, err := broken.DeliverDue(t.Context())
+	require.NoError(t, err)
+	require.Zero(t, n, "a failed item is not claimed again")
+}

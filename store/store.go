@@ -23,8 +23,10 @@ type Store interface {
 type Transactor interface {
 	// RunInTx calls fn with a Store whose calls all belong to one transaction, and commits if fn returns
 	// nil; otherwise nothing fn did is kept and fn's error is returned. Calls on tx must use the ctx fn
-	// was given and must not outlive fn. fn may be called again if the backend retries a serialization
-	// failure, so it must not have effects outside the store.
+	// was given and must not outlive fn. Inside fn, use only tx, never the Store RunInTx was called on (or
+	// code that holds it): that would run outside the transaction, and may wait for it forever. fn may be
+	// called again if the backend retries a serialization failure, so it must not have effects outside the
+	// store.
 	RunInTx(ctx context.Context, fn func(ctx context.Context, tx Store) error) error
 }
 
