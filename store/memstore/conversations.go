@@ -41,6 +41,7 @@ func (h *handle) FindOrCreateConversation(ctx context.Context, c store.Conversat
 	c.CreatedAt, c.UpdatedAt, c.Version = h.now(), h.now(), 1
 	put(h.tx, h.st.convs, c.ID, c)
 	put(h.tx, h.st.convByPeer, key, c.ID)
+	h.index(store.Cursor{}, inboxKey(c))
 	return c, true, nil
 }
 
@@ -76,25 +77,81 @@ func (h *handle) UpdateConversation(ctx context.Context, c store.Conversation) (
 	normConversation(&c)
 	c.CreatedAt, c.UpdatedAt, c.Version = old.CreatedAt, h.now(), old.Version+1
 	put(h.tx, h.st.convs, c.ID, c)
+	h.index(inboxKey(old), inboxKey(c))
 	return c, nil
 }
 
-// ListConversations implements store.Conversations. It scans every conversation: memstore is meant for
-// tests and small deployments, where that is fast enough.
+func inboxKey(c store.Conversation) store.Cursor { return store.Cursor{Time: c.LastMessageAt, ID: c.ID} }
+
+// index moves a conversation's inbox key from old (zero: none) to new, journaling the inverse move.
+func (h *handle) index(old, new store.Cursor) {
+	if old == new {
+		return
+	}
+	if !old.IsZero() {
+		h.st.inbox = removeKey(h.st.inbox, old)
+	}
+	h.st.inbox = insertKey(h.st.inbox, new)
+	if h.tx != nil {
+		h.tx.undo = append(h.tx.undo, func() {
+			h.st.inbox = removeKey(h.st.inbox, new)
+			if !old.IsZero() {
+				h.st.inbox = insertKey(h.st.inbox, old)
+			}
+		})
+	}
+}
+
+func searchKey(keys []store.Cursor, k store.Cursor) (int, bool) {
+	return slices.BinarySearchFunc(keys, k, func(a, b store.Cursor) int { return compareCursors(a, b, store.OldestFirst) })
+}
+
+func insertKey(keys []store.Cursor, k store.Cursor) []store.Cursor {
+	i, _ := searchKey(keys, k)
+	return slices.Insert(keys, i, k)
+}
+
+func removeKey(keys []store.Cursor, k store.Cursor) []store.Cursor {
+	if i, ok := searchKey(keys, k); ok {
+		return slices.Delete(keys, i, i+1)
+	}
+	return keys
+}
+
+// ListConversations implements store.Conversations. It walks the inbox order from the cursor, so a page
+// costs what it skips and returns, not the number of conversations.
 func (h *handle) ListConversations(ctx context.Context, v store.View, p store.Page) ([]store.InboxEntry, store.Cursor, error) {
 	unlock, err := h.lock(ctx)
 	if err != nil {
 		return nil, store.Cursor{}, err
 	}
 	defer unlock()
+	keys := h.st.inbox
 	var out []store.InboxEntry
-	for _, c := range h.st.convs {
-		e := store.InboxEntry{Conversation: c, Contact: h.st.contacts[c.ContactID]}
-		if selects(v, e) && e.Cursor().Past(p.After, p.Order) {
+	take := func(k store.Cursor) bool {
+		c := h.st.convs[k.ID]
+		if e := (store.InboxEntry{Conversation: c, Contact: h.st.contacts[c.ContactID]}); selects(v, e) {
 			out = append(out, e)
 		}
+		return len(out) <= p.Size() // one more than a page tells whether a next page exists
 	}
-	slices.SortFunc(out, func(a, b store.InboxEntry) int { return compareCursors(a.Cursor(), b.Cursor(), p.Order) })
+	start, found := searchKey(keys, p.After) // the first key at or after p.After
+	if p.Order == store.OldestFirst {
+		if found {
+			start++
+		}
+		if p.After.IsZero() {
+			start = 0
+		}
+		for i := start; i < len(keys) && take(keys[i]); i++ {
+		}
+	} else {
+		if p.After.IsZero() {
+			start = len(keys)
+		}
+		for i := start - 1; i >= 0 && take(keys[i]); i-- {
+		}
+	}
 	return page(out, p, store.InboxEntry.Cursor)
 }
 

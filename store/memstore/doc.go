@@ -7,8 +7,9 @@
 // # Concurrency
 //
 // A Store is safe for concurrent use. One mutex serialises all operations, so each is atomic, and
-// RunInTx gives fn exclusive access and undoes every change if fn fails. List calls scan the data they
-// select, which is fast at the sizes memstore is meant for.
+// RunInTx gives fn exclusive access and undoes every change if fn fails; inside fn, call only the tx it
+// is given (calling the Store itself would wait for the lock fn holds). Conversations and messages are
+// kept in list order, so a page costs what it returns and skips; the other lists scan what they select.
 //
 // # Clock
 //

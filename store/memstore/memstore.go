@@ -42,6 +42,7 @@ type state struct {
 	contactByPeer map[peerKey]string
 	convs         map[string]store.Conversation
 	convByPeer    map[peerKey]string
+	inbox         []store.Cursor // every conversation's (LastMessageAt, ID), ascending: the inbox order
 	messages      map[string]store.Message
 	msgByChannel  map[[2]string]string // (channel ID, channel message ID) → message ID
 	msgsByConv    map[string][]string  // conversation ID → message IDs sorted by (Time, ID)
