@@ -81,7 +81,9 @@ func (h *handle) UpdateConversation(ctx context.Context, c store.Conversation) (
 	return c, nil
 }
 
-func inboxKey(c store.Conversation) store.Cursor { return store.Cursor{Time: c.LastMessageAt, ID: c.ID} }
+func inboxKey(c store.Conversation) store.Cursor {
+	return store.Cursor{Time: c.LastMessageAt, ID: c.ID}
+}
 
 // index moves a conversation's inbox key from old (zero: none) to new, journaling the inverse move.
 func (h *handle) index(old, new store.Cursor) {
