@@ -1,6 +1,7 @@
 package conversation
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -198,7 +199,7 @@ func attachmentPart(a Attachment, l channel.Limits) part {
 	var m channel.Message
 	switch {
 	case kind == "image":
-		m = channel.Image(a.URL, cmpString(preview, a.URL))
+		m = channel.Image(a.URL, cmp.Or(preview, a.URL))
 	case kind == "video" && preview != "":
 		m = channel.Video(a.URL, preview)
 	case kind == "audio" && a.Duration > 0:
@@ -235,13 +236,6 @@ func messagePart(m channel.Message, l channel.Limits) part {
 		return part{msg: m, outcome: store.OutcomeRejected, detail: fmt.Sprintf("this channel cannot send %s messages", m.Type)}
 	}
 	return part{msg: m, outcome: store.OutcomeAsIs}
-}
-
-func cmpString(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // enqueue stores the parts and one outbox item that delivers them in order, and updates the

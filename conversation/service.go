@@ -126,12 +126,12 @@ func New(s store.Store, adapters Adapters, opts *Options) (*Service, error) {
 		o.Background = 1024
 	}
 	ob := &o.Outbox
-	ob.Lease = cmpOr(ob.Lease, 30*time.Second)
-	ob.Batch = cmpOr(ob.Batch, 16)
-	ob.MaxAttempts = cmpOr(ob.MaxAttempts, 8)
-	ob.BaseBackoff = cmpOr(ob.BaseBackoff, time.Second)
-	ob.MaxBackoff = cmpOr(ob.MaxBackoff, 5*time.Minute)
-	ob.Poll = cmpOr(ob.Poll, time.Second)
+	ob.Lease = orDefault(ob.Lease, 30*time.Second)
+	ob.Batch = orDefault(ob.Batch, 16)
+	ob.MaxAttempts = orDefault(ob.MaxAttempts, 8)
+	ob.BaseBackoff = orDefault(ob.BaseBackoff, time.Second)
+	ob.MaxBackoff = orDefault(ob.MaxBackoff, 5*time.Minute)
+	ob.Poll = orDefault(ob.Poll, time.Second)
 	svc := &Service{store: s, adapters: adapters, o: o, log: o.Logger,
 		work: make(chan func(context.Context), o.Background), wake: make(chan struct{}, 1)}
 	if svc.o.OnError == nil {
@@ -142,8 +142,8 @@ func New(s store.Store, adapters Adapters, opts *Options) (*Service, error) {
 	return svc, nil
 }
 
-// cmpOr returns v, or def when v is not positive.
-func cmpOr[T int | time.Duration](v, def T) T {
+// orDefault returns v, or def when v is not positive.
+func orDefault[T int | time.Duration](v, def T) T {
 	if v <= 0 {
 		return def
 	}
