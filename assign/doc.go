@@ -33,4 +33,9 @@
 //
 // RoundRobin, Balanced, Strategies and MemoryDirectory are safe for concurrent use; the first three keep
 // no state outside the store.
+//
+// # Testing
+//
+// MemoryDirectory stands in for the CRM's users; storetest checks the fairness guarantee on every store
+// backend (RunFairness), over several store handles.
 package assign

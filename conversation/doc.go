@@ -43,4 +43,10 @@
 // # Concurrency
 //
 // A Service is safe for concurrent use, and several Services in several processes may share one store.
+//
+// # Testing
+//
+// Run the service on store/memstore with channeltest.Fake as the adapter and a fixed clock
+// (Options.Now): Fake records every send and can be scripted to fail; Flush runs the queued background
+// work in the test's goroutine; Options.Outbox.Deferred leaves delivery to explicit DeliverDue calls.
 package conversation

@@ -24,4 +24,8 @@
 // # Concurrency
 //
 // A Linker is safe for concurrent use and keeps no state outside the store.
+//
+// # Testing
+//
+// MemoryRecords stands in for the CRM's records in application tests.
 package linking

@@ -35,4 +35,9 @@
 // # Concurrency
 //
 // A Template is immutable: render it from any number of goroutines.
+//
+// # Testing
+//
+// The package's tests pin renders with golden files (go test -update refreshes them) and fuzz Parse and
+// Render (FuzzParse, FuzzRender); a host's own templates are best tested by calling Validate on them.
 package template
