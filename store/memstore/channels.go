@@ -39,16 +39,8 @@ func (h *handle) CreateChannel(ctx context.Context, c store.Channel) (store.Chan
 
 // GetChannel implements store.Channels.
 func (h *handle) GetChannel(ctx context.Context, id string) (store.Channel, error) {
-	unlock, err := h.lock(ctx)
-	if err != nil {
-		return store.Channel{}, err
-	}
-	defer unlock()
-	c, ok := h.st.channels[id]
-	if !ok {
-		return store.Channel{}, fmt.Errorf("channel %s: %w", id, store.ErrNotFound)
-	}
-	return cloneChannel(c), nil
+	v, err := lookup(ctx, h, h.st.channels, "channel", id)
+	return cloneChannel(v), err
 }
 
 // UpdateChannel implements store.Channels.
@@ -58,12 +50,9 @@ func (h *handle) UpdateChannel(ctx context.Context, c store.Channel) (store.Chan
 		return store.Channel{}, err
 	}
 	defer unlock()
-	old, ok := h.st.channels[c.ID]
-	if !ok {
-		return store.Channel{}, fmt.Errorf("channel %s: %w", c.ID, store.ErrNotFound)
-	}
-	if old.Version != c.Version {
-		return store.Channel{}, fmt.Errorf("channel %s version %d, stored %d: %w", c.ID, c.Version, old.Version, store.ErrConflict)
+	old, err := versioned(h.st.channels, "channel", c.ID, c.Version, func(x store.Channel) int64 { return x.Version })
+	if err != nil {
+		return store.Channel{}, err
 	}
 	oldExt, newExt := [2]string{old.Kind, old.ExternalID}, [2]string{c.Kind, c.ExternalID}
 	if newExt != oldExt && c.ExternalID != "" {

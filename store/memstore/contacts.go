@@ -43,16 +43,7 @@ func (h *handle) FindOrCreateContact(ctx context.Context, c store.Contact) (stor
 
 // GetContact implements store.Contacts.
 func (h *handle) GetContact(ctx context.Context, id string) (store.Contact, error) {
-	unlock, err := h.lock(ctx)
-	if err != nil {
-		return store.Contact{}, err
-	}
-	defer unlock()
-	c, ok := h.st.contacts[id]
-	if !ok {
-		return store.Contact{}, fmt.Errorf("contact %s: %w", id, store.ErrNotFound)
-	}
-	return c, nil
+	return lookup(ctx, h, h.st.contacts, "contact", id)
 }
 
 // UpdateContact implements store.Contacts.
@@ -62,12 +53,9 @@ func (h *handle) UpdateContact(ctx context.Context, c store.Contact) (store.Cont
 		return store.Contact{}, err
 	}
 	defer unlock()
-	old, ok := h.st.contacts[c.ID]
-	if !ok {
-		return store.Contact{}, fmt.Errorf("contact %s: %w", c.ID, store.ErrNotFound)
-	}
-	if old.Version != c.Version {
-		return store.Contact{}, fmt.Errorf("contact %s version %d, stored %d: %w", c.ID, c.Version, old.Version, store.ErrConflict)
+	old, err := versioned(h.st.contacts, "contact", c.ID, c.Version, func(x store.Contact) int64 { return x.Version })
+	if err != nil {
+		return store.Contact{}, err
 	}
 	c.ChannelID, c.Peer = old.ChannelID, old.Peer
 	c.CreatedAt, c.UpdatedAt, c.Version = old.CreatedAt, h.now(), old.Version+1

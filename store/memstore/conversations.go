@@ -47,16 +47,7 @@ func (h *handle) FindOrCreateConversation(ctx context.Context, c store.Conversat
 
 // GetConversation implements store.Conversations.
 func (h *handle) GetConversation(ctx context.Context, id string) (store.Conversation, error) {
-	unlock, err := h.lock(ctx)
-	if err != nil {
-		return store.Conversation{}, err
-	}
-	defer unlock()
-	c, ok := h.st.convs[id]
-	if !ok {
-		return store.Conversation{}, fmt.Errorf("conversation %s: %w", id, store.ErrNotFound)
-	}
-	return c, nil
+	return lookup(ctx, h, h.st.convs, "conversation", id)
 }
 
 // UpdateConversation implements store.Conversations.
@@ -66,12 +57,9 @@ func (h *handle) UpdateConversation(ctx context.Context, c store.Conversation) (
 		return store.Conversation{}, err
 	}
 	defer unlock()
-	old, ok := h.st.convs[c.ID]
-	if !ok {
-		return store.Conversation{}, fmt.Errorf("conversation %s: %w", c.ID, store.ErrNotFound)
-	}
-	if old.Version != c.Version {
-		return store.Conversation{}, fmt.Errorf("conversation %s version %d, stored %d: %w", c.ID, c.Version, old.Version, store.ErrConflict)
+	old, err := versioned(h.st.convs, "conversation", c.ID, c.Version, func(x store.Conversation) int64 { return x.Version })
+	if err != nil {
+		return store.Conversation{}, err
 	}
 	c.ChannelID, c.ContactID, c.Peer = old.ChannelID, old.ContactID, old.Peer
 	normConversation(&c)

@@ -3,6 +3,7 @@ package memstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -189,4 +190,33 @@ func del[K comparable, V any](j *journal, m map[K]V, k K) {
 		j.undo = append(j.undo, func() { m[k] = prev })
 	}
 	delete(m, k)
+}
+
+// lookup returns m[id] under the lock, or an error wrapping store.ErrNotFound that names what.
+func lookup[T any](ctx context.Context, h *handle, m map[string]T, what, id string) (T, error) {
+	var zero T
+	unlock, err := h.lock(ctx)
+	if err != nil {
+		return zero, err
+	}
+	defer unlock()
+	v, ok := m[id]
+	if !ok {
+		return zero, fmt.Errorf("%s %s: %w", what, id, store.ErrNotFound)
+	}
+	return v, nil
+}
+
+// versioned returns the stored record id for an update from version: store.ErrNotFound if there is none,
+// store.ErrConflict if its version moved on. The caller holds the lock.
+func versioned[T any](m map[string]T, what, id string, version int64, versionOf func(T) int64) (T, error) {
+	old, ok := m[id]
+	if !ok {
+		var zero T
+		return zero, fmt.Errorf("%s %s: %w", what, id, store.ErrNotFound)
+	}
+	if stored := versionOf(old); stored != version {
+		return old, fmt.Errorf("%s %s version %d, stored %d: %w", what, id, version, stored, store.ErrConflict)
+	}
+	return old, nil
 }

@@ -62,16 +62,7 @@ func (h *handle) insertSorted(ids []string, m store.Message) []string {
 
 // GetMessage implements store.Messages.
 func (h *handle) GetMessage(ctx context.Context, id string) (store.Message, error) {
-	unlock, err := h.lock(ctx)
-	if err != nil {
-		return store.Message{}, err
-	}
-	defer unlock()
-	m, ok := h.st.messages[id]
-	if !ok {
-		return store.Message{}, fmt.Errorf("message %s: %w", id, store.ErrNotFound)
-	}
-	return m, nil
+	return lookup(ctx, h, h.st.messages, "message", id)
 }
 
 // FindMessage implements store.Messages.
@@ -96,12 +87,9 @@ func (h *handle) UpdateMessage(ctx context.Context, m store.Message) (store.Mess
 		return store.Message{}, err
 	}
 	defer unlock()
-	old, ok := h.st.messages[m.ID]
-	if !ok {
-		return store.Message{}, fmt.Errorf("message %s: %w", m.ID, store.ErrNotFound)
-	}
-	if old.Version != m.Version {
-		return store.Message{}, fmt.Errorf("message %s version %d, stored %d: %w", m.ID, m.Version, old.Version, store.ErrConflict)
+	old, err := versioned(h.st.messages, "message", m.ID, m.Version, func(x store.Message) int64 { return x.Version })
+	if err != nil {
+		return store.Message{}, err
 	}
 	oldKey, newKey := [2]string{old.ChannelID, old.ChannelMessageID}, [2]string{old.ChannelID, m.ChannelMessageID}
 	if newKey != oldKey && m.ChannelMessageID != "" {

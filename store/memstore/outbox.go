@@ -39,16 +39,8 @@ func (h *handle) EnqueueOutbox(ctx context.Context, item store.OutboxItem) (stor
 
 // GetOutbox implements store.Outbox.
 func (h *handle) GetOutbox(ctx context.Context, id string) (store.OutboxItem, error) {
-	unlock, err := h.lock(ctx)
-	if err != nil {
-		return store.OutboxItem{}, err
-	}
-	defer unlock()
-	item, ok := h.st.outbox[id]
-	if !ok {
-		return store.OutboxItem{}, fmt.Errorf("outbox item %s: %w", id, store.ErrNotFound)
-	}
-	return cloneItem(item), nil
+	v, err := lookup(ctx, h, h.st.outbox, "outbox item", id)
+	return cloneItem(v), err
 }
 
 // ClaimOutbox implements store.Outbox. It scans the pending items.

@@ -43,16 +43,7 @@ func (h *handle) templateNameFree(t store.Template) error {
 
 // GetTemplate implements store.Templates.
 func (h *handle) GetTemplate(ctx context.Context, id string) (store.Template, error) {
-	unlock, err := h.lock(ctx)
-	if err != nil {
-		return store.Template{}, err
-	}
-	defer unlock()
-	t, ok := h.st.templates[id]
-	if !ok {
-		return store.Template{}, fmt.Errorf("template %s: %w", id, store.ErrNotFound)
-	}
-	return t, nil
+	return lookup(ctx, h, h.st.templates, "template", id)
 }
 
 // UpdateTemplate implements store.Templates.
@@ -62,12 +53,9 @@ func (h *handle) UpdateTemplate(ctx context.Context, t store.Template) (store.Te
 		return store.Template{}, err
 	}
 	defer unlock()
-	old, ok := h.st.templates[t.ID]
-	if !ok {
-		return store.Template{}, fmt.Errorf("template %s: %w", t.ID, store.ErrNotFound)
-	}
-	if old.Version != t.Version {
-		return store.Template{}, fmt.Errorf("template %s version %d, stored %d: %w", t.ID, t.Version, old.Version, store.ErrConflict)
+	old, err := versioned(h.st.templates, "template", t.ID, t.Version, func(x store.Template) int64 { return x.Version })
+	if err != nil {
+		return store.Template{}, err
 	}
 	if err := h.templateNameFree(t); err != nil {
 		return store.Template{}, err
@@ -101,12 +89,8 @@ func (h *handle) DeleteTemplate(ctx context.Context, id string, version int64) e
 		return err
 	}
 	defer unlock()
-	old, ok := h.st.templates[id]
-	if !ok {
-		return fmt.Errorf("template %s: %w", id, store.ErrNotFound)
-	}
-	if old.Version != version {
-		return fmt.Errorf("template %s version %d, stored %d: %w", id, version, old.Version, store.ErrConflict)
+	if _, err := versioned(h.st.templates, "template", id, version, func(x store.Template) int64 { return x.Version }); err != nil {
+		return err
 	}
 	del(h.tx, h.st.templates, id)
 	return nil
