@@ -6,7 +6,7 @@
 //	channel              the adapter contract: events, messages, Adapter, optional capabilities, the
 //	                     webhook Handler, error categories (standard library only)
 //	channel/channeltest  a Fake adapter for application tests, and RunAdapter, the adapter conformance suite
-//	channel/line         the LINE Official Account adapter (the only package that imports line-bot-sdk-go)
+//	channel/line         the LINE Official Account adapter (the only package that imports LINE's Go SDK)
 //	store                the storage contract: records and one small interface per aggregate
 //	store/memstore       in-memory backend; passes the whole conformance suite
 //	store/sqlite         embedded default backend, pure Go
