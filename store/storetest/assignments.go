@@ -79,10 +79,9 @@ func RunAssignments(t *testing.T, h Harness) {
 
 	rule(t, h, "ConcurrentClaimsHaveOneWinner", func(t *testing.T, fx fixture) {
 		hs := handles(t, h, fx.clock, 4)
-		ch, err := hs[0].CreateChannel(t.Context(), store.Channel{Kind: "line", ExternalID: "x"})
-		require.NoError(t, err)
-		k, _, err := hs[0].FindOrCreateContact(t.Context(), store.Contact{ChannelID: ch.ID, Peer: channel.User("U1")})
-		require.NoError(t, err)
+		shared := fixture{s: hs[0], clock: fx.clock} // seeded through one handle, raced on all
+		ch := shared.newChannel(t, "x")
+		k := shared.newContact(t, ch, "U1")
 		for round := range 10 {
 			c, _, err := hs[0].FindOrCreateConversation(t.Context(), store.Conversation{ChannelID: ch.ID, ContactID: k.ID, Peer: channel.User(fmt.Sprint("U", round))})
 			require.NoError(t, err)

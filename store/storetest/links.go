@@ -52,10 +52,8 @@ func RunLinks(t *testing.T, h Harness) {
 
 	rule(t, h, "ConcurrentLinksHaveOneWinner", func(t *testing.T, fx fixture) {
 		hs := handles(t, h, fx.clock, 4)
-		ch, err := hs[0].CreateChannel(t.Context(), store.Channel{Kind: "line", ExternalID: "x"})
-		require.NoError(t, err)
-		k, _, err := hs[0].FindOrCreateContact(t.Context(), store.Contact{ChannelID: ch.ID, Peer: channel.User("U1")})
-		require.NoError(t, err)
+		shared := fixture{s: hs[0], clock: fx.clock} // seeded through one handle, raced on all
+		k := shared.newContact(t, shared.newChannel(t, "x"), "U1")
 		requireOneWinner(t, "link", func(i int) error {
 			_, err := hs[i%len(hs)].LinkContact(t.Context(), store.LinkChange{ContactID: k.ID,
 				To: store.RecordRef{Kind: store.RecordLead, ID: fmt.Sprint("lead-", i)}, Reason: store.LinkLinked})

@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/msgkit/msgkit/channel"
 	"github.com/msgkit/msgkit/store"
 )
 
@@ -172,12 +171,7 @@ func RunOutbox(t *testing.T, h Harness) {
 
 	rule(t, h, "ConcurrentClaimersNeverShareAnItem", func(t *testing.T, fx fixture) {
 		hs := handles(t, h, fx.clock, 4)
-		ch, err := hs[0].CreateChannel(t.Context(), store.Channel{Kind: "line", ExternalID: "x"})
-		require.NoError(t, err)
-		k, _, err := hs[0].FindOrCreateContact(t.Context(), store.Contact{ChannelID: ch.ID, Peer: channel.User("U1")})
-		require.NoError(t, err)
-		c, _, err := hs[0].FindOrCreateConversation(t.Context(), store.Conversation{ChannelID: ch.ID, ContactID: k.ID, Peer: k.Peer})
-		require.NoError(t, err)
+		c := fixture{s: hs[0], clock: fx.clock}.newConversation(t) // seeded through one handle, claimed on all
 		const items = 60
 		for i := range items {
 			_, err := hs[0].EnqueueOutbox(t.Context(), item(c, fmt.Sprint("k", i)))
