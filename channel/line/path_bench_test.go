@@ -1,11 +1,10 @@
-package conversation_test
+package line_test
 
 import (
 	"bytes"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -20,15 +19,13 @@ import (
 	"github.com/msgkit/msgkit/store/sqlite"
 )
 
-// BenchmarkWebhookPath measures one inbound LINE message end to end: channel.Handler, the LINE adapter's
+// BenchmarkWebhookPath measures one inbound LINE message end to end (it lives here, beside the SDK, so
+// that only this package imports it): channel.Handler, the LINE adapter's
 // verify and parse, and Service.Ingest storing it (a new event ID each time) on memstore and on SQLite.
 // Beside it, in the same loop, the SDK's webhook.ParseRequest on the same body: "x-sdk-parse" is how many
 // SDK parses the whole path costs.
 func BenchmarkWebhookPath(b *testing.B) {
-	template, err := os.ReadFile(filepath.Join("..", "channel", "line", "testdata", "webhooks", "bench-text-user.synthetic.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	template := readWebhook(b, "bench-text-user.synthetic.json")
 	stores := map[string]func(b *testing.B) store.Store{
 		"memstore": func(*testing.B) store.Store { return memstore.New(nil) },
 		"sqlite": func(b *testing.B) store.Store {
@@ -47,7 +44,7 @@ func BenchmarkWebhookPath(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			a, err := line.New(line.Config{ChannelSecret: "testsecret", AccessToken: "t"}, nil)
+			a, err := line.New(line.Config{ChannelSecret: secret, AccessToken: "t"}, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -66,7 +63,7 @@ func BenchmarkWebhookPath(b *testing.B) {
 				body := bytes.Replace(template, []byte(`"webhookEventId":"01FZ74A0TDDPYRVKNK77XKC3ZR"`),
 					fmt.Appendf(nil, `"webhookEventId":"%026d"`, i), 1)
 				body = bytes.Replace(body, []byte(`"id":"444573844083572737"`), fmt.Appendf(nil, `"id":"%d"`, i), 1)
-				sig := lineSignature("testsecret", body)
+				sig := signature(secret, body)
 				w := httptest.NewRecorder()
 				r := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body))
 				r.Header.Set(line.SignatureHeader, sig)
@@ -79,7 +76,7 @@ func BenchmarkWebhookPath(b *testing.B) {
 				r = httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body))
 				r.Header.Set(line.SignatureHeader, sig)
 				t1 := time.Now()
-				if _, err := webhook.ParseRequest("testsecret", r); err != nil {
+				if _, err := webhook.ParseRequest(secret, r); err != nil {
 					b.Fatal(err)
 				}
 				sdkTime += time.Since(t1)
