@@ -19,8 +19,9 @@ func Example() {
 	ch, _ := db.CreateChannel(ctx, store.Channel{Name: "Tokyo shop", Kind: "fake", ExternalID: "1", Active: true})
 	adapter := channeltest.NewFake(nil) // the LINE adapter in production
 
-	sink := func(ctx context.Context, channelID string, events []channel.Event) error {
-		for _, e := range events {
+	sink := func(ctx context.Context, d channel.Delivery) error {
+		channelID := d.ChannelID
+		for _, e := range d.Events {
 			if e.Kind != channel.EventMessage {
 				continue
 			}

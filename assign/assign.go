@@ -22,12 +22,16 @@ const (
 
 // Assigner picks who should own a conversation. It only picks: Route records the choice.
 type Assigner interface {
-	// Assign returns the user who should own c, or ErrNoAgent. Implementations must be safe for
+	// Assign returns the user who should own c, or ErrNoAgent. Route calls it inside the transaction
+	// that claims c and passes that transaction as tx: Assign must do its store work through tx, so that
+	// what it takes from the store (a round-robin turn) is kept only if the claim commits. Keep host
+	// lookups (the Directory) quick: the transaction is open meanwhile. Implementations must be safe for
 	// concurrent use.
-	Assign(ctx context.Context, c store.Conversation) (string, error)
+	Assign(ctx context.Context, tx store.Store, c store.Conversation) (string, error)
 }
 
-// Directory is the host CRM's view of its users. It must be safe for concurrent use.
+// Directory is the host CRM's view of its users. It must be safe for concurrent use, and should answer
+// quickly (from memory or a cache): assigners ask it while a store transaction is open.
 type Directory interface {
 	// Members returns the user IDs in a role or a group (kind is store.PoolRole or store.PoolGroup). An
 	// unknown role or group has no members.
@@ -38,15 +42,12 @@ type Directory interface {
 
 // Strategies dispatches to the Assigner named by each channel's store.AssignmentRule.Strategy, so the
 // rule can be changed at any time and applies from the next assignment.
-type Strategies struct {
-	Channels  store.Channels
-	Assigners map[string]Assigner
-}
+type Strategies map[string]Assigner
 
 // Assign implements Assigner. A channel without a strategy assigns nobody (ErrNoAgent); a strategy
 // without an Assigner is an error.
-func (s Strategies) Assign(ctx context.Context, c store.Conversation) (string, error) {
-	ch, err := s.Channels.GetChannel(ctx, c.ChannelID)
+func (s Strategies) Assign(ctx context.Context, tx store.Store, c store.Conversation) (string, error) {
+	ch, err := tx.GetChannel(ctx, c.ChannelID)
 	if err != nil {
 		return "", err
 	}
@@ -54,18 +55,19 @@ func (s Strategies) Assign(ctx context.Context, c store.Conversation) (string, e
 	if name == "" {
 		return "", fmt.Errorf("channel %s assigns nobody automatically: %w", c.ChannelID, ErrNoAgent)
 	}
-	a, ok := s.Assigners[name]
+	a, ok := s[name]
 	if !ok {
 		return "", fmt.Errorf("assign: channel %s uses strategy %q, which has no assigner", c.ChannelID, name)
 	}
-	return a.Assign(ctx, c)
+	return a.Assign(ctx, tx, c)
 }
 
 // Route gives conversation id the owner it should have now, and records any change:
 //
-//   - unassigned: a picks an owner, claimed with compare-and-set (reason store.AssignAuto). Of concurrent
-//     Route calls, in any number of processes, one claim wins and the others return its result. With
-//     nobody available it returns ErrNoAgent and the conversation waits for Drain.
+//   - unassigned: a picks an owner, claimed with compare-and-set (reason store.AssignAuto). The pick
+//     and the claim are one transaction, so of concurrent Route calls, in any number of processes, one
+//     claim wins, the others return its result, and only the winner's round-robin turn is consumed.
+//     With nobody available it returns ErrNoAgent and the conversation waits for Drain.
 //   - assigned automatically: a keeps the assignee while they are eligible (assigners are sticky); if
 //     they no longer are, the conversation moves to a's pick. If nobody else is available it stays.
 //   - assigned by hand (or to the owner of a linked record): it stays; only people move it.
@@ -76,14 +78,35 @@ func Route(ctx context.Context, s store.Store, a Assigner, id string) (store.Con
 	return c, err
 }
 
+// maxRouteTries bounds how often route decides again after losing a race: each lost race means another
+// caller changed the conversation, so the next decision usually finds it settled.
+const maxRouteTries = 8
+
 // route is Route, also reporting whether this call changed the assignee.
 func route(ctx context.Context, s store.Store, a Assigner, id string) (store.Conversation, bool, error) {
-	c, err := s.GetConversation(ctx, id)
+	var c store.Conversation
+	var moved bool
+	var err error
+	for range maxRouteTries {
+		err = s.RunInTx(ctx, func(ctx context.Context, tx store.Store) error {
+			c, moved, err = routeTx(ctx, tx, a, id)
+			return err
+		})
+		if !errors.Is(err, store.ErrConflict) {
+			return c, moved, err
+		}
+	}
+	return c, false, fmt.Errorf("assign: routing conversation %s lost %d races in a row: %w", id, maxRouteTries, err)
+}
+
+// routeTx decides and claims in tx.
+func routeTx(ctx context.Context, tx store.Store, a Assigner, id string) (store.Conversation, bool, error) {
+	c, err := tx.GetConversation(ctx, id)
 	if err != nil {
 		return c, false, err
 	}
 	if c.Assignee != "" {
-		history, err := s.ListAssignments(ctx, id)
+		history, err := tx.ListAssignments(ctx, id)
 		if err != nil {
 			return c, false, err
 		}
@@ -91,18 +114,14 @@ func route(ctx context.Context, s store.Store, a Assigner, id string) (store.Con
 			return c, false, nil
 		}
 	}
-	user, err := a.Assign(ctx, c)
+	user, err := a.Assign(ctx, tx, c)
 	if errors.Is(err, ErrNoAgent) && c.Assignee != "" {
 		return c, false, nil
 	}
 	if err != nil || user == c.Assignee {
 		return c, false, err
 	}
-	moved, err := s.AssignConversation(ctx, store.Assignment{ConversationID: id, From: c.Assignee, To: user, Reason: store.AssignAuto})
-	if errors.Is(err, store.ErrConflict) {
-		c, err = s.GetConversation(ctx, id) // someone else routed or reassigned it meanwhile
-		return c, false, err
-	}
+	moved, err := tx.AssignConversation(ctx, store.Assignment{ConversationID: id, From: c.Assignee, To: user, Reason: store.AssignAuto})
 	return moved, err == nil, err
 }
 

@@ -58,10 +58,10 @@ func users(pool ...string) store.AssignmentRule {
 func TestRoundRobinRotatesAndSkipsTheUnavailable(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t, users("carol", "alice", "bob"))
-	rr, err := assign.NewRoundRobin(fx.s, fx.dir)
+	rr, err := assign.NewRoundRobin(fx.dir)
 	require.NoError(t, err)
 	next := func() string {
-		u, err := rr.Assign(t.Context(), store.Conversation{ChannelID: fx.ch.ID})
+		u, err := rr.Assign(t.Context(), fx.s, store.Conversation{ChannelID: fx.ch.ID})
 		require.NoError(t, err)
 		return u
 	}
@@ -77,11 +77,11 @@ func TestRoundRobinResolvesRolesAndGroups(t *testing.T) {
 	fx := newFixture(t, store.AssignmentRule{Strategy: assign.StrategyRoundRobin, Pool: store.PoolGroup, PoolIDs: []string{"tokyo", "osaka"}})
 	fx.dir.SetMembers(store.PoolGroup, "tokyo", "alice", "bob")
 	fx.dir.SetMembers(store.PoolGroup, "osaka", "bob", "dave")
-	rr, err := assign.NewRoundRobin(fx.s, fx.dir)
+	rr, err := assign.NewRoundRobin(fx.dir)
 	require.NoError(t, err)
 	got := map[string]int{}
 	for range 9 {
-		u, err := rr.Assign(t.Context(), store.Conversation{ChannelID: fx.ch.ID})
+		u, err := rr.Assign(t.Context(), fx.s, store.Conversation{ChannelID: fx.ch.ID})
 		require.NoError(t, err)
 		got[u]++
 	}
@@ -92,20 +92,20 @@ func TestRoundRobinNobodyAvailable(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t, users("alice"))
 	fx.dir.SetAvailable("alice", false)
-	rr, _ := assign.NewRoundRobin(fx.s, fx.dir)
-	_, err := rr.Assign(t.Context(), store.Conversation{ChannelID: fx.ch.ID})
+	rr, _ := assign.NewRoundRobin(fx.dir)
+	_, err := rr.Assign(t.Context(), fx.s, store.Conversation{ChannelID: fx.ch.ID})
 	require.ErrorIs(t, err, assign.ErrNoAgent)
 	fx2 := newFixture(t, store.AssignmentRule{Strategy: assign.StrategyRoundRobin, Pool: store.PoolRole, PoolIDs: []string{"empty"}})
-	rr2, _ := assign.NewRoundRobin(fx2.s, fx2.dir)
-	_, err = rr2.Assign(t.Context(), store.Conversation{ChannelID: fx2.ch.ID})
+	rr2, _ := assign.NewRoundRobin(fx2.dir)
+	_, err = rr2.Assign(t.Context(), fx2.s, store.Conversation{ChannelID: fx2.ch.ID})
 	require.ErrorIs(t, err, assign.ErrNoAgent, "a role without members")
 }
 
 func TestRuleChangeAppliesFromTheNextAssignment(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t, users("alice"))
-	rr, _ := assign.NewRoundRobin(fx.s, fx.dir)
-	u, err := rr.Assign(t.Context(), store.Conversation{ChannelID: fx.ch.ID})
+	rr, _ := assign.NewRoundRobin(fx.dir)
+	u, err := rr.Assign(t.Context(), fx.s, store.Conversation{ChannelID: fx.ch.ID})
 	require.NoError(t, err)
 	require.Equal(t, "alice", u)
 	ch, err := fx.s.GetChannel(t.Context(), fx.ch.ID)
@@ -113,7 +113,7 @@ func TestRuleChangeAppliesFromTheNextAssignment(t *testing.T) {
 	ch.Assignment = users("zed")
 	_, err = fx.s.UpdateChannel(t.Context(), ch)
 	require.NoError(t, err)
-	u, err = rr.Assign(t.Context(), store.Conversation{ChannelID: fx.ch.ID})
+	u, err = rr.Assign(t.Context(), fx.s, store.Conversation{ChannelID: fx.ch.ID})
 	require.NoError(t, err)
 	require.Equal(t, "zed", u)
 }
@@ -121,7 +121,7 @@ func TestRuleChangeAppliesFromTheNextAssignment(t *testing.T) {
 func TestRouteClaimsOnceAndRecordsHistory(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t, users("alice", "bob"))
-	rr, _ := assign.NewRoundRobin(fx.s, fx.dir)
+	rr, _ := assign.NewRoundRobin(fx.dir)
 	c := fx.conversation(t, "U1")
 
 	var wg sync.WaitGroup
@@ -146,7 +146,7 @@ func TestRouteClaimsOnceAndRecordsHistory(t *testing.T) {
 func TestRouteIsStickyAndMovesOnlyAutomaticAssignments(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t, users("alice", "bob", "carol"))
-	rr, _ := assign.NewRoundRobin(fx.s, fx.dir)
+	rr, _ := assign.NewRoundRobin(fx.dir)
 	c := fx.conversation(t, "U1")
 	c, err := assign.Route(t.Context(), fx.s, rr, c.ID)
 	require.NoError(t, err)
@@ -181,7 +181,7 @@ func TestRouteIsStickyAndMovesOnlyAutomaticAssignments(t *testing.T) {
 func TestRouteKeepsTheAssigneeWhenNobodyElseIsAvailable(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t, users("alice"))
-	rr, _ := assign.NewRoundRobin(fx.s, fx.dir)
+	rr, _ := assign.NewRoundRobin(fx.dir)
 	c := fx.conversation(t, "U1")
 	c, err := assign.Route(t.Context(), fx.s, rr, c.ID)
 	require.NoError(t, err)
@@ -202,7 +202,7 @@ func TestRouteAsksTheAssignerOnlyWhenItMayMove(t *testing.T) {
 	fx := newFixture(t, users("alice"))
 	a := assignmock.NewMockAssigner(gomock.NewController(t))
 	c := fx.conversation(t, "U1")
-	a.EXPECT().Assign(gomock.Any(), gomock.Any()).Return("alice", nil).Times(1)
+	a.EXPECT().Assign(gomock.Any(), gomock.Any(), gomock.Any()).Return("alice", nil).Times(1)
 	_, err := assign.Route(t.Context(), fx.s, a, c.ID)
 	require.NoError(t, err)
 	_, err = assign.Reassign(t.Context(), fx.s, c.ID, "alice", "bob", "manager")
@@ -215,7 +215,7 @@ func TestDrainAssignsWaitingConversationsOldestFirst(t *testing.T) {
 	t.Parallel()
 	rule := store.AssignmentRule{Strategy: assign.StrategyBalanced, Pool: store.PoolUsers, PoolIDs: []string{"alice", "bob"}, MaxOpen: 1}
 	fx := newFixture(t, rule)
-	bal, _ := assign.NewBalanced(fx.s, fx.dir)
+	bal, _ := assign.NewBalanced(fx.dir)
 	fx.dir.SetAvailable("alice", false)
 	fx.dir.SetAvailable("bob", false)
 	var convs []store.Conversation
@@ -243,7 +243,7 @@ func TestBalancedPicksTheLeastLoaded(t *testing.T) {
 	t.Parallel()
 	rule := store.AssignmentRule{Strategy: assign.StrategyBalanced, Pool: store.PoolUsers, PoolIDs: []string{"alice", "bob", "carol"}}
 	fx := newFixture(t, rule)
-	bal, _ := assign.NewBalanced(fx.s, fx.dir)
+	bal, _ := assign.NewBalanced(fx.dir)
 	route := func(user string) string {
 		t.Helper()
 		c, err := assign.Route(t.Context(), fx.s, bal, fx.conversation(t, user).ID)
@@ -267,7 +267,7 @@ func TestBalancedCapMakesConversationsWait(t *testing.T) {
 	t.Parallel()
 	rule := store.AssignmentRule{Strategy: assign.StrategyBalanced, Pool: store.PoolUsers, PoolIDs: []string{"alice"}, MaxOpen: 2}
 	fx := newFixture(t, rule)
-	bal, _ := assign.NewBalanced(fx.s, fx.dir)
+	bal, _ := assign.NewBalanced(fx.dir)
 	for i := range 2 {
 		_, err := assign.Route(t.Context(), fx.s, bal, fx.conversation(t, fmt.Sprint("U", i)).ID)
 		require.NoError(t, err)
@@ -279,9 +279,9 @@ func TestBalancedCapMakesConversationsWait(t *testing.T) {
 func TestStrategiesFollowTheChannelRule(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t, users("alice"))
-	rr, _ := assign.NewRoundRobin(fx.s, fx.dir)
-	s := assign.Strategies{Channels: fx.s, Assigners: map[string]assign.Assigner{assign.StrategyRoundRobin: rr}}
-	u, err := s.Assign(t.Context(), store.Conversation{ChannelID: fx.ch.ID})
+	rr, _ := assign.NewRoundRobin(fx.dir)
+	s := assign.Strategies{assign.StrategyRoundRobin: rr}
+	u, err := s.Assign(t.Context(), fx.s, store.Conversation{ChannelID: fx.ch.ID})
 	require.NoError(t, err)
 	require.Equal(t, "alice", u)
 
@@ -294,7 +294,7 @@ func TestStrategiesFollowTheChannelRule(t *testing.T) {
 		ch.Assignment.Strategy = strategy
 		_, err = fx.s.UpdateChannel(t.Context(), ch)
 		require.NoError(t, err)
-		_, err = s.Assign(t.Context(), store.Conversation{ChannelID: fx.ch.ID})
+		_, err = s.Assign(t.Context(), fx.s, store.Conversation{ChannelID: fx.ch.ID})
 		check(err)
 	}
 }
@@ -304,9 +304,9 @@ func TestDirectoryErrorsPropagate(t *testing.T) {
 	fx := newFixture(t, store.AssignmentRule{Strategy: assign.StrategyRoundRobin, Pool: store.PoolRole, PoolIDs: []string{"sales"}})
 	dir := assignmock.NewMockDirectory(gomock.NewController(t))
 	dir.EXPECT().Members(gomock.Any(), store.PoolRole, "sales").Return(nil, context.DeadlineExceeded)
-	rr, _ := assign.NewRoundRobin(fx.s, dir)
-	_, err := rr.Assign(t.Context(), store.Conversation{ChannelID: fx.ch.ID})
+	rr, _ := assign.NewRoundRobin(dir)
+	_, err := rr.Assign(t.Context(), fx.s, store.Conversation{ChannelID: fx.ch.ID})
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	_, err = assign.NewRoundRobin(nil, dir)
+	_, err = assign.NewRoundRobin(nil)
 	require.Error(t, err)
 }

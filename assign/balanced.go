@@ -15,41 +15,41 @@ import (
 // the channel rule's MaxOpen set, members at the cap are passed over, and when everyone is at the cap
 // the conversation waits (ErrNoAgent) until Drain finds room.
 //
-// Loads are read from the store, so concurrent assignments may both see the same least-loaded member; the
-// imbalance is at most the number of concurrent calls and corrects itself on later assignments. Use
-// RoundRobin where strict rotation matters. Sticky like RoundRobin: an assignee who is still eligible and
-// under the cap keeps the conversation.
+// Loads are read in the claiming transaction. Where the store serialises transactions (SQLite,
+// memstore) concurrent assignments are exactly balanced; where it runs them side by side (PostgreSQL),
+// two may see the same least-loaded member, an imbalance of at most the number of concurrent calls that
+// later assignments correct. Use RoundRobin where strict rotation matters. Sticky like RoundRobin: an
+// assignee who is still eligible and under the cap keeps the conversation.
 //
 // Balanced is safe for concurrent use.
 type Balanced struct {
-	store RoundRobinStore
-	dir   Directory
+	dir Directory
 }
 
-// NewBalanced returns a Balanced assigner over the pools of s's channels.
-func NewBalanced(s RoundRobinStore, dir Directory) (*Balanced, error) {
-	if s == nil || dir == nil {
-		return nil, errors.New("assign: NewBalanced needs a store and a directory")
+// NewBalanced returns a Balanced assigner over the pools of the channels' rules.
+func NewBalanced(dir Directory) (*Balanced, error) {
+	if dir == nil {
+		return nil, errors.New("assign: NewBalanced needs a directory")
 	}
-	return &Balanced{store: s, dir: dir}, nil
+	return &Balanced{dir: dir}, nil
 }
 
 // Assign implements Assigner.
-func (b *Balanced) Assign(ctx context.Context, c store.Conversation) (string, error) {
-	rl, err := rule(ctx, b.store, c.ChannelID)
+func (b *Balanced) Assign(ctx context.Context, tx store.Store, c store.Conversation) (string, error) {
+	p, err := poolOf(ctx, tx, b.dir, c.ChannelID)
 	if err != nil {
 		return "", err
 	}
-	p, err := resolve(ctx, b.dir, rl)
+	eligible, err := p.eligible(ctx)
 	if err != nil {
 		return "", err
 	}
-	loads, err := b.store.UserLoads(ctx, p.eligible)
+	loads, err := tx.UserLoads(ctx, eligible)
 	if err != nil {
 		return "", err
 	}
-	if rl.MaxOpen > 0 {
-		loads = slices.DeleteFunc(loads, func(l store.UserLoad) bool { return l.Open >= rl.MaxOpen })
+	if p.rule.MaxOpen > 0 {
+		loads = slices.DeleteFunc(loads, func(l store.UserLoad) bool { return l.Open >= p.rule.MaxOpen })
 	}
 	if len(loads) == 0 {
 		return "", fmt.Errorf("channel %s: no pool member is available or under the cap: %w", c.ChannelID, ErrNoAgent)

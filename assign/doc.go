@@ -3,11 +3,13 @@
 //
 // # Fairness guarantee
 //
-// RoundRobin is fair under any concurrency: with k eligible members and N assignments made by any number
-// of goroutines and processes sharing one store, each member gets ⌊N/k⌋ or ⌈N/k⌉. It requires of the
-// store exactly two things, both checked by storetest: NextCursor hands out every value once (an atomic
-// counter per channel), and AssignConversation is a compare-and-set, so a conversation is never assigned
-// twice and a manual reassignment cannot be overwritten by a stale one. Members who are away are skipped
+// RoundRobin is fair under any concurrency: with k eligible members and N conversations assigned by any
+// number of goroutines and processes sharing one store — racing for different conversations or for the
+// same one — each member gets ⌊N/k⌋ or ⌈N/k⌉. It requires of the store three things, all checked by
+// storetest: NextCursor hands out every value once (an atomic counter per channel); AssignConversation
+// is a compare-and-set, so a conversation is never assigned twice and a manual reassignment cannot be
+// overwritten by a stale one; and transactions roll back, so Route, which takes the turn and claims the
+// conversation in one transaction, consumes a turn only when its claim wins. Members who are away are skipped
 // without losing their place; membership and availability changes take effect at the next assignment,
 // and the rotation stays fair among those eligible from then on.
 //
@@ -32,10 +34,12 @@
 // # Concurrency
 //
 // RoundRobin, Balanced, Strategies and MemoryDirectory are safe for concurrent use; the first three keep
-// no state outside the store.
+// no state outside the store. Assigners run inside Route's transaction and ask the Directory there, so a
+// Directory should answer from memory or a cache.
 //
 // # Testing
 //
 // MemoryDirectory stands in for the CRM's users; storetest checks the fairness guarantee on every store
-// backend (RunFairness), over several store handles.
+// backend (RunFairness), over several store handles, with callers racing for different conversations
+// and for the same one.
 package assign

@@ -27,7 +27,7 @@ func ExampleRoundRobin() {
 	dir := &assign.MemoryDirectory{}
 	dir.SetMembers(store.PoolRole, "sales", "aiko", "ben", "chika")
 	dir.SetAvailable("ben", false)
-	rr, _ := assign.NewRoundRobin(s, dir)
+	rr, _ := assign.NewRoundRobin(dir)
 
 	for _, sender := range []string{"U1", "U2", "U3", "U4"} {
 		c, _ := assign.Route(ctx, s, rr, exampleConversation(ctx, s, ch, sender).ID)
@@ -46,7 +46,7 @@ func ExampleBalanced() {
 	s := memstore.New(nil)
 	ch, _ := s.CreateChannel(ctx, store.Channel{Name: "Support", Kind: "line", ExternalID: "2", Active: true,
 		Assignment: store.AssignmentRule{Strategy: assign.StrategyBalanced, Pool: store.PoolUsers, PoolIDs: []string{"aiko", "ben"}, MaxOpen: 1}})
-	bal, _ := assign.NewBalanced(s, &assign.MemoryDirectory{})
+	bal, _ := assign.NewBalanced(&assign.MemoryDirectory{})
 
 	for _, sender := range []string{"U1", "U2", "U3"} {
 		c := exampleConversation(ctx, s, ch, sender)

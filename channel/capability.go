@@ -110,6 +110,15 @@ type Content struct {
 	Length      int64 // -1 when unknown
 }
 
+// BodyParser is implemented by adapters that can parse a webhook body they verified before, without its
+// request: replaying archived webhooks (the secret may have rotated since) needs it.
+type BodyParser interface {
+	// ParseBody returns the events of a body that ParseWebhook accepted, exactly as ParseWebhook did. It
+	// verifies nothing. Errors follow ParseWebhook's rules (ErrInvalidRequest, no body in the text).
+	// Safe for concurrent use.
+	ParseBody(body []byte) ([]Event, error)
+}
+
 // Limiter is implemented by adapters that report their per-send limits. Limits must be constant.
 type Limiter interface {
 	Limits() Limits
@@ -183,6 +192,15 @@ func FetchContent(ctx context.Context, a Adapter, messageID string) (*Content, e
 		return p.FetchContent(ctx, messageID)
 	}
 	return nil, unsupported(a, "download content")
+}
+
+// ParseBody parses an archived webhook body through a's BodyParser, or returns an error wrapping
+// errors.ErrUnsupported.
+func ParseBody(a Adapter, body []byte) ([]Event, error) {
+	if p, ok := a.(BodyParser); ok {
+		return p.ParseBody(body)
+	}
+	return nil, unsupported(a, "parse archived webhooks")
 }
 
 // LimitsOf returns a's send limits, or an error wrapping errors.ErrUnsupported if a does not report them.

@@ -25,6 +25,7 @@
 //	QuotaReporter    FetchQuota        the message quota and this period's usage
 //	ContentFetcher   FetchContent      download media a user sent
 //	Limiter          LimitsOf          messages per send, text length and unit, sendable types
+//	BodyParser       ParseBody         parse an archived webhook body again, for replays
 //
 // New capabilities arrive as new interfaces, so adapters written against an older msgkit keep compiling.
 //

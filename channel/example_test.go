@@ -15,9 +15,9 @@ import (
 // only after the sink has stored the events.
 func ExampleNewHandler() {
 	adapter := channeltest.NewFake(nil) // in production: the LINE adapter
-	sink := func(ctx context.Context, channelID string, events []channel.Event) error {
-		fmt.Println(channelID, len(events), events[0].Kind)
-		return nil // e.g. conversation.Service.Ingest
+	sink := func(ctx context.Context, d channel.Delivery) error {
+		fmt.Println(d.ChannelID, len(d.Events), d.Events[0].Kind)
+		return nil // e.g. conversation.Service.Receive
 	}
 	h, err := channel.NewHandler("shop-tokyo", adapter, sink, nil)
 	if err != nil {

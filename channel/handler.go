@@ -1,9 +1,11 @@
 package channel
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 )
@@ -11,10 +13,19 @@ import (
 // DefaultMaxBodyBytes is the webhook body limit a Handler applies when HandlerOptions.MaxBodyBytes is 0.
 const DefaultMaxBodyBytes = 1 << 20
 
-// Sink receives the events of one verified webhook request for a connected channel. It returns nil only
-// once the events are durably handled; an error makes the Handler answer 500, so the channel redelivers.
-// The events slice belongs to the sink.
-type Sink func(ctx context.Context, channelID string, events []Event) error
+// Sink receives one verified webhook request for a connected channel. It returns nil only once the
+// events are durably handled; an error makes the Handler answer 500, so the channel redelivers. The
+// Delivery belongs to the sink.
+type Sink func(ctx context.Context, d Delivery) error
+
+// Delivery is what one verified webhook request brought.
+type Delivery struct {
+	ChannelID string
+	Events    []Event
+	// Body is the request body exactly as received and verified, for an archive that can replay it
+	// (BodyParser parses it again). Personal data: never log it.
+	Body []byte
+}
 
 // HandlerOptions configures a Handler. The zero value is valid.
 type HandlerOptions struct {
@@ -72,27 +83,29 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(r, w, http.StatusMethodNotAllowed, 0, nil)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, h.maxBody)
-	events, err := h.adapter.ParseWebhook(r)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooBig):
-			h.fail(r, w, http.StatusRequestEntityTooLarge, 0, err)
-		case errors.Is(err, ErrInvalidSignature):
-			h.fail(r, w, http.StatusUnauthorized, 0, err)
-		default:
-			h.fail(r, w, http.StatusBadRequest, 0, err)
-		}
-		return
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	var events []Event
+	if err == nil {
+		r.Body = io.NopCloser(bytes.NewReader(body)) // the adapter reads the body as it would from the wire
+		events, err = h.adapter.ParseWebhook(r)
 	}
-	if len(events) > 0 {
-		if err := h.sink(r.Context(), h.channelID, events); err != nil {
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		h.fail(r, w, http.StatusRequestEntityTooLarge, 0, err)
+	case errors.Is(err, ErrInvalidSignature):
+		h.fail(r, w, http.StatusUnauthorized, 0, err)
+	case err != nil:
+		h.fail(r, w, http.StatusBadRequest, 0, err)
+	case len(events) == 0: // the channel's connectivity check
+		w.WriteHeader(http.StatusOK)
+	default:
+		if err := h.sink(r.Context(), Delivery{ChannelID: h.channelID, Events: events, Body: body}); err != nil {
 			h.fail(r, w, http.StatusInternalServerError, len(events), err)
 			return
 		}
+		w.WriteHeader(http.StatusOK)
 	}
-	w.WriteHeader(http.StatusOK)
 }
 
 // fail answers status and logs the failure without any text that could carry personal data: the error is

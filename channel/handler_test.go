@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -31,16 +32,11 @@ func textEvent(id, text string) channel.Event {
 	return channel.Event{ID: id, Kind: channel.EventMessage, Time: t0, Source: channel.User("U1"), Message: &m}
 }
 
-type sinkCall struct {
-	channelID string
-	events    []channel.Event
-}
-
-func newHandler(t *testing.T, a channel.Adapter, sinkErr error, opts *channel.HandlerOptions) (*channel.Handler, *[]sinkCall) {
+func newHandler(t *testing.T, a channel.Adapter, sinkErr error, opts *channel.HandlerOptions) (*channel.Handler, *[]channel.Delivery) {
 	t.Helper()
-	var calls []sinkCall
-	h, err := channel.NewHandler("ch-1", a, func(_ context.Context, id string, events []channel.Event) error {
-		calls = append(calls, sinkCall{id, events})
+	var calls []channel.Delivery
+	h, err := channel.NewHandler("ch-1", a, func(_ context.Context, d channel.Delivery) error {
+		calls = append(calls, d)
 		return sinkErr
 	}, opts)
 	require.NoError(t, err)
@@ -52,12 +48,17 @@ func TestHandlerHandsVerifiedEventsToTheSink(t *testing.T) {
 	f := channeltest.NewFake(nil)
 	h, calls := newHandler(t, f, nil, nil)
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, f.Request(textEvent("ev-1", "hi"), textEvent("ev-2", "there")))
+	r := f.Request(textEvent("ev-1", "hi"), textEvent("ev-2", "there"))
+	body, err := io.ReadAll(r.Body)
+	require.NoError(t, err)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	h.ServeHTTP(w, r)
 	require.Equal(t, http.StatusOK, w.Code)
 	require.Len(t, *calls, 1)
-	require.Equal(t, "ch-1", (*calls)[0].channelID)
-	require.Len(t, (*calls)[0].events, 2)
-	require.Equal(t, "there", (*calls)[0].events[1].Message.Text, "events keep delivery order")
+	require.Equal(t, "ch-1", (*calls)[0].ChannelID)
+	require.Len(t, (*calls)[0].Events, 2)
+	require.Equal(t, "there", (*calls)[0].Events[1].Message.Text, "events keep delivery order")
+	require.Equal(t, body, (*calls)[0].Body, "the sink gets the verified body byte for byte")
 }
 
 func TestHandlerAnswers(t *testing.T) {
@@ -146,7 +147,7 @@ func TestHandlerLogsNothingPersonal(t *testing.T) {
 func TestNewHandlerValidates(t *testing.T) {
 	t.Parallel()
 	f := channeltest.NewFake(nil)
-	sink := func(context.Context, string, []channel.Event) error { return nil }
+	sink := func(context.Context, channel.Delivery) error { return nil }
 	_, err := channel.NewHandler("", f, sink, nil)
 	require.Error(t, err, "a channel ID is required")
 	_, err = channel.NewHandler("c", nil, sink, nil)

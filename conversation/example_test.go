@@ -14,7 +14,8 @@ import (
 	"github.com/msgkit/msgkit/store/memstore"
 )
 
-// A webhook arrives, is stored once (LINE redelivers), and the sender is assigned in turn.
+// A webhook arrives and is stored once (LINE redelivers); the work it causes (assigning the sender in
+// turn, fetching their profile) is done by Run, here by Flush.
 func ExampleService_Ingest() {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
@@ -22,12 +23,12 @@ func ExampleService_Ingest() {
 	ch, _ := db.CreateChannel(ctx, store.Channel{Name: "Tokyo shop", Kind: "line", ExternalID: "1", Active: true,
 		Assignment: store.AssignmentRule{Strategy: assign.StrategyRoundRobin, Pool: store.PoolUsers, PoolIDs: []string{"aiko", "ben"}}})
 	line := channeltest.NewFake(nil) // the LINE adapter in production
-	rr, _ := assign.NewRoundRobin(db, &assign.MemoryDirectory{})
+	rr, _ := assign.NewRoundRobin(&assign.MemoryDirectory{})
 	svc, _ := conversation.New(db, conversation.AdapterMap{ch.ID: line}, &conversation.Options{
 		Now:      func() time.Time { return now },
-		Assigner: assign.Strategies{Channels: db, Assigners: map[string]assign.Assigner{assign.StrategyRoundRobin: rr}},
+		Assigner: assign.Strategies{assign.StrategyRoundRobin: rr},
 	})
-	webhooks, _ := channel.NewHandler(ch.ID, line, svc.Ingest, nil)
+	webhooks, _ := channel.NewHandler(ch.ID, line, svc.Receive, nil)
 
 	msg := channel.Text("Is the blue one in stock?")
 	msg.ID = "line-1"
@@ -36,6 +37,7 @@ func ExampleService_Ingest() {
 	for range 2 {
 		webhooks.ServeHTTP(httptest.NewRecorder(), line.Request(event))
 	}
+	_, _ = svc.Flush(ctx) // in production, svc.Run(ctx) runs in the background
 
 	inbox, _, _ := db.ListConversations(ctx, store.View{Linkage: store.Unregistered, Unreplied: true}, store.Page{})
 	c := inbox[0].Conversation

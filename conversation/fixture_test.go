@@ -53,15 +53,15 @@ func newFixture(t *testing.T, tweak func(*conversation.Options)) fixture {
 	require.NoError(t, err)
 	fake := channeltest.NewFake(nil)
 	dir := &assign.MemoryDirectory{}
-	rr, err := assign.NewRoundRobin(s, dir)
+	rr, err := assign.NewRoundRobin(dir)
 	require.NoError(t, err)
 	var errs []error
 	var mu sync.Mutex
 	o := &conversation.Options{
 		Now:      c.Now,
-		Assigner: assign.Strategies{Channels: s, Assigners: map[string]assign.Assigner{assign.StrategyRoundRobin: rr}},
+		Assigner: assign.Strategies{assign.StrategyRoundRobin: rr},
 		OnError:  func(err error) { mu.Lock(); errs = append(errs, err); mu.Unlock() },
-		Outbox:   conversation.OutboxOptions{BaseBackoff: time.Second, MaxBackoff: time.Minute},
+		Jobs:     conversation.JobOptions{BaseBackoff: time.Second, MaxBackoff: time.Minute},
 	}
 	if tweak != nil {
 		tweak(o)
@@ -81,9 +81,19 @@ func (fx fixture) text(user, body string) channel.Event {
 		Mode: channel.ModeActive, Source: channel.User(user), ReplyToken: fmt.Sprint("rt-", n), Message: &m}
 }
 
+// ingest stores events as a webhook would, then does the work they caused, as Run would.
 func (fx fixture) ingest(t *testing.T, events ...channel.Event) {
 	t.Helper()
 	require.NoError(t, fx.svc.Ingest(t.Context(), fx.ch.ID, events))
+	fx.flush(t)
+}
+
+// flush runs the jobs that are due.
+func (fx fixture) flush(t *testing.T) int {
+	t.Helper()
+	n, err := fx.svc.Flush(t.Context())
+	require.NoError(t, err)
+	return n
 }
 
 // conversationWith returns the conversation with a user peer.

@@ -1,111 +1,299 @@
 package conversation
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"time"
 
-	"github.com/msgkit/msgkit/assign"
 	"github.com/msgkit/msgkit/channel"
 	"github.com/msgkit/msgkit/store"
 )
 
-// Ingest stores a verified webhook batch for the channel channelID; it is the channel.Sink a
-// channel.Handler calls. Each event is handled in its own store transaction: deduplicated on the
-// channel's event ID (a redelivery changes nothing), its contact and conversation found or created, the
-// message appended (idempotent on the channel's message ID too), the conversation updated (unreplied,
-// last inbound time, reply token and its deadline), and its owner decided: the linked record's owner, or
-// the Assigner for unregistered senders (sticky for returning ones). Non-message events update state
-// (follow, unfollow, unsend) and are recorded on the conversation; unknown events are kept raw. Events in
-// standby mode are stored but never assigned, notified or given a reply token.
+// Receive is the channel.Sink a channel.Handler calls: it ingests the delivery's events and, with
+// Options.Archive set, keeps the verified body for Replay, in the same transaction as the first events.
+func (s *Service) Receive(ctx context.Context, d channel.Delivery) error {
+	var archive *store.Webhook
+	if s.o.Archive > 0 {
+		now := s.o.Now()
+		archive = &store.Webhook{ChannelID: d.ChannelID, Body: d.Body, ReceivedAt: now, ExpiresAt: now.Add(s.o.Archive)}
+	}
+	_, err := s.ingest(ctx, d.ChannelID, d.Events, archive)
+	return err
+}
+
+// Ingest stores a verified batch of events for the channel channelID. Receive calls it for webhooks; call
+// it directly to feed events from elsewhere.
 //
-// Slow work waits for Run: the sender's profile, and the Media hook. Notifications go out after each
-// event is stored. A deactivated channel's events are acknowledged and dropped (FEATURES F4). Ingest
-// returns an error (so the channel redelivers) only when an event could not be stored; the events before
-// it are kept, and their redelivery is deduplicated.
+// Each event is stored exactly once, however often the channel delivers it: its message (or, for other
+// events, its record on the conversation) is appended idempotently on the channel's ID, and everything
+// else follows from that append. For a new event, in the same transaction, the contact and the
+// conversation are found or created, the conversation records the message (unreplied, last inbound
+// time, reply token) with an atomic update that concurrent messages never make fail, follow state
+// changes by event time (an older, redelivered follow or unfollow changes nothing; a message from the
+// user proves they follow), and the work the event causes is recorded as jobs: deciding the owner and
+// notifying them, fetching a new sender's profile, the Media hook. Run does that work; the webhook waits
+// for nothing but the commit. Events that belong to no conversation (no source, or a source of a kind
+// msgkit does not know) are kept in the channel's event log. Events in standby mode are stored, but
+// neither assigned, notified nor given a reply token.
+//
+// The batch is stored in transactions of up to Options.Batch events, with each chat's events in order.
+// Ingest returns an error (so the channel redelivers) only when an event could not be stored; the events
+// before it are kept, and their redelivery is recognised. A deactivated channel's events are
+// acknowledged and dropped (FEATURES F4).
 func (s *Service) Ingest(ctx context.Context, channelID string, events []channel.Event) error {
+	_, err := s.ingest(ctx, channelID, events, nil)
+	return err
+}
+
+// ingest stores events, and archive with the first of them, and returns how many events were new.
+func (s *Service) ingest(ctx context.Context, channelID string, events []channel.Event, archive *store.Webhook) (int, error) {
 	ch, err := s.store.GetChannel(ctx, channelID)
 	if err != nil {
-		return fmt.Errorf("conversation: ingest for channel %s: %w", channelID, err)
+		return 0, fmt.Errorf("conversation: ingest for channel %s: %w", channelID, err)
 	}
 	if !ch.Active {
 		s.log.LogAttrs(ctx, slog.LevelDebug, "conversation: events for a deactivated channel ignored",
 			slog.String("channel_id", channelID), slog.Int("events", len(events)))
-		return nil
-	}
-	for i := range events {
-		var after []func(context.Context)
-		err := store.InTx(ctx, s.store, func(ctx context.Context, tx store.Store) error {
-			var err error
-			after, err = s.ingestEvent(ctx, tx, ch, &events[i])
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("conversation: storing event %d of %d (%s): %w", i+1, len(events), events[i].Kind, err)
+		if archive != nil { // kept, so a replay after reactivation can take them in
+			_, err := s.store.ArchiveWebhook(ctx, *archive)
+			return 0, err
 		}
-		for _, f := range after {
-			f(ctx)
-		}
+		return 0, nil
 	}
-	return nil
+	order := chatOrder(events)
+	stored := 0
+	for start := 0; start < len(order); start += s.o.Batch {
+		chunk := order[start:min(start+s.o.Batch, len(order))]
+		n, err := s.ingestChunk(ctx, ch, events, chunk, archive)
+		if err != nil && len(chunk) > 1 {
+			// Store the events one by one, so one that cannot be stored does not hold back the others.
+			n = 0
+			for _, i := range chunk {
+				m, err := s.ingestChunk(ctx, ch, events, []int{i}, archive)
+				if err != nil {
+					return stored + n, fmt.Errorf("conversation: storing event %d of %d (%s): %w", i+1, len(events), events[i].Kind, err)
+				}
+				n += m
+				archive = nil
+			}
+		} else if err != nil {
+			i := chunk[0]
+			return stored, fmt.Errorf("conversation: storing event %d of %d (%s): %w", i+1, len(events), events[i].Kind, err)
+		}
+		stored += n
+		archive = nil
+	}
+	if stored > 0 {
+		s.nudge()
+	}
+	return stored, nil
 }
 
-// ingestEvent stores one event in tx and returns what to do once it is committed.
-func (s *Service) ingestEvent(ctx context.Context, tx store.Store, ch store.Channel, e *channel.Event) ([]func(context.Context), error) {
-	if e.ID != "" {
-		first, err := tx.FirstSeen(ctx, "event/"+ch.ID+"/"+e.ID, s.o.DedupTTL)
-		if err != nil || !first {
-			return nil, err
+// chatOrder returns the indexes of events grouped by chat, the chats in a fixed order and each chat's
+// events in delivery order. Concurrent batches then lock conversations in the same order, and cannot
+// deadlock one another.
+func chatOrder(events []channel.Event) []int {
+	order := make([]int, len(events))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		pa, pb := events[a].Source.Chat(), events[b].Source.Chat()
+		return cmp.Or(cmp.Compare(pa.Kind, pb.Kind), cmp.Compare(pa.ID, pb.ID))
+	})
+	return order
+}
+
+// maxConflictRetries bounds how often a transaction that lost an optimistic race is run again. Each lost
+// race means another writer made progress, so the next run usually wins.
+const maxConflictRetries = 32
+
+// inTx runs fn in a transaction, running it again when it loses an optimistic race.
+func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, tx store.Store) error) error {
+	var err error
+	for attempt := range maxConflictRetries {
+		if err = s.store.RunInTx(ctx, fn); !errors.Is(err, store.ErrConflict) {
+			return err
+		}
+		pause := time.NewTimer(time.Duration(rand.N(1<<min(attempt, 6))) * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			pause.Stop()
+			return ctx.Err()
+		case <-pause.C:
 		}
 	}
-	if e.Source.IsZero() {
-		// Nothing to attach it to (LINE sends none for some account-level events): acknowledged only.
-		s.log.LogAttrs(ctx, slog.LevelDebug, "conversation: event without a source skipped",
-			slog.String("channel_id", ch.ID), slog.String("type", e.Type))
-		return nil, nil
+	return err
+}
+
+// ingestChunk stores the events at indexes idx (and archive) in one transaction, and returns how many
+// were new.
+func (s *Service) ingestChunk(ctx context.Context, ch store.Channel, events []channel.Event, idx []int, archive *store.Webhook) (int, error) {
+	var n int
+	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
+		n = 0
+		if archive != nil {
+			if _, err := tx.ArchiveWebhook(ctx, *archive); err != nil {
+				return err
+			}
+		}
+		for _, i := range idx {
+			created, err := s.ingestEvent(ctx, tx, ch, &events[i])
+			if err != nil {
+				return err
+			}
+			if created {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// ingestEvent stores one event in tx and reports whether it was new.
+func (s *Service) ingestEvent(ctx context.Context, tx store.Store, ch store.Channel, e *channel.Event) (bool, error) {
+	if !isChat(e.Source) {
+		ev := *e
+		ev.ReplyToken = ""
+		_, created, err := tx.AppendChannelEvent(ctx, store.ChannelEvent{ChannelID: ch.ID, Event: ev})
+		return created, err
 	}
 	peer := e.Source.Chat()
-	contact, _, err := tx.FindOrCreateContact(ctx, store.Contact{ChannelID: ch.ID, Peer: peer, Followed: true})
+	first := store.Contact{ChannelID: ch.ID, Peer: peer, Followed: true}
+	if f, ok := followEvidence(e); ok {
+		first.Followed, first.FollowChangedAt = f, e.Time
+	}
+	contact, newContact, err := tx.FindOrCreateContact(ctx, first)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
 	conv, _, err := tx.FindOrCreateConversation(ctx, store.Conversation{ChannelID: ch.ID, ContactID: contact.ID, Peer: peer})
 	if err != nil {
-		return nil, err
+		return false, err
 	}
-	var after []func(context.Context)
-	if contact.ProfileStatus == store.ProfilePending && e.Source.UserID != "" && peer.Kind == channel.PeerUser {
-		after = append(after, func(context.Context) { s.background(s.fetchProfile(ch, contact.ID, e.Source)) })
+	m, created, err := tx.AppendMessage(ctx, entry(conv, e))
+	if err != nil || !created {
+		return false, err // a redelivery: everything it caused was stored with it
 	}
-
+	if !newContact {
+		if err := s.applyFollow(ctx, tx, contact, conv, e); err != nil {
+			return false, err
+		}
+	}
+	active := e.Mode != channel.ModeStandby
 	switch e.Kind {
 	case channel.EventMessage:
-		return s.ingestMessage(ctx, tx, ch, contact, conv, e, after)
-	case channel.EventFollow, channel.EventUnfollow:
-		contact.Followed = e.Kind == channel.EventFollow
-		if _, err := tx.UpdateContact(ctx, contact); err != nil {
-			return nil, err
+		note := store.InboundNote{At: e.Time}
+		if active && e.ReplyToken != "" {
+			note.ReplyToken, note.ReplyTokenExpiresAt = e.ReplyToken, e.Time.Add(s.o.ReplyTokenTTL)
+		}
+		if _, err := tx.RecordInbound(ctx, conv.ID, note); err != nil {
+			return false, err
+		}
+		if active {
+			if _, err := enqueue(ctx, tx, jobInbound, "", inboundJob{ConversationID: conv.ID, MessageID: m.ID, At: m.Time}); err != nil {
+				return false, err
+			}
+		}
+		if s.o.Media != nil && isMedia(m.Content.Type) {
+			if _, err := enqueue(ctx, tx, jobMedia, "", mediaJob{MessageID: m.ID}); err != nil {
+				return false, err
+			}
 		}
 	case channel.EventUnsend:
 		if err := hideUnsent(ctx, tx, ch.ID, e.UnsentMessageID); err != nil {
-			return nil, err
+			return false, err
 		}
 	}
-	return after, record(ctx, tx, conv, e)
+	if wantsProfile(contact, newContact, e) {
+		if _, err := enqueue(ctx, tx, jobProfile, contact.ID, profileJob{ContactID: contact.ID, User: e.Source.UserID}); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
-// record keeps a non-message event on its conversation, as the event itself.
-func record(ctx context.Context, tx store.Store, conv store.Conversation, e *channel.Event) error {
+// isChat reports whether an event's source is a chat msgkit keeps conversations for.
+func isChat(p channel.Peer) bool {
+	switch p.Kind {
+	case channel.PeerUser, channel.PeerGroup, channel.PeerRoom:
+		return p.ID != ""
+	}
+	return false
+}
+
+// entry is the conversation entry an event makes: its message, or the event itself for the others.
+// Either is appended idempotently on the channel's ID (a message's, or the event's).
+func entry(conv store.Conversation, e *channel.Event) store.Message {
+	m := store.Message{ConversationID: conv.ID, Direction: store.Inbound, Kind: e.Kind, Author: e.Source.UserID,
+		Status: store.StatusReceived, Time: e.Time}
+	if e.Kind == channel.EventMessage {
+		m.Content = channel.Message{Type: channel.TypeRaw}
+		if e.Message != nil {
+			m.Content = *e.Message
+		}
+		m.ChannelMessageID = m.Content.ID
+		if m.ChannelMessageID == "" && e.ID != "" {
+			m.ChannelMessageID = "event:" + e.ID
+		}
+		return m
+	}
 	ev := *e
 	ev.ReplyToken = "" // single-use and short-lived: not worth keeping
-	m := store.Message{ConversationID: conv.ID, Direction: store.Inbound, Kind: e.Kind, Author: e.Source.UserID,
-		Event: &ev, Status: store.StatusReceived, Time: e.Time}
+	m.Event = &ev
 	if e.ID != "" {
-		m.ChannelMessageID = "event:" + e.ID // makes a redelivery idempotent even past the dedup window
+		m.ChannelMessageID = "event:" + e.ID
 	}
-	_, _, err := tx.AppendMessage(ctx, m)
+	return m
+}
+
+// followEvidence reports what e says about whether its user follows the account: a follow or unfollow
+// event, or a message in a one-to-one chat (only a follower can write).
+func followEvidence(e *channel.Event) (followed, ok bool) {
+	switch {
+	case e.Kind == channel.EventFollow:
+		return true, true
+	case e.Kind == channel.EventUnfollow:
+		return false, true
+	case e.Kind == channel.EventMessage && e.Source.Kind == channel.PeerUser:
+		return true, true
+	}
+	return false, false
+}
+
+// applyFollow applies e's follow evidence to an existing contact, by event time: evidence older than
+// what the contact's state rests on changes nothing (of two at the same time, the later delivered wins). A one-to-one conversation's last inbound message is
+// evidence too, so a stale unfollow cannot lock agents out of a customer who has written since.
+func (s *Service) applyFollow(ctx context.Context, tx store.Store, contact store.Contact, conv store.Conversation, e *channel.Event) error {
+	followed, ok := followEvidence(e)
+	if !ok || followed == contact.Followed {
+		return nil
+	}
+	since := contact.FollowChangedAt
+	if !followed && contact.Peer.Kind == channel.PeerUser && conv.LastInboundAt.After(since) {
+		since = conv.LastInboundAt
+	}
+	if e.Time.Before(since) {
+		return nil
+	}
+	contact.Followed, contact.FollowChangedAt = followed, e.Time
+	_, err := tx.UpdateContact(ctx, contact)
 	return err
+}
+
+// wantsProfile reports whether e should fetch the contact's profile: a new user, or one whose profile
+// could not be fetched and who now follows again (LINE answers profiles of followers only).
+func wantsProfile(c store.Contact, created bool, e *channel.Event) bool {
+	if c.Peer.Kind != channel.PeerUser || e.Source.UserID == "" {
+		return false
+	}
+	return created || (e.Kind == channel.EventFollow && c.ProfileStatus == store.ProfileFailed)
 }
 
 // hideUnsent marks the message the sender took back, and drops its content.
@@ -126,125 +314,6 @@ func hideUnsent(ctx context.Context, tx store.Store, channelID, messageID string
 	return err
 }
 
-// ingestMessage appends an inbound message and updates its conversation and owner.
-func (s *Service) ingestMessage(ctx context.Context, tx store.Store, ch store.Channel, contact store.Contact,
-	conv store.Conversation, e *channel.Event, after []func(context.Context)) ([]func(context.Context), error) {
-	content := channel.Message{Type: channel.TypeRaw}
-	if e.Message != nil {
-		content = *e.Message
-	}
-	m, created, err := tx.AppendMessage(ctx, store.Message{ConversationID: conv.ID, Direction: store.Inbound,
-		Kind: channel.EventMessage, ChannelMessageID: content.ID, Author: e.Source.UserID, Content: content,
-		Status: store.StatusReceived, Time: e.Time})
-	if err != nil || !created {
-		return after, err
-	}
-	if e.Time.After(conv.LastInboundAt) || conv.LastInboundAt.IsZero() {
-		conv.LastInboundAt = e.Time
-	}
-	active := e.Mode != channel.ModeStandby
-	conv.Unreplied = true
-	if active && e.ReplyToken != "" {
-		conv.ReplyToken, conv.ReplyTokenExpiresAt = e.ReplyToken, e.Time.Add(s.o.ReplyTokenTTL)
-	}
-	if conv, err = tx.UpdateConversation(ctx, conv); err != nil {
-		return nil, err
-	}
-	if active {
-		// Ownership is decided once the message is stored, outside the transaction: the Assigner uses the
-		// store itself, and every assignment is a compare-and-set that is safe on its own.
-		after = append(after, func(ctx context.Context) { s.route(ctx, ch, contact, conv.ID, m) })
-	}
-	if s.o.Media != nil && isMedia(content.Type) {
-		after = append(after, func(context.Context) {
-			s.background(func(ctx context.Context) {
-				if err := s.o.Media(ctx, m); err != nil {
-					s.o.OnError(fmt.Errorf("conversation: media hook: %w", err))
-				}
-			})
-		})
-	}
-	return after, nil
-}
-
 func isMedia(t channel.MessageType) bool {
 	return t == channel.TypeImage || t == channel.TypeVideo || t == channel.TypeAudio || t == channel.TypeFile
-}
-
-// route decides the conversation's owner after a new message and tells them. A failure leaves the
-// conversation as it is (unassigned ones wait for Drain or the next message) and goes to OnError.
-func (s *Service) route(ctx context.Context, ch store.Channel, contact store.Contact, convID string, m store.Message) {
-	conv, err := s.store.GetConversation(ctx, convID)
-	if err == nil {
-		conv, err = s.decideOwner(ctx, contact, conv)
-	}
-	if err != nil {
-		s.o.OnError(fmt.Errorf("conversation: deciding the owner: %w", err))
-	}
-	s.notify(ctx, Notification{UserID: conv.Assignee, ChannelID: ch.ID, ConversationID: convID, MessageID: m.ID,
-		Linked: !contact.Record.IsZero(), At: m.Time})
-}
-
-// decideOwner gives the conversation its owner: the linked record's owner (unless a person assigned it
-// by hand), or the Assigner's pick for an unregistered sender. Nobody available leaves it waiting.
-func (s *Service) decideOwner(ctx context.Context, contact store.Contact, conv store.Conversation) (store.Conversation, error) {
-	tx := s.store
-	if owner := contact.Record.Owner; !contact.Record.IsZero() && owner != "" {
-		if conv.Assignee == owner {
-			return conv, nil
-		}
-		if conv.Assignee != "" {
-			history, err := tx.ListAssignments(ctx, conv.ID)
-			if err != nil {
-				return conv, err
-			}
-			if len(history) > 0 && history[len(history)-1].Reason == store.AssignManual {
-				return conv, nil
-			}
-		}
-		return tx.AssignConversation(ctx, store.Assignment{ConversationID: conv.ID, From: conv.Assignee, To: owner,
-			Reason: store.AssignRecordOwner})
-	}
-	if s.o.Assigner == nil {
-		return conv, nil
-	}
-	routed, err := assign.Route(ctx, tx, s.o.Assigner, conv.ID)
-	if errors.Is(err, assign.ErrNoAgent) {
-		return conv, nil
-	}
-	return routed, err
-}
-
-// fetchProfile returns the background job that fetches a contact's profile and records the result.
-func (s *Service) fetchProfile(ch store.Channel, contactID string, peer channel.Peer) func(context.Context) {
-	return func(ctx context.Context) {
-		a, err := s.adapters.Adapter(ctx, ch)
-		if err != nil {
-			s.o.OnError(err)
-			return
-		}
-		p, fetchErr := channel.FetchProfile(ctx, a, peer)
-		for range 3 { // a concurrent update (a new message) may bump the version: re-read and retry
-			c, err := s.store.GetContact(ctx, contactID)
-			if err != nil {
-				s.o.OnError(err)
-				return
-			}
-			if c.ProfileStatus == store.ProfileFetched && fetchErr != nil {
-				return // an earlier fetch succeeded: keep it
-			}
-			if fetchErr != nil {
-				c.ProfileStatus, c.ProfileError = store.ProfileFailed, category(fetchErr)
-			} else {
-				c.Profile, c.ProfileStatus, c.ProfileError = p, store.ProfileFetched, ""
-			}
-			_, err = s.store.UpdateContact(ctx, c)
-			if !errors.Is(err, store.ErrConflict) {
-				if err != nil {
-					s.o.OnError(err)
-				}
-				return
-			}
-		}
-	}
 }

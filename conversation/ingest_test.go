@@ -23,6 +23,7 @@ import (
 )
 
 // F5, F6, F7, F12: a new sender is unregistered, assigned in turn, notified; the profile arrives later.
+// The webhook waits for the commit and nothing else: routing, notifying and the profile are jobs.
 func TestIngestNewSender(t *testing.T) {
 	t.Parallel()
 	ctrl := gomock.NewController(t)
@@ -30,15 +31,9 @@ func TestIngestNewSender(t *testing.T) {
 	fx := newFixture(t, func(o *conversation.Options) { o.Notifier = notifier })
 	fx.fake.SetProfile(channel.Profile{UserID: "U1", DisplayName: "Hanako", Language: "ja"})
 
-	notifier.EXPECT().NewMessage(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, n conversation.Notification) error {
-		require.Equal(t, "alice", n.UserID, "the assignee is told")
-		require.False(t, n.Linked)
-		return nil
-	}).Times(1)
-	fx.ingest(t, fx.text("U1", "Is the blue one in stock?"))
-
+	require.NoError(t, fx.svc.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U1", "Is the blue one in stock?")}))
 	c := fx.conversationWith(t, "U1")
-	require.Equal(t, "alice", c.Assignee, "round robin assigns the first unregistered sender to alice")
+	require.Empty(t, c.Assignee, "the webhook does not wait for routing")
 	require.True(t, c.Unreplied)
 	require.Equal(t, t0, c.LastInboundAt)
 	require.NotEmpty(t, c.ReplyToken)
@@ -48,13 +43,20 @@ func TestIngestNewSender(t *testing.T) {
 	require.Equal(t, "Is the blue one in stock?", msgs[0].Content.Text)
 	require.Equal(t, store.Inbound, msgs[0].Direction)
 	require.Equal(t, "U1", msgs[0].Author)
-
 	unregistered, _, err := fx.s.ListConversations(t.Context(), store.View{Linkage: store.Unregistered}, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, unregistered, 1, "LINE gives no phone or e-mail: the sender is unregistered")
 	require.Equal(t, store.ProfilePending, unregistered[0].Contact.ProfileStatus, "the webhook does not wait for the profile")
 
-	fx.svc.Flush(t.Context())
+	notifier.EXPECT().NewMessage(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, n conversation.Notification) error {
+		require.Equal(t, "alice", n.UserID, "the assignee is told")
+		require.Equal(t, msgs[0].ID, n.MessageID, "the notification names its message")
+		require.False(t, n.Linked)
+		return nil
+	}).Times(1)
+	require.Equal(t, 2, fx.flush(t), "routing with notifying, and the profile: two jobs")
+	c = fx.conversationWith(t, "U1")
+	require.Equal(t, "alice", c.Assignee, "round robin assigns the first unregistered sender to alice")
 	k, err := fx.s.GetContact(t.Context(), c.ContactID)
 	require.NoError(t, err)
 	require.Equal(t, store.ProfileFetched, k.ProfileStatus)
@@ -65,12 +67,37 @@ func TestIngestNewSender(t *testing.T) {
 	require.Equal(t, "bob", fx.conversationWith(t, "U2").Assignee, "the next sender goes to bob")
 }
 
+// A slow Notifier never holds up a webhook: Ingest returns while it is still being called.
+func TestSlowNotifierDoesNotHoldUpTheWebhook(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	notified := make(chan string, 1)
+	fx := newFixture(t, func(o *conversation.Options) {
+		o.Notifier = notifierFunc(func(ctx context.Context, n conversation.Notification) error {
+			<-release
+			notified <- n.UserID
+			return nil
+		})
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() { _ = fx.svc.Run(ctx) }()
+	require.NoError(t, fx.svc.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U1", "hi")}), "the webhook is answered")
+	close(release)
+	require.Equal(t, "alice", <-notified, "and the notification follows")
+}
+
+type notifierFunc func(context.Context, conversation.Notification) error
+
+func (f notifierFunc) NewMessage(ctx context.Context, n conversation.Notification) error {
+	return f(ctx, n)
+}
+
 // A profile that cannot be fetched (the user is not a friend, or blocked) is recorded; the message stays.
 func TestProfileFailureIsRecorded(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t, nil)
 	fx.ingest(t, fx.text("U1", "hi"))
-	fx.svc.Flush(t.Context())
 	c := fx.conversationWith(t, "U1")
 	k, err := fx.s.GetContact(t.Context(), c.ContactID)
 	require.NoError(t, err)
@@ -106,7 +133,7 @@ func TestRedeliveredLINEWebhooksChangeNothing(t *testing.T) {
 		for _, f := range files {
 			body, err := os.ReadFile(f)
 			require.NoError(t, err)
-			h, err := channel.NewHandler(fx.ch.ID, a, fx.svc.Ingest, nil)
+			h, err := channel.NewHandler(fx.ch.ID, a, fx.svc.Receive, nil)
 			require.NoError(t, err)
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, signed(body))
@@ -220,7 +247,7 @@ func TestIngestFailureAsksForRedelivery(t *testing.T) {
 	fx := newFixture(t, nil)
 	err := fx.svc.Ingest(t.Context(), "no-such-channel", []channel.Event{fx.text("U1", "hi")})
 	require.ErrorIs(t, err, store.ErrNotFound)
-	h, err := channel.NewHandler("no-such-channel", fx.fake, fx.svc.Ingest, nil)
+	h, err := channel.NewHandler("no-such-channel", fx.fake, fx.svc.Receive, nil)
 	require.NoError(t, err)
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, fx.fake.Request(fx.text("U1", "hi")))
@@ -233,7 +260,7 @@ func TestAssignerIsAskedOnlyForUnregisteredSenders(t *testing.T) {
 	ctrl := gomock.NewController(t)
 	a := assignmock.NewMockAssigner(ctrl)
 	fx := newFixture(t, func(o *conversation.Options) { o.Assigner = a })
-	a.EXPECT().Assign(gomock.Any(), gomock.Any()).Return("alice", nil).Times(1)
+	a.EXPECT().Assign(gomock.Any(), gomock.Any(), gomock.Any()).Return("alice", nil).Times(1)
 	fx.ingest(t, fx.text("U1", "hi"))
 	c := fx.conversationWith(t, "U1")
 	_, err := fx.s.LinkContact(t.Context(), store.LinkChange{ContactID: c.ContactID,

@@ -3,14 +3,16 @@ package conversation
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/msgkit/msgkit/store"
 )
 
 // Notifier receives new-message signals (FEATURES F12). The host CRM implements it: a desktop
-// notification, a push to the agent's phone. It must be safe for concurrent use; errors go to
-// Options.OnError (the message is stored regardless).
+// notification, a push to the agent's phone. It must be safe for concurrent use. Run calls it at least
+// once per new inbound message (Notification.MessageID tells repeats apart); an error makes Run try again
+// later, with backoff (the message is stored regardless).
 type Notifier interface {
 	NewMessage(ctx context.Context, n Notification) error
 }
@@ -28,20 +30,20 @@ type Notification struct {
 }
 
 // notify signals the responsible user unless they snoozed or ignored the conversation.
-func (s *Service) notify(ctx context.Context, n Notification) {
+func (s *Service) notify(ctx context.Context, n Notification) error {
 	if s.o.Notifier == nil || n.UserID == "" {
-		return
+		return nil
 	}
 	st, err := s.store.GetNotificationState(ctx, n.ConversationID, n.UserID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
-		s.o.OnError(err)
-		return
+		return err
 	case st.Ignored, st.SnoozedUntil.After(s.o.Now()):
-		return
+		return nil
 	}
 	if err := s.o.Notifier.NewMessage(ctx, n); err != nil {
-		s.o.OnError(err)
+		return fmt.Errorf("conversation: notifying: %w", err)
 	}
+	return nil
 }

@@ -56,10 +56,11 @@ type part struct {
 // Reply sends an agent's reply in the conversation (FEATURES F14–F17). The channel's Policy decides
 // whether a reply is allowed now (ErrOutsideReplyWindow otherwise) and whether the reply token is used.
 // The content is split to the channel's limits; every part is stored with its author, status and
-// outcome, and written to the outbox in the same transaction as the conversation's update (no longer
-// unreplied, reply token spent). Then it is delivered at once unless Options.Outbox.Deferred; a failed
-// delivery is retried by RunOutbox and reported on the parts. Nothing is silently dropped: a part the
-// channel cannot take is stored as rejected, with the reason.
+// outcome, with the job that delivers them, in the same transaction as the conversation's update (no
+// longer unreplied, reply token spent); a message or an assignment stored meanwhile never makes it fail.
+// Then the parts are delivered at once unless Options.DeferDelivery; a failed delivery is retried by Run
+// and reported on the parts. Nothing is silently dropped: a part the channel cannot take is stored as
+// rejected, with the reason.
 func (s *Service) Reply(ctx context.Context, conversationID, author string, r Reply) (Sent, error) {
 	conv, err := s.store.GetConversation(ctx, conversationID)
 	if err != nil {
@@ -93,21 +94,28 @@ func (s *Service) Reply(ctx context.Context, conversationID, author string, r Re
 		return Sent{}, err
 	}
 	var ids []string
-	err = store.InTx(ctx, s.store, func(ctx context.Context, tx store.Store) error {
-		var err error
-		ids, conv, err = s.enqueue(ctx, tx, conv, author, parts, decision.UseReplyToken)
+	var job store.Job
+	// The conversation may have changed since it was read (a new message, an assignment): decide again
+	// on what the transaction reads, and run it again if a concurrent write wins meanwhile.
+	err = s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
+		fresh, err := tx.GetConversation(ctx, conversationID)
+		if err != nil {
+			return err
+		}
+		decision := s.policy(ch.Kind).Decide(fresh, s.o.Now())
+		if !decision.Allowed {
+			return decision.Err
+		}
+		ids, job, conv, err = s.recordReply(ctx, tx, fresh, author, parts, decision.UseReplyToken)
 		return err
 	})
 	if err != nil {
 		return Sent{}, err
 	}
-	if !s.o.Outbox.Deferred {
-		if _, err := s.DeliverDue(ctx); err != nil {
-			s.o.OnError(err)
-		}
-	} else {
-		s.nudge()
+	if job.ID != "" && !s.o.DeferDelivery {
+		s.deliverNow(ctx, job.ID)
 	}
+	s.nudge()
 	sent := Sent{Conversation: conv}
 	for _, mid := range ids {
 		m, err := s.store.GetMessage(ctx, mid)
@@ -238,10 +246,24 @@ func messagePart(m channel.Message, l channel.Limits) part {
 	return part{msg: m, outcome: store.OutcomeAsIs}
 }
 
-// enqueue stores the parts and one outbox item that delivers them in order, and updates the
-// conversation, in tx. It returns the parts' message IDs in order and the updated conversation.
-func (s *Service) enqueue(ctx context.Context, tx store.Store, conv store.Conversation, author string, parts []part,
-	useToken bool) ([]string, store.Conversation, error) {
+// deliverNow runs a reply's own send job at once, unless a worker has already claimed it. Whatever
+// happens is recorded on the job and its parts, as Run records it.
+func (s *Service) deliverNow(ctx context.Context, jobID string) {
+	j, err := s.store.ClaimJob(ctx, jobID, s.o.Jobs.Lease)
+	if err != nil {
+		if !errors.Is(err, store.ErrConflict) {
+			s.o.OnError(fmt.Errorf("conversation: claiming a reply's delivery: %w", err))
+		}
+		return
+	}
+	s.runJob(ctx, j)
+}
+
+// recordReply stores the parts and one send job that delivers them in order, and updates the conversation,
+// in tx. It returns the parts' message IDs in order, the job (zero when nothing is sendable) and the
+// updated conversation.
+func (s *Service) recordReply(ctx context.Context, tx store.Store, conv store.Conversation, author string, parts []part,
+	useToken bool) ([]string, store.Job, store.Conversation, error) {
 	now := s.o.Now()
 	var ids, sendable []string
 	for _, p := range parts {
@@ -252,21 +274,22 @@ func (s *Service) enqueue(ctx context.Context, tx store.Store, conv store.Conver
 		}
 		stored, _, err := tx.AppendMessage(ctx, m)
 		if err != nil {
-			return nil, conv, err
+			return nil, store.Job{}, conv, err
 		}
 		ids = append(ids, stored.ID)
 		if p.outcome != store.OutcomeRejected {
 			sendable = append(sendable, stored.ID)
 		}
 	}
+	var job store.Job
 	if len(sendable) > 0 {
-		item := store.OutboxItem{ChannelID: conv.ChannelID, ConversationID: conv.ID, To: conv.Peer,
-			MessageIDs: sendable, RetryKey: id.New(), NextAttemptAt: now}
+		p := sendJob{ChannelID: conv.ChannelID, ConversationID: conv.ID, To: conv.Peer, MessageIDs: sendable, RetryKey: id.New()}
 		if useToken {
-			item.ReplyToken = conv.ReplyToken
+			p.ReplyToken = conv.ReplyToken
 		}
-		if _, err := tx.EnqueueOutbox(ctx, item); err != nil {
-			return nil, conv, err
+		var err error
+		if job, err = enqueue(ctx, tx, jobSend, "", p); err != nil {
+			return nil, job, conv, err
 		}
 	}
 	conv.Unreplied, conv.LastOutboundAt = false, now
@@ -275,16 +298,16 @@ func (s *Service) enqueue(ctx context.Context, tx store.Store, conv store.Conver
 	}
 	conv, err := tx.UpdateConversation(ctx, conv)
 	if err != nil {
-		return nil, conv, err
+		return nil, job, conv, err
 	}
 	// The replier is dealing with it: an "ignore, reply later" on the conversation ends.
 	if st, err := tx.GetNotificationState(ctx, conv.ID, author); err == nil && st.Ignored {
 		st.Ignored = false
 		if _, err := tx.PutNotificationState(ctx, st); err != nil {
-			return nil, conv, err
+			return nil, job, conv, err
 		}
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, conv, err
+		return nil, job, conv, err
 	}
-	return ids, conv, nil
+	return ids, job, conv, nil
 }

@@ -133,13 +133,9 @@ func TestRateLimitIsRetriedWithTheSameKey(t *testing.T) {
 	sent, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "hi"})
 	require.NoError(t, err)
 	require.Equal(t, store.StatusQueued, sent.Parts[0].Status, "waiting for the retry")
-	n, err := fx.svc.DeliverDue(t.Context())
-	require.NoError(t, err)
-	require.Zero(t, n, "not before the backoff (which honours Retry-After)")
+	require.Zero(t, fx.flush(t), "not before the backoff (which honours Retry-After)")
 	fx.clock.Advance(2 * time.Minute)
-	n, err = fx.svc.DeliverDue(t.Context())
-	require.NoError(t, err)
-	require.Equal(t, 1, n)
+	require.Equal(t, 1, fx.flush(t))
 	m, err := fx.s.GetMessage(t.Context(), sent.Parts[0].ID)
 	require.NoError(t, err)
 	require.Equal(t, store.StatusSent, m.Status)
@@ -161,16 +157,14 @@ func TestQuotaExhaustedFailsAtOnce(t *testing.T) {
 	require.Equal(t, store.StatusFailed, sent.Parts[0].Status)
 	require.Contains(t, sent.Parts[0].StatusDetail, "quota is used up")
 	fx.clock.Advance(time.Hour)
-	n, err := fx.svc.DeliverDue(t.Context())
-	require.NoError(t, err)
-	require.Zero(t, n, "not retried")
+	require.Zero(t, fx.flush(t), "not retried")
 	require.Len(t, fx.fake.Sends(), 1)
 }
 
 // A crash between writing the outbox and sending: another process resumes it, and it is delivered once.
 func TestCrashBeforeSendIsResumedOnce(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t, func(o *conversation.Options) { o.Outbox.Deferred = true })
+	fx := newFixture(t, func(o *conversation.Options) { o.DeferDelivery = true })
 	c := fx.inbound(t)
 	sent, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "hi"})
 	require.NoError(t, err)
@@ -180,7 +174,7 @@ func TestCrashBeforeSendIsResumedOnce(t *testing.T) {
 	restarted, err := conversation.New(fx.s, conversation.AdapterMap{fx.ch.ID: fx.fake}, &conversation.Options{Now: fx.clock.Now})
 	require.NoError(t, err)
 	for range 3 {
-		_, err := restarted.DeliverDue(t.Context())
+		_, err := restarted.Flush(t.Context())
 		require.NoError(t, err)
 	}
 	require.Len(t, fx.fake.Delivered(), 1, "resumed, and delivered exactly once")
@@ -204,7 +198,7 @@ func TestCrashAfterSendIsDeliveredOnce(t *testing.T) {
 
 	crashing.dead = false // restarted
 	fx.clock.Advance(time.Minute)
-	n, err := svc.DeliverDue(t.Context())
+	n, err := svc.Flush(t.Context())
 	require.NoError(t, err)
 	require.Equal(t, 1, n, "the lapsed claim is taken again")
 	sends := fx.fake.Sends()
@@ -231,11 +225,18 @@ func (d *diesAfterSend) UpdateMessage(ctx context.Context, m store.Message) (sto
 	return d.Store.UpdateMessage(ctx, m)
 }
 
-func (d *diesAfterSend) CompleteOutbox(ctx context.Context, id, lease string) error {
+func (d *diesAfterSend) CompleteJob(ctx context.Context, id, lease string) error {
 	if d.dead {
 		return errors.New("process died")
 	}
-	return d.Store.CompleteOutbox(ctx, id, lease)
+	return d.Store.CompleteJob(ctx, id, lease)
+}
+
+func (d *diesAfterSend) RetryJob(ctx context.Context, id, lease string, at time.Time, reason string) error {
+	if d.dead {
+		return errors.New("process died")
+	}
+	return d.Store.RetryJob(ctx, id, lease, at, reason)
 }
 
 // Content is split to the channel's limits: 5,000 UTF-16 code units per text, 5 messages per send.
@@ -327,15 +328,16 @@ func TestReplyRefusals(t *testing.T) {
 func TestRunDeliversAndFetchesInTheBackground(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t, func(o *conversation.Options) {
-		o.Outbox.Deferred = true
-		o.Outbox.Poll = 10 * time.Millisecond
+		o.DeferDelivery = true
+		o.Jobs.Poll = 10 * time.Millisecond
 	})
 	fx.fake.SetProfile(channel.Profile{UserID: "U1", DisplayName: "Hanako"})
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- fx.svc.Run(ctx) }()
 
-	c := fx.inbound(t)
+	require.NoError(t, fx.svc.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U1", "hi")}))
+	c := fx.conversationWith(t, "U1")
 	_, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "hi"})
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return len(fx.fake.Delivered()) == 1 }, 5*time.Second, 5*time.Millisecond,
@@ -348,26 +350,32 @@ func TestRunDeliversAndFetchesInTheBackground(t *testing.T) {
 	require.ErrorIs(t, <-done, context.Canceled)
 }
 
-// A send that cannot even be attempted (no adapter for its channel) is retried, then fails for good:
-// it never loops forever, and the agent sees why.
-func TestUndeliverableItemFailsAfterMaxAttempts(t *testing.T) {
+// A send that cannot even be attempted (no adapter for its channel) is retried until its time budget
+// is spent, then fails for good: it never loops forever, and the agent sees why.
+func TestUndeliverableSendFailsOnceItsBudgetIsSpent(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t, func(o *conversation.Options) { o.Outbox.Deferred = true })
+	fx := newFixture(t, func(o *conversation.Options) { o.DeferDelivery = true })
 	c := fx.inbound(t)
 	sent, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "hi"})
 	require.NoError(t, err)
 	broken, err := conversation.New(fx.s, conversation.AdapterMap{}, &conversation.Options{Now: fx.clock.Now,
-		OnError: func(error) {}, Outbox: conversation.OutboxOptions{MaxAttempts: 3}})
+		OnError: func(error) {}, Jobs: conversation.JobOptions{RetryFor: 30 * time.Minute, MaxBackoff: time.Minute}})
 	require.NoError(t, err)
-	for range 10 {
-		_, _ = broken.DeliverDue(t.Context())
-		fx.clock.Advance(10 * time.Minute)
+	for range 20 {
+		_, err := broken.Flush(t.Context())
+		require.NoError(t, err)
+		m, err := fx.s.GetMessage(t.Context(), sent.Parts[0].ID)
+		require.NoError(t, err)
+		if fx.clock.Now().Before(t0.Add(29 * time.Minute)) {
+			require.Equal(t, store.StatusQueued, m.Status, "retried while its budget lasts")
+		}
+		fx.clock.Advance(5 * time.Minute)
 	}
 	m, err := fx.s.GetMessage(t.Context(), sent.Parts[0].ID)
 	require.NoError(t, err)
 	require.Equal(t, store.StatusFailed, m.Status)
-	require.Contains(t, m.StatusDetail, "after 3 attempts")
-	n, err := broken.DeliverDue(t.Context())
+	require.Regexp(t, `not sent after \d+ attempts`, m.StatusDetail)
+	n, err := broken.Flush(t.Context())
 	require.NoError(t, err)
-	require.Zero(t, n, "a failed item is not claimed again")
+	require.Zero(t, n, "a failed send is not claimed again")
 }

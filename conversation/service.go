@@ -47,8 +47,8 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives operational records, never message content or profile data. nil discards.
 	Logger *slog.Logger
-	// OnError receives errors that have no caller: background profile fetches, notifications, media
-	// hooks. nil logs them (their category only) at warning level.
+	// OnError receives errors that have no caller: jobs that fail or are given up. nil logs them (their
+	// category only) at warning level.
 	OnError func(error)
 	// Assigner picks owners for conversations with unregistered senders (usually assign.Strategies over
 	// the channels' rules). nil assigns nobody automatically.
@@ -59,42 +59,54 @@ type Options struct {
 	Policies map[string]Policy
 	// Fields fills templates' merge fields; nil means BasicFields.
 	Fields FieldSource
-	// Media is called, in the background, for every new inbound image, video, audio clip or file, e.g. to
-	// download it before the channel discards it. nil does nothing.
+	// Media is called by Run, at least once (retried until it succeeds or Jobs.RetryFor passes), for
+	// every new inbound image, video, audio clip or file, e.g. to copy it before the channel discards it.
+	// nil does nothing.
 	Media func(ctx context.Context, m store.Message) error
-	// DedupTTL is how long an event ID is remembered (default 7 days: channels redeliver for far less).
-	DedupTTL time.Duration
 	// ReplyTokenTTL is how long after its event a reply token is used (default 50s: LINE's expire after
 	// about a minute).
 	ReplyTokenTTL time.Duration
-	// Outbox tunes delivery.
-	Outbox OutboxOptions
-	// Background is the size of the queue of background work (profile fetches, media hooks) that Run
-	// executes (default 1024). When it is full, a profile is fetched with the contact's next message.
-	Background int
+	// Archive keeps the verified body of every accepted webhook for this long, so Replay can re-ingest a
+	// time range. 0 (the default) keeps none.
+	Archive time.Duration
+	// Batch is how many events of one webhook are stored per transaction (default 100).
+	Batch int
+	// Jobs tunes Run, which does the work recorded with each event and reply.
+	Jobs JobOptions
+	// DeferDelivery leaves every send to Run: Reply only records it. By default Reply also delivers its
+	// own parts at once.
+	DeferDelivery bool
 }
 
-// OutboxOptions tunes delivery of queued sends.
-type OutboxOptions struct {
-	Lease       time.Duration // how long a claim lasts (default 30s)
-	Batch       int           // items claimed at once (default 16)
-	MaxAttempts int           // attempts before a retryable failure becomes final (default 8)
-	BaseBackoff time.Duration // first retry delay, doubled each attempt, with jitter (default 1s)
-	MaxBackoff  time.Duration // longest retry delay (default 5m)
-	Poll        time.Duration // RunOutbox's wait when nothing is due (default 1s)
-	// Deferred leaves delivery to RunOutbox: Reply only writes to the outbox. By default Reply also
-	// delivers at once.
-	Deferred bool
+// JobOptions tunes the durable background work that Run executes: routing and notifying after inbound
+// messages, profile fetches, media hooks, deliveries.
+type JobOptions struct {
+	Lease   time.Duration // how long a claim lasts; a job running longer may run again elsewhere (default 1m)
+	Batch   int           // jobs claimed at once (default 16)
+	Workers int           // jobs run at once by one Run (default 4)
+	Poll    time.Duration // Run's wait when nothing is due and nothing woke it (default 1s)
+	// BaseBackoff is the first retry delay, doubled each attempt with jitter, up to MaxBackoff (defaults
+	// 1s and 5m); a channel's Retry-After is honoured.
+	BaseBackoff time.Duration
+	MaxBackoff  time.Duration
+	// RetryFor is how long a job that keeps failing with errors that may pass is retried, counted from
+	// when it was recorded (default 2h: long enough to ride out an hour's outage). Sends are never retried
+	// past 24h, for which LINE honours a retry key. Errors the channel marks permanent end a job at once.
+	RetryFor time.Duration
+	// Keep is how long finished jobs stay listed before Run deletes them (default 7 days).
+	Keep time.Duration
+	// Housekeeping is how often Run deletes finished jobs and expired webhook archives (default 5m).
+	Housekeeping time.Duration
 }
 
-// Service is what a CRM calls: Ingest for webhooks, Reply for agents, Run for background work. It is safe
-// for concurrent use; several Services (in several processes) may share one store.
+// Service is what a CRM calls: Receive (or Ingest) for webhooks, Reply for agents, Run for the work they
+// cause. It is safe for concurrent use; several Services (in several processes) may share one store.
 type Service struct {
 	store    store.Store
 	adapters Adapters
 	o        Options
 	log      *slog.Logger
-	work     chan func(context.Context)
+	kinds    map[string]jobKind
 	wake     chan struct{}
 }
 
@@ -116,29 +128,28 @@ func New(s store.Store, adapters Adapters, opts *Options) (*Service, error) {
 	if o.Fields == nil {
 		o.Fields = BasicFields{}
 	}
-	if o.DedupTTL <= 0 {
-		o.DedupTTL = 7 * 24 * time.Hour
+	if o.Archive < 0 {
+		return nil, errors.New("conversation: Options.Archive must not be negative")
 	}
-	if o.ReplyTokenTTL <= 0 {
-		o.ReplyTokenTTL = 50 * time.Second
-	}
-	if o.Background <= 0 {
-		o.Background = 1024
-	}
-	ob := &o.Outbox
-	ob.Lease = orDefault(ob.Lease, 30*time.Second)
-	ob.Batch = orDefault(ob.Batch, 16)
-	ob.MaxAttempts = orDefault(ob.MaxAttempts, 8)
-	ob.BaseBackoff = orDefault(ob.BaseBackoff, time.Second)
-	ob.MaxBackoff = orDefault(ob.MaxBackoff, 5*time.Minute)
-	ob.Poll = orDefault(ob.Poll, time.Second)
-	svc := &Service{store: s, adapters: adapters, o: o, log: o.Logger,
-		work: make(chan func(context.Context), o.Background), wake: make(chan struct{}, 1)}
+	o.ReplyTokenTTL = orDefault(o.ReplyTokenTTL, 50*time.Second)
+	o.Batch = orDefault(o.Batch, 100)
+	j := &o.Jobs
+	j.Lease = orDefault(j.Lease, time.Minute)
+	j.Batch = orDefault(j.Batch, 16)
+	j.Workers = orDefault(j.Workers, 4)
+	j.Poll = orDefault(j.Poll, time.Second)
+	j.BaseBackoff = orDefault(j.BaseBackoff, time.Second)
+	j.MaxBackoff = orDefault(j.MaxBackoff, 5*time.Minute)
+	j.RetryFor = orDefault(j.RetryFor, 2*time.Hour)
+	j.Keep = orDefault(j.Keep, 7*24*time.Hour)
+	j.Housekeeping = orDefault(j.Housekeeping, 5*time.Minute)
+	svc := &Service{store: s, adapters: adapters, o: o, log: o.Logger, wake: make(chan struct{}, 1)}
 	if svc.o.OnError == nil {
 		svc.o.OnError = func(err error) {
 			svc.log.Warn("conversation: background work failed", slog.String("error_category", category(err)))
 		}
 	}
+	svc.kinds = svc.jobKinds()
 	return svc, nil
 }
 
@@ -168,43 +179,4 @@ func (s *Service) policy(kind string) Policy {
 		return p
 	}
 	return Window{Length: LINEWindow}
-}
-
-// background queues work for Run; it reports false when the queue is full.
-func (s *Service) background(f func(context.Context)) bool {
-	select {
-	case s.work <- f:
-		return true
-	default:
-		return false
-	}
-}
-
-// Run does the Service's background work until ctx ends: it delivers the outbox (RunOutbox) and runs
-// queued profile fetches and media hooks. Run it in one goroutine per process; it returns ctx's error.
-func (s *Service) Run(ctx context.Context) error {
-	done := make(chan error, 1)
-	go func() { done <- s.RunOutbox(ctx) }()
-	for {
-		select {
-		case f := <-s.work:
-			f(ctx)
-		case <-ctx.Done():
-			<-done
-			return ctx.Err()
-		}
-	}
-}
-
-// Flush runs the background work queued so far, in the caller's goroutine. Tests and one-shot tools use
-// it instead of Run.
-func (s *Service) Flush(ctx context.Context) {
-	for {
-		select {
-		case f := <-s.work:
-			f(ctx)
-		default:
-			return
-		}
-	}
 }

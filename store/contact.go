@@ -22,6 +22,9 @@ type Contact struct {
 	ProfileError string
 	// Followed is false once the user blocked (unfollowed) the account: it can no longer be sent to.
 	Followed bool
+	// FollowChangedAt is the time of the event that last set Followed: a follow or unfollow event older
+	// than it is stale (channels redeliver out of order) and changes nothing.
+	FollowChangedAt time.Time
 	// Record is the CRM record the contact is linked to; zero while unregistered. Change it with
 	// Links.LinkContact, which keeps the history; UpdateContact stores it as given.
 	Record RecordRef

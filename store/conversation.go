@@ -31,6 +31,15 @@ type Conversation struct {
 	Version   int64     // set by the store
 }
 
+// InboundNote is what an inbound message changes on its conversation (Conversations.RecordInbound).
+type InboundNote struct {
+	At time.Time // when the message was sent
+	// ReplyToken is the message's reply token and ReplyTokenExpiresAt when it stops working; empty when it
+	// has none, or must not be used (a standby event).
+	ReplyToken          string
+	ReplyTokenExpiresAt time.Time
+}
+
 // Linkage filters conversations by whether their contact is linked to a CRM record.
 type Linkage int
 
@@ -78,6 +87,11 @@ type Conversations interface {
 	// it with Version+1; otherwise ErrConflict (ErrNotFound if missing). The identity (ChannelID,
 	// ContactID, Peer) is never updated.
 	UpdateConversation(ctx context.Context, c Conversation) (Conversation, error)
+	// RecordInbound applies an inbound message to conversation id in one atomic step, whatever else
+	// changed the conversation since it was read, so concurrent messages never conflict: Unreplied is set,
+	// LastInboundAt becomes the later of its value and n.At, and n's reply token replaces the stored one
+	// when it expires later. It returns the updated conversation (Version+1), or ErrNotFound.
+	RecordInbound(ctx context.Context, id string, n InboundNote) (Conversation, error)
 	// ListConversations returns one page of the conversations v selects, ordered by (LastMessageAt, ID) in
 	// p.Order, each with its contact, and the cursor to pass as p.After for the next page (zero when there
 	// is none).

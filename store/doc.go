@@ -1,6 +1,7 @@
 // Package store is msgkit's storage contract: the records msgkit keeps (connected channels, contacts,
-// conversations, messages, dedup keys, round-robin cursors, the outbox, notification state) and one
-// small interface per aggregate. Store embeds them all; services take the narrowest one they need.
+// conversations, messages, round-robin cursors, durable jobs, notification state, templates, links, the
+// channel event log and the webhook archive) and one small interface per aggregate. Store embeds them
+// all, with transactions; services take the narrowest one they need.
 // It imports only package channel and the standard library.
 //
 // Backends: memstore (in memory, for tests and single-process use), and the SQL backends. A backend is
@@ -26,17 +27,18 @@
 //
 // # Optional capabilities
 //
-// Transactor (RunInTx) runs several calls atomically; InTx uses it when present. Pinger checks the
-// connection. Backends that hold resources implement io.Closer.
+// Transactions are not optional: Store includes Transactor, because msgkit records an event, the state
+// it changes and the work it causes (Jobs) in one transaction. Pinger checks the connection. Backends
+// that hold resources implement io.Closer.
 //
 // # Concurrency
 //
 // Every method of every backend must be safe for concurrent use, and the atomic operations (find-or-create,
-// idempotent append, FirstSeen, NextCursor, ClaimOutbox, versioned updates) must stay atomic across
+// idempotent append, NextCursor, job claims, versioned updates, RecordInbound) must stay atomic across
 // processes that share one database.
 //
 // # Testing
 //
-// storetest.Run checks a backend against every rule of this contract. internal/mocks/storemock has
-// generated mocks for interaction tests inside msgkit.
+// storetest.Run checks a backend against every rule of this contract, and storetest.Benchmark measures
+// it on msgkit's hot paths.
 package store

@@ -1,15 +1,11 @@
 package store_test
 
 import (
-	"context"
-	"errors"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/mock/gomock"
 
-	"github.com/msgkit/msgkit/internal/mocks/storemock"
 	"github.com/msgkit/msgkit/store"
 )
 
@@ -65,19 +61,4 @@ func FuzzParseCursor(f *testing.F) {
 		require.True(t, c.Time.Equal(again.Time), "round trip keeps the time")
 		require.Equal(t, c.ID, again.ID, "round trip keeps the ID")
 	})
-}
-
-// InTx runs the function directly on a store that has no transactions.
-func TestInTxWithoutTransactor(t *testing.T) {
-	t.Parallel()
-	s := storemock.NewMockStore(gomock.NewController(t))
-	s.EXPECT().NextCursor(gomock.Any(), "pool").Return(int64(1), nil).Times(1)
-	boom := errors.New("boom")
-	err := store.InTx(t.Context(), s, func(ctx context.Context, tx store.Store) error {
-		require.Same(t, s, tx, "without a Transactor, fn gets the store itself")
-		_, err := tx.NextCursor(ctx, "pool")
-		require.NoError(t, err)
-		return boom
-	})
-	require.ErrorIs(t, err, boom)
 }

@@ -146,7 +146,7 @@ func RunAdapter(t *testing.T, h Harness) {
 
 	adapterRule("OversizedBodyIsAnswered413ByTheHandler", func(t *testing.T, in Instance) {
 		called := false
-		hd, err := channel.NewHandler("ch", in.Adapter, func(context.Context, string, []channel.Event) error {
+		hd, err := channel.NewHandler("ch", in.Adapter, func(context.Context, channel.Delivery) error {
 			called = true
 			return nil
 		}, &channel.HandlerOptions{MaxBodyBytes: 16})
@@ -155,6 +155,18 @@ func RunAdapter(t *testing.T, h Harness) {
 		hd.ServeHTTP(w, signed(in, in.Webhook(WebhookText)))
 		require.Equal(t, http.StatusRequestEntityTooLarge, w.Code, "the adapter must return body read errors wrapped")
 		require.False(t, called)
+	})
+
+	adapterRule("ArchivedBodyParsesAsTheWebhookDid", func(t *testing.T, in Instance) {
+		body := in.Webhook(WebhookText)
+		want, err := in.Adapter.ParseWebhook(signed(in, body))
+		require.NoError(t, err)
+		got, err := channel.ParseBody(in.Adapter, body)
+		if errors.Is(err, errors.ErrUnsupported) {
+			t.Skip("the adapter is not a channel.BodyParser: its archived webhooks cannot be replayed")
+		}
+		require.NoError(t, err)
+		require.Equal(t, want, got, "ParseBody must return what ParseWebhook returned for the same body")
 	})
 
 	adapterRule("LimitsAreReported", func(t *testing.T, in Instance) {

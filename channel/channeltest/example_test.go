@@ -13,8 +13,8 @@ import (
 // A Fake stands in for a real channel in application tests: it signs webhooks and records sends.
 func ExampleNewFake() {
 	f := channeltest.NewFake(nil)
-	h, _ := channel.NewHandler("ch-1", f, func(ctx context.Context, channelID string, events []channel.Event) error {
-		for _, e := range events {
+	h, _ := channel.NewHandler("ch-1", f, func(ctx context.Context, d channel.Delivery) error {
+		for _, e := range d.Events {
 			reply := channel.Text("Thanks, " + e.Message.Text + " received")
 			_, err := f.Send(ctx, e.Source, []channel.Message{reply}, channel.SendOptions{ReplyToken: e.ReplyToken})
 			if err != nil {

@@ -105,6 +105,7 @@ var (
 	_ channel.QuotaReporter   = (*Fake)(nil)
 	_ channel.ContentFetcher  = (*Fake)(nil)
 	_ channel.Limiter         = (*Fake)(nil)
+	_ channel.BodyParser      = (*Fake)(nil)
 )
 
 // NewFake returns a Fake.
@@ -179,6 +180,11 @@ func (f *Fake) ParseWebhook(r *http.Request) ([]channel.Event, error) {
 	if err != nil || !hmac.Equal(sig, f.mac(body)) {
 		return nil, fmt.Errorf("%s webhook: %w", f.kind, channel.ErrInvalidSignature)
 	}
+	return f.ParseBody(body)
+}
+
+// ParseBody implements channel.BodyParser: the events of a body ParseWebhook accepted.
+func (f *Fake) ParseBody(body []byte) ([]channel.Event, error) {
 	var envelope struct {
 		Events []json.RawMessage `json:"events"`
 	}

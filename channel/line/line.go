@@ -89,6 +89,7 @@ var (
 	_ channel.QuotaReporter   = (*Adapter)(nil)
 	_ channel.ContentFetcher  = (*Adapter)(nil)
 	_ channel.Limiter         = (*Adapter)(nil)
+	_ channel.BodyParser      = (*Adapter)(nil)
 )
 
 // New returns the Adapter for the channel cfg describes. It checks the configuration but makes no network

@@ -52,7 +52,7 @@ func BenchmarkWebhookPath(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			h, err := channel.NewHandler(ch.ID, a, svc.Ingest, nil)
+			h, err := channel.NewHandler(ch.ID, a, svc.Receive, nil)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -32,6 +32,10 @@ func (a *Adapter) ParseWebhook(r *http.Request) ([]channel.Event, error) {
 	return parseBody(body)
 }
 
+// ParseBody implements channel.BodyParser: the events of a body ParseWebhook verified before (an
+// archived webhook being replayed), parsed exactly as ParseWebhook parses them.
+func (a *Adapter) ParseBody(body []byte) ([]channel.Event, error) { return parseBody(body) }
+
 // readBody reads at most maxBody bytes, answering a larger body with *http.MaxBytesError as
 // http.MaxBytesReader would.
 func (a *Adapter) readBody(r *http.Request) ([]byte, error) {

@@ -73,18 +73,19 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	if err != nil {
 		return err
 	}
-	rr, err := assign.NewRoundRobin(db, &assign.MemoryDirectory{})
+	rr, err := assign.NewRoundRobin(&assign.MemoryDirectory{})
 	if err != nil {
 		return err
 	}
 	svc, err := conversation.New(db, conversation.AdapterMap{ch.ID: adapter}, &conversation.Options{
 		Logger:   logger,
-		Assigner: assign.Strategies{Channels: db, Assigners: map[string]assign.Assigner{assign.StrategyRoundRobin: rr}},
+		Assigner: assign.Strategies{assign.StrategyRoundRobin: rr},
+		Archive:  7 * 24 * time.Hour,
 	})
 	if err != nil {
 		return err
 	}
-	webhook, err := channel.NewHandler(ch.ID, adapter, svc.Ingest, &channel.HandlerOptions{Logger: logger})
+	webhook, err := channel.NewHandler(ch.ID, adapter, svc.Receive, &channel.HandlerOptions{Logger: logger})
 	if err != nil {
 		return err
 	}

@@ -10,25 +10,25 @@ import (
 )
 
 const contactCols = `id, channel_id, peer_kind, peer_id, profile, profile_status, profile_error, followed,
-	record_kind, record_id, record_owner, created_at, updated_at, version`
+	record_kind, record_id, record_owner, created_at, updated_at, version, follow_changed_at`
 
 // contactScan receives a contact row.
 type contactScan struct {
 	c                                 store.Contact
 	kind, profile, status, recordKind string
-	created, updated                  int64
+	created, updated, followChanged   int64
 }
 
 func (x *contactScan) dest() []any {
 	c := &x.c
 	return []any{&c.ID, &c.ChannelID, &x.kind, &c.Peer.ID, &x.profile, &x.status, &c.ProfileError, &c.Followed,
-		&x.recordKind, &c.Record.ID, &c.Record.Owner, &x.created, &x.updated, &c.Version}
+		&x.recordKind, &c.Record.ID, &c.Record.Owner, &x.created, &x.updated, &c.Version, &x.followChanged}
 }
 
 func (x *contactScan) value() (store.Contact, error) {
 	c := x.c
 	c.Peer.Kind, c.ProfileStatus, c.Record.Kind = channel.PeerKind(x.kind), store.ProfileStatus(x.status), store.RecordKind(x.recordKind)
-	c.CreatedAt, c.UpdatedAt = timeOf(x.created), timeOf(x.updated)
+	c.CreatedAt, c.UpdatedAt, c.FollowChangedAt = timeOf(x.created), timeOf(x.updated), timeOf(x.followChanged)
 	return c, fromJSON(x.profile, &c.Profile)
 }
 
@@ -42,8 +42,8 @@ func scanContact(r Row) (store.Contact, error) {
 
 var errNoPeer = errors.New("sqlstore: peer kind and ID are required")
 
-// FindOrCreateContact implements store.Contacts: one INSERT … ON CONFLICT DO NOTHING, then a read when
-// the contact existed, so concurrent callers create it once.
+// FindOrCreateContact implements store.Contacts: a read, and for a new peer one INSERT … ON CONFLICT DO
+// NOTHING (then a read again if a concurrent caller created it first), so concurrent callers create it once.
 func (s *Store) FindOrCreateContact(ctx context.Context, c store.Contact) (store.Contact, bool, error) {
 	if err := check(ctx); err != nil {
 		return store.Contact{}, false, err
@@ -51,23 +51,29 @@ func (s *Store) FindOrCreateContact(ctx context.Context, c store.Contact) (store
 	if c.Peer.Kind == "" || c.Peer.ID == "" {
 		return store.Contact{}, false, errNoPeer
 	}
+	find := func() (store.Contact, error) {
+		return scanContact(s.db.QueryRow(ctx, `SELECT `+contactCols+` FROM contacts
+			WHERE channel_id = $1 AND peer_kind = $2 AND peer_id = $3`, c.ChannelID, string(c.Peer.Kind), c.Peer.ID))
+	}
+	if got, err := find(); !s.d.IsNoRows(err) {
+		return got, false, s.mapErr(err, "contact")
+	}
 	if c.ID == "" {
 		c.ID = id.New()
 	}
 	now := s.stamp()
 	got, err := scanContact(s.db.QueryRow(ctx, `INSERT INTO contacts (`+contactCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1, $13)
 		ON CONFLICT (channel_id, peer_kind, peer_id) DO NOTHING RETURNING `+contactCols,
 		c.ID, c.ChannelID, string(c.Peer.Kind), c.Peer.ID, jsonText(c.Profile), string(c.ProfileStatus), c.ProfileError,
-		c.Followed, string(c.Record.Kind), c.Record.ID, c.Record.Owner, now))
+		c.Followed, string(c.Record.Kind), c.Record.ID, c.Record.Owner, now, micros(c.FollowChangedAt)))
 	if err == nil {
 		return got, true, nil
 	}
 	if !s.d.IsNoRows(err) {
 		return store.Contact{}, false, s.mapErr(err, "contact")
 	}
-	got, err = scanContact(s.db.QueryRow(ctx, `SELECT `+contactCols+` FROM contacts
-		WHERE channel_id = $1 AND peer_kind = $2 AND peer_id = $3`, c.ChannelID, string(c.Peer.Kind), c.Peer.ID))
+	got, err = find()
 	return got, false, s.mapErr(err, "contact")
 }
 
@@ -86,10 +92,11 @@ func (s *Store) UpdateContact(ctx context.Context, c store.Contact) (store.Conta
 		return store.Contact{}, err
 	}
 	got, err := scanContact(s.db.QueryRow(ctx, `UPDATE contacts SET profile = $3, profile_status = $4, profile_error = $5,
-		followed = $6, record_kind = $7, record_id = $8, record_owner = $9, updated_at = $10, version = version + 1
+		followed = $6, record_kind = $7, record_id = $8, record_owner = $9, updated_at = $10, follow_changed_at = $11,
+		version = version + 1
 		WHERE id = $1 AND version = $2 RETURNING `+contactCols,
 		c.ID, c.Version, jsonText(c.Profile), string(c.ProfileStatus), c.ProfileError, c.Followed,
-		string(c.Record.Kind), c.Record.ID, c.Record.Owner, s.stamp()))
+		string(c.Record.Kind), c.Record.ID, c.Record.Owner, s.stamp(), micros(c.FollowChangedAt)))
 	if s.d.IsNoRows(err) {
 		return store.Contact{}, s.versionConflict(ctx, "contacts", "contact", c.ID, c.Version)
 	}

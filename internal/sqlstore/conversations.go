@@ -44,13 +44,20 @@ func lastMessage(c store.Conversation) int64 {
 	return max(micros(c.LastInboundAt), micros(c.LastOutboundAt))
 }
 
-// FindOrCreateConversation implements store.Conversations.
+// FindOrCreateConversation implements store.Conversations, as FindOrCreateContact does.
 func (s *Store) FindOrCreateConversation(ctx context.Context, c store.Conversation) (store.Conversation, bool, error) {
 	if err := check(ctx); err != nil {
 		return store.Conversation{}, false, err
 	}
 	if c.Peer.Kind == "" || c.Peer.ID == "" {
 		return store.Conversation{}, false, errNoPeer
+	}
+	find := func() (store.Conversation, error) {
+		return scanConversation(s.db.QueryRow(ctx, `SELECT `+convCols+` FROM conversations
+			WHERE channel_id = $1 AND peer_kind = $2 AND peer_id = $3`, c.ChannelID, string(c.Peer.Kind), c.Peer.ID))
+	}
+	if got, err := find(); !s.d.IsNoRows(err) {
+		return got, false, s.mapErr(err, "conversation")
 	}
 	if c.ID == "" {
 		c.ID = id.New()
@@ -67,8 +74,7 @@ func (s *Store) FindOrCreateConversation(ctx context.Context, c store.Conversati
 	if !s.d.IsNoRows(err) {
 		return store.Conversation{}, false, s.mapErr(err, "conversation")
 	}
-	got, err = scanConversation(s.db.QueryRow(ctx, `SELECT `+convCols+` FROM conversations
-		WHERE channel_id = $1 AND peer_kind = $2 AND peer_id = $3`, c.ChannelID, string(c.Peer.Kind), c.Peer.ID))
+	got, err = find()
 	return got, false, s.mapErr(err, "conversation")
 }
 
@@ -96,6 +102,26 @@ func (s *Store) UpdateConversation(ctx context.Context, c store.Conversation) (s
 		return store.Conversation{}, s.versionConflict(ctx, "conversations", "conversation", c.ID, c.Version)
 	}
 	return got, s.mapErr(err, "conversation "+c.ID)
+}
+
+// RecordInbound implements store.Conversations: one UPDATE that merges the message into the row as it
+// is, so concurrent messages queue on the row lock instead of conflicting.
+func (s *Store) RecordInbound(ctx context.Context, id string, n store.InboundNote) (store.Conversation, error) {
+	if err := check(ctx); err != nil {
+		return store.Conversation{}, err
+	}
+	at, token, exp := micros(n.At), n.ReplyToken, micros(n.ReplyTokenExpiresAt)
+	if token == "" {
+		exp = 0
+	}
+	got, err := scanConversation(s.db.QueryRow(ctx, `UPDATE conversations SET unreplied = $2,
+		last_inbound_at = CASE WHEN last_inbound_at < $3 THEN $3 ELSE last_inbound_at END,
+		last_message_at = CASE WHEN last_message_at < $3 THEN $3 ELSE last_message_at END,
+		reply_token = CASE WHEN reply_token_expires_at < $5 THEN $4 ELSE reply_token END,
+		reply_token_expires_at = CASE WHEN reply_token_expires_at < $5 THEN $5 ELSE reply_token_expires_at END,
+		updated_at = $6, version = version + 1
+		WHERE id = $1 RETURNING `+convCols, id, true, at, token, exp, s.stamp()))
+	return got, s.mapErr(err, "conversation "+id)
 }
 
 // ListConversations implements store.Conversations: one keyset query over the conversation indexes,

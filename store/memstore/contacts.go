@@ -35,6 +35,7 @@ func (h *handle) FindOrCreateContact(ctx context.Context, c store.Contact) (stor
 		return store.Contact{}, false, fmt.Errorf("contact %s: %w", c.ID, store.ErrAlreadyExists)
 	}
 	c.Peer = c.Peer.Chat()
+	c.FollowChangedAt = norm(c.FollowChangedAt)
 	c.CreatedAt, c.UpdatedAt, c.Version = h.now(), h.now(), 1
 	put(h.tx, h.st.contacts, c.ID, c)
 	put(h.tx, h.st.contactByPeer, key, c.ID)
@@ -58,6 +59,7 @@ func (h *handle) UpdateContact(ctx context.Context, c store.Contact) (store.Cont
 		return store.Contact{}, err
 	}
 	c.ChannelID, c.Peer = old.ChannelID, old.Peer
+	c.FollowChangedAt = norm(c.FollowChangedAt)
 	c.CreatedAt, c.UpdatedAt, c.Version = old.CreatedAt, h.now(), old.Version+1
 	put(h.tx, h.st.contacts, c.ID, c)
 	return c, nil

@@ -69,6 +69,32 @@ func (h *handle) UpdateConversation(ctx context.Context, c store.Conversation) (
 	return c, nil
 }
 
+// RecordInbound implements store.Conversations.
+func (h *handle) RecordInbound(ctx context.Context, id string, n store.InboundNote) (store.Conversation, error) {
+	unlock, err := h.lock(ctx)
+	if err != nil {
+		return store.Conversation{}, err
+	}
+	defer unlock()
+	old, ok := h.st.convs[id]
+	if !ok {
+		return store.Conversation{}, fmt.Errorf("conversation %s: %w", id, store.ErrNotFound)
+	}
+	c := old
+	c.Unreplied = true
+	if at := norm(n.At); at.After(c.LastInboundAt) {
+		c.LastInboundAt = at
+	}
+	if exp := norm(n.ReplyTokenExpiresAt); n.ReplyToken != "" && exp.After(c.ReplyTokenExpiresAt) {
+		c.ReplyToken, c.ReplyTokenExpiresAt = n.ReplyToken, exp
+	}
+	normConversation(&c)
+	c.UpdatedAt, c.Version = h.now(), old.Version+1
+	put(h.tx, h.st.convs, c.ID, c)
+	h.index(inboxKey(old), inboxKey(c))
+	return c, nil
+}
+
 func inboxKey(c store.Conversation) store.Cursor {
 	return store.Cursor{Time: c.LastMessageAt, ID: c.ID}
 }

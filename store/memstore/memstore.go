@@ -16,7 +16,7 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Store is an in-memory store.Store. It also implements store.Transactor and store.Pinger.
+// Store is an in-memory store.Store. It also implements store.Pinger.
 //
 // All methods are safe for concurrent use. A single mutex serialises them, which makes every operation
 // (and every RunInTx) atomic and linearizable.
@@ -37,33 +37,34 @@ type state struct {
 	mu  sync.Mutex
 	now func() time.Time
 
-	channels      map[string]store.Channel
-	channelByExt  map[[2]string]string // (kind, external ID) → channel ID
-	contacts      map[string]store.Contact
-	contactByPeer map[peerKey]string
-	convs         map[string]store.Conversation
-	convByPeer    map[peerKey]string
-	inbox         []store.Cursor // every conversation's (LastMessageAt, ID), ascending: the inbox order
-	messages      map[string]store.Message
-	msgByChannel  map[[2]string]string // (channel ID, channel message ID) → message ID
-	msgsByConv    map[string][]string  // conversation ID → message IDs sorted by (Time, ID)
-	dedup         map[string]time.Time // key → expiry
-	dedupSwept    int                  // len(dedup) after the last sweep of expired keys
-	cursors       map[string]int64
-	assignments   map[string][]store.Assignment // conversation ID → history, oldest first
-	lastAssigned  map[string]time.Time          // user → last time a conversation was assigned to them
-	outbox        map[string]store.OutboxItem
-	notifications map[[2]string]store.NotificationState
-	templates     map[string]store.Template
-	linkChanges   map[string][]store.LinkChange // contact ID → link history, oldest first
+	channels         map[string]store.Channel
+	channelByExt     map[[2]string]string // (kind, external ID) → channel ID
+	contacts         map[string]store.Contact
+	contactByPeer    map[peerKey]string
+	convs            map[string]store.Conversation
+	convByPeer       map[peerKey]string
+	inbox            []store.Cursor // every conversation's (LastMessageAt, ID), ascending: the inbox order
+	messages         map[string]store.Message
+	msgByChannel     map[[2]string]string // (channel ID, channel message ID) → message ID
+	msgsByConv       map[string][]string  // conversation ID → message IDs sorted by (Time, ID)
+	cursors          map[string]int64
+	assignments      map[string][]store.Assignment // conversation ID → history, oldest first
+	lastAssigned     map[string]time.Time          // user → last time a conversation was assigned to them
+	jobs             map[string]store.Job
+	pendingJobs      map[[2]string]string            // (kind, key) of a pending job → its ID
+	channelEvents    map[string][]store.ChannelEvent // channel ID → its events, in append order
+	channelEventByID map[[2]string]int               // (channel ID, event ID) → index in channelEvents
+	webhooks         map[string]store.Webhook
+	notifications    map[[2]string]store.NotificationState
+	templates        map[string]store.Template
+	linkChanges      map[string][]store.LinkChange // contact ID → link history, oldest first
 }
 
 type peerKey struct{ channelID, kind, id string }
 
 var (
-	_ store.Store      = (*Store)(nil)
-	_ store.Transactor = (*Store)(nil)
-	_ store.Pinger     = (*Store)(nil)
+	_ store.Store  = (*Store)(nil)
+	_ store.Pinger = (*Store)(nil)
 )
 
 // New returns an empty Store.
@@ -73,24 +74,27 @@ func New(opts *Options) *Store {
 		now = opts.Now
 	}
 	return &Store{handle{st: &state{
-		now:           now,
-		channels:      map[string]store.Channel{},
-		channelByExt:  map[[2]string]string{},
-		contacts:      map[string]store.Contact{},
-		contactByPeer: map[peerKey]string{},
-		convs:         map[string]store.Conversation{},
-		convByPeer:    map[peerKey]string{},
-		messages:      map[string]store.Message{},
-		msgByChannel:  map[[2]string]string{},
-		msgsByConv:    map[string][]string{},
-		dedup:         map[string]time.Time{},
-		cursors:       map[string]int64{},
-		assignments:   map[string][]store.Assignment{},
-		lastAssigned:  map[string]time.Time{},
-		outbox:        map[string]store.OutboxItem{},
-		notifications: map[[2]string]store.NotificationState{},
-		templates:     map[string]store.Template{},
-		linkChanges:   map[string][]store.LinkChange{},
+		now:              now,
+		channels:         map[string]store.Channel{},
+		channelByExt:     map[[2]string]string{},
+		contacts:         map[string]store.Contact{},
+		contactByPeer:    map[peerKey]string{},
+		convs:            map[string]store.Conversation{},
+		convByPeer:       map[peerKey]string{},
+		messages:         map[string]store.Message{},
+		msgByChannel:     map[[2]string]string{},
+		msgsByConv:       map[string][]string{},
+		cursors:          map[string]int64{},
+		assignments:      map[string][]store.Assignment{},
+		lastAssigned:     map[string]time.Time{},
+		jobs:             map[string]store.Job{},
+		pendingJobs:      map[[2]string]string{},
+		channelEvents:    map[string][]store.ChannelEvent{},
+		channelEventByID: map[[2]string]int{},
+		webhooks:         map[string]store.Webhook{},
+		notifications:    map[[2]string]store.NotificationState{},
+		templates:        map[string]store.Template{},
+		linkChanges:      map[string][]store.LinkChange{},
 	}}}
 }
 

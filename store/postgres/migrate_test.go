@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/msgkit/msgkit/internal/sqlstore"
+	"github.com/msgkit/msgkit/store"
 	"github.com/msgkit/msgkit/store/postgres"
 )
 
@@ -31,9 +32,9 @@ func TestMigrateEmptyAndCurrentSchemas(t *testing.T) {
 	schema := newSchema(t)
 	s := open(t, schema, nil)
 	require.NoError(t, s.Ping(t.Context()))
-	require.Equal(t, []int{1, 2}, versions(t, schema), "an empty schema gets every migration, recorded")
+	require.Equal(t, []int{1, 2, 3}, versions(t, schema), "an empty schema gets every migration, recorded")
 	open(t, schema, nil)
-	require.Equal(t, []int{1, 2}, versions(t, schema), "reopening a current schema applies nothing")
+	require.Equal(t, []int{1, 2, 3}, versions(t, schema), "reopening a current schema applies nothing")
 }
 
 // Four instances start at once on a new schema: the advisory lock lets one migrate, the rest find it done.
@@ -54,7 +55,7 @@ func TestConcurrentStartsMigrateOnce(t *testing.T) {
 	for _, err := range errs {
 		require.NoError(t, err)
 	}
-	require.Equal(t, []int{1, 2}, versions(t, schema))
+	require.Equal(t, []int{1, 2, 3}, versions(t, schema))
 }
 
 func TestNewUsesTheHostsPool(t *testing.T) {
@@ -88,21 +89,35 @@ func TestMigrateFromThePreviousVersion(t *testing.T) {
 	conn, err := pgx.Connect(ctx, dsn(t))
 	require.NoError(t, err)
 	defer conn.Close(context.Background())
-	body, err := os.ReadFile("migrations/0001_init.sql")
-	require.NoError(t, err)
+	previous := fstest.MapFS{}
+	for _, name := range []string{"0001_init.sql", "0002_message_outcome.sql"} {
+		body, err := os.ReadFile("migrations/" + name)
+		require.NoError(t, err)
+		previous[name] = &fstest.MapFile{Data: body}
+	}
 	_, err = conn.Exec(ctx, `CREATE SCHEMA `+schema+`; SET search_path TO `+schema)
 	require.NoError(t, err)
-	_, err = sqlstore.Migrate(ctx, pgxDB{conn}, fstest.MapFS{"0001_init.sql": {Data: body}})
+	_, err = sqlstore.Migrate(ctx, pgxDB{conn}, previous)
 	require.NoError(t, err)
 	_, err = conn.Exec(ctx, `INSERT INTO channels VALUES ('c1', 'Shop', 'line', '1', 'null', '{}', true, '{}', 1, 1, 1)`)
 	require.NoError(t, err)
-	require.Equal(t, []int{1}, versions(t, schema))
+	_, err = conn.Exec(ctx, `INSERT INTO outbox VALUES ('o1', 'c1', 'conv1', '{"kind":"user","id":"U1"}', '["m1","m2"]',
+		'rt', 'key-1', 'pending', 2, 5, 'rate limited', '', 0, 1, 3)`)
+	require.NoError(t, err)
+	require.Equal(t, []int{1, 2}, versions(t, schema))
 
 	s := open(t, schema, nil)
-	require.Equal(t, []int{1, 2}, versions(t, schema), "only the missing migration is applied")
+	require.Equal(t, []int{1, 2, 3}, versions(t, schema), "only the missing migration is applied")
 	ch, err := s.GetChannel(ctx, "c1")
 	require.NoError(t, err, "rows written under the previous version are kept")
 	require.Equal(t, "Shop", ch.Name)
+	j, err := s.GetJob(ctx, "o1")
+	require.NoError(t, err, "a pending send survives the upgrade")
+	require.Equal(t, "send", j.Kind)
+	require.Equal(t, store.JobPending, j.Status)
+	require.Equal(t, 2, j.Attempts)
+	require.JSONEq(t, `{"channelId":"c1","conversationId":"conv1","to":{"kind":"user","id":"U1"},
+		"messageIds":["m1","m2"],"replyToken":"rt","retryKey":"key-1"}`, string(j.Payload))
 }
 
 // pgxDB runs the migration runner on one connection.

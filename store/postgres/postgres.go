@@ -203,30 +203,49 @@ func (s *Store) Close() error {
 type poolDB struct{ p *pgxpool.Pool }
 
 func (d poolDB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
-	tag, err := d.p.Exec(ctx, q, args...)
+	tag, err := d.p.Exec(ctx, q, encodeArgs(args)...)
 	return tag.RowsAffected(), err
 }
 
 func (d poolDB) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
-	return d.p.Query(ctx, q, args...)
+	rows, err := d.p.Query(ctx, q, encodeArgs(args)...)
+	return textRows{rows}, err
 }
 
 func (d poolDB) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
-	return d.p.QueryRow(ctx, q, args...)
+	return textRow{d.p.QueryRow(ctx, q, encodeArgs(args)...)}
 }
 
 // txDB runs statements in a transaction.
 type txDB struct{ tx pgx.Tx }
 
 func (d txDB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
-	tag, err := d.tx.Exec(ctx, q, args...)
+	tag, err := d.tx.Exec(ctx, q, encodeArgs(args)...)
 	return tag.RowsAffected(), err
 }
 
 func (d txDB) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
-	return d.tx.Query(ctx, q, args...)
+	rows, err := d.tx.Query(ctx, q, encodeArgs(args)...)
+	return textRows{rows}, err
 }
 
 func (d txDB) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
-	return d.tx.QueryRow(ctx, q, args...)
+	return textRow{d.tx.QueryRow(ctx, q, encodeArgs(args)...)}
+}
+
+// textRows and textRow decode the strings they scan (see encodeText).
+type textRows struct{ pgx.Rows }
+
+func (r textRows) Scan(dest ...any) error {
+	err := r.Rows.Scan(dest...)
+	decodeDest(dest)
+	return err
+}
+
+type textRow struct{ pgx.Row }
+
+func (r textRow) Scan(dest ...any) error {
+	err := r.Row.Scan(dest...)
+	decodeDest(dest)
+	return err
 }

@@ -14,6 +14,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/msgkit/msgkit/internal/sqlstore"
+	"github.com/msgkit/msgkit/store"
 	"github.com/msgkit/msgkit/store/sqlite"
 )
 
@@ -39,12 +40,12 @@ func TestMigrateEmptyAndExistingDatabases(t *testing.T) {
 	s, err := sqlite.Open(t.Context(), path, nil)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
-	require.Equal(t, []int{1, 2}, schemaVersions(t, path), "an empty database gets every migration, recorded")
+	require.Equal(t, []int{1, 2, 3}, schemaVersions(t, path), "an empty database gets every migration, recorded")
 
 	s, err = sqlite.Open(t.Context(), path, nil)
 	require.NoError(t, err, "reopening a current database applies nothing")
 	require.NoError(t, s.Close())
-	require.Equal(t, []int{1, 2}, schemaVersions(t, path))
+	require.Equal(t, []int{1, 2, 3}, schemaVersions(t, path))
 }
 
 func TestConcurrentOpensMigrateOnce(t *testing.T) {
@@ -64,7 +65,7 @@ func TestConcurrentOpensMigrateOnce(t *testing.T) {
 	for _, err := range errs {
 		require.NoError(t, err, "instances starting at once all open the database")
 	}
-	require.Equal(t, []int{1, 2}, schemaVersions(t, path), "each migration applied once")
+	require.Equal(t, []int{1, 2, 3}, schemaVersions(t, path), "each migration applied once")
 }
 
 func TestOpenValidates(t *testing.T) {
@@ -84,24 +85,46 @@ func TestMigrateFromThePreviousVersion(t *testing.T) {
 	require.NoError(t, err)
 	v1, err := fs.Sub(os.DirFS("migrations"), ".")
 	require.NoError(t, err)
-	only1 := fstest.MapFS{}
-	body, err := fs.ReadFile(v1, "0001_init.sql")
-	require.NoError(t, err)
-	only1["0001_init.sql"] = &fstest.MapFile{Data: body}
-	_, err = sqlstore.Migrate(t.Context(), rawDB{db}, only1)
+	previous := fstest.MapFS{}
+	for _, name := range []string{"0001_init.sql", "0002_message_outcome.sql"} {
+		body, err := fs.ReadFile(v1, name)
+		require.NoError(t, err)
+		previous[name] = &fstest.MapFile{Data: body}
+	}
+	_, err = sqlstore.Migrate(t.Context(), rawDB{db}, previous)
 	require.NoError(t, err)
 	_, err = db.Exec(`INSERT INTO channels VALUES ('c1', 'Shop', 'line', '1', 'null', '{}', 1, '{}', 1, 1, 1)`)
 	require.NoError(t, err)
+	_, err = db.Exec(previousOutboxRow)
+	require.NoError(t, err)
 	require.NoError(t, db.Close())
-	require.Equal(t, []int{1}, schemaVersions(t, path))
+	require.Equal(t, []int{1, 2}, schemaVersions(t, path))
 
 	s, err := sqlite.Open(t.Context(), path, nil)
 	require.NoError(t, err)
 	defer s.Close()
-	require.Equal(t, []int{1, 2}, schemaVersions(t, path), "only the missing migration is applied")
+	require.Equal(t, []int{1, 2, 3}, schemaVersions(t, path), "only the missing migration is applied")
 	ch, err := s.GetChannel(t.Context(), "c1")
 	require.NoError(t, err, "rows written under the previous version are kept")
 	require.Equal(t, "Shop", ch.Name)
+	requireOutboxBecameAJob(t, s)
+}
+
+// previousOutboxRow is a pending send as version 2 queued it.
+const previousOutboxRow = `INSERT INTO outbox VALUES ('o1', 'c1', 'conv1', '{"kind":"user","id":"U1"}', '["m1","m2"]',
+	'rt', 'key-1', 'pending', 2, 5, 'rate limited', '', 0, 1, 3)`
+
+// requireOutboxBecameAJob checks that the pending send of previousOutboxRow is a pending send job now.
+func requireOutboxBecameAJob(t *testing.T, s store.Store) {
+	t.Helper()
+	j, err := s.GetJob(t.Context(), "o1")
+	require.NoError(t, err, "a pending send survives the upgrade")
+	require.Equal(t, "send", j.Kind)
+	require.Equal(t, store.JobPending, j.Status)
+	require.Equal(t, 2, j.Attempts)
+	require.Equal(t, "rate limited", j.LastError)
+	require.JSONEq(t, `{"channelId":"c1","conversationId":"conv1","to":{"kind":"user","id":"U1"},
+		"messageIds":["m1","m2"],"replyToken":"rt","retryKey":"key-1"}`, string(j.Payload))
 }
 
 // rawDB runs the migration runner on a plain *sql.DB (SQLite reads $1 as a parameter too).

@@ -14,8 +14,8 @@ import (
 
 // Benchmark measures a backend on msgkit's hot paths, the same way for every backend:
 //
-//	Ingest      the write transaction of one inbound message (dedup, find-or-create contact and
-//	            conversation, append, update), as the conversation service runs it
+//	Ingest      the write transaction of one inbound message (find-or-create contact and conversation,
+//	            append, record the inbound message on the conversation)
 //	InboxPage   the second 50-row page of an agent's unreplied view at 10,000 conversations
 //	RoundRobin  one round-robin assignment (channel rule, pool, atomic cursor), from 1 and 8 goroutines
 //
@@ -54,7 +54,7 @@ func Benchmark(b *testing.B, newStore func(b *testing.B) store.Store) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			rr, err := assign.NewRoundRobin(s, &assign.MemoryDirectory{})
+			rr, err := assign.NewRoundRobin(&assign.MemoryDirectory{})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -70,7 +70,7 @@ func Benchmark(b *testing.B, newStore func(b *testing.B) store.Store) {
 				}
 				wg.Go(func() {
 					for range n {
-						if _, err := rr.Assign(context.Background(), conv); err != nil {
+						if _, err := rr.Assign(context.Background(), s, conv); err != nil {
 							b.Error(err)
 							return
 						}
@@ -85,10 +85,7 @@ func Benchmark(b *testing.B, newStore func(b *testing.B) store.Store) {
 
 // ingest stores inbound message i as one transaction.
 func ingest(ctx context.Context, s store.Store, channelID string, i int) error {
-	return store.InTx(ctx, s, func(ctx context.Context, tx store.Store) error {
-		if _, err := tx.FirstSeen(ctx, fmt.Sprint("ev-", i), 24*time.Hour); err != nil {
-			return err
-		}
+	return s.RunInTx(ctx, func(ctx context.Context, tx store.Store) error {
 		peer := channel.User(fmt.Sprint("U", i%1000))
 		k, _, err := tx.FindOrCreateContact(ctx, store.Contact{ChannelID: channelID, Peer: peer})
 		if err != nil {
@@ -103,8 +100,7 @@ func ingest(ctx context.Context, s store.Store, channelID string, i int) error {
 			ChannelMessageID: fmt.Sprint("m-", i), Content: channel.Text("Is the blue one in stock?"), Status: store.StatusReceived, Time: now}); err != nil {
 			return err
 		}
-		c.Unreplied, c.LastInboundAt = true, now
-		_, err = tx.UpdateConversation(ctx, c)
+		_, err = tx.RecordInbound(ctx, c.ID, store.InboundNote{At: now})
 		return err
 	})
 }

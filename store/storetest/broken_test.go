@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,8 +27,15 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		{"blind-updates", "Conversations", "UpdateWithStaleVersionIsErrConflict", "ListFiltersByView"},
 		{"missing-is-zero", "Channels", "GetMissingIsErrNotFound", "ListReturnsAllOldestFirst"},
 		{"racy-cursor", "Assignments", "ConcurrentCallersNeverShareAValue", "CursorStartsAtOneAndCountsUp"},
-		{"eternal-dedup", "Dedup", "KeyExpiresAfterTTLByTheStoreClock", "FirstCallIsFirstSeenLaterCallsAreNot"},
 		{"no-rollback", "Transactions", "ErrorRollsBackEveryWrite", "CommitKeepsEveryWrite"},
+		{"no-rollback", "Transactions", "UncommittedWritesAreInvisibleToOthers", "CommitKeepsEveryWrite"},
+		{"no-rollback", "Fairness", "RacingRoutesOfOneConversationTakeOneTurn", "RoundRobinIsFairUnderConcurrency"},
+		{"no-coalescing", "Jobs", "EnqueueCoalescesOnAPendingJobWithTheSameKindAndKey", "ClaimTakesDueJobsOldestFirstUpToLimit"},
+		{"versioned-inbound", "Conversations", "ConcurrentRecordInboundNeverConflicts", "RecordInboundMergesTheMessageIntoTheRowAsItIs"},
+		{"backwards-inbound", "Conversations", "RecordInboundMergesTheMessageIntoTheRowAsItIs", "TimesAreKeptInUTCWithMicroseconds"},
+		{"duplicate-channel-events", "ChannelEvents", "AppendIsIdempotentOnTheEventID", "ListOrdersByEventTimeAndPagesBothWays"},
+		{"lossy-webhooks", "Webhooks", "ArchiveKeepsTheBodyByteForByte", "DeleteExpiredKeepsLiveAndUnboundedOnes"},
+		{"c-strings", "Text", "AwkwardTextIsStoredAndReturned/NUL", "AwkwardTextIsStoredAndReturned/Emoji"},
 		{"racy-cursor", "Fairness", "RoundRobinIsFairUnderConcurrency", ""},
 		{"blind-claims", "Assignments", "AssignIsCompareAndSet", "ConcurrentCallersNeverShareAValue"},
 		{"racy-claims", "Assignments", "ConcurrentClaimsHaveOneWinner", "AssignIsCompareAndSet"},
@@ -61,9 +69,10 @@ func TestBrokenStoreFixture(t *testing.T) {
 	}})
 }
 
-// brokenStore is a memstore with one deliberate bug, chosen by which.
+// brokenStore is a memstore with one deliberate bug, chosen by which. Inside a transaction the bug is
+// still there: RunInTx hands fn a broken store over the transaction.
 type brokenStore struct {
-	*memstore.Store
+	store.Store
 	which   string
 	cursors *racyCursors
 }
@@ -141,16 +150,67 @@ func (b brokenStore) AssignConversation(ctx context.Context, a store.Assignment)
 	return b.Store.AssignConversation(ctx, a)
 }
 
-func (b brokenStore) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	if b.which == "eternal-dedup" {
-		ttl = 1000 * time.Hour
-	}
-	return b.Store.FirstSeen(ctx, key, ttl)
-}
-
 func (b brokenStore) RunInTx(ctx context.Context, fn func(context.Context, store.Store) error) error {
 	if b.which == "no-rollback" {
 		return fn(ctx, b) // no transaction at all
 	}
-	return b.Store.RunInTx(ctx, fn)
+	return b.Store.RunInTx(ctx, func(ctx context.Context, tx store.Store) error {
+		b.Store = tx
+		return fn(ctx, b)
+	})
+}
+
+func (b brokenStore) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, error) {
+	if b.which == "no-coalescing" {
+		j.Key = "" // every job is new
+	}
+	return b.Store.EnqueueJob(ctx, j)
+}
+
+func (b brokenStore) RecordInbound(ctx context.Context, id string, n store.InboundNote) (store.Conversation, error) {
+	switch b.which {
+	case "versioned-inbound": // read, change, write back under the version read: concurrent calls conflict
+		c, err := b.Store.GetConversation(ctx, id)
+		if err != nil {
+			return c, err
+		}
+		runtime.Gosched()
+		c.Unreplied = true
+		if n.At.After(c.LastInboundAt) {
+			c.LastInboundAt = n.At
+		}
+		if n.ReplyToken != "" && n.ReplyTokenExpiresAt.After(c.ReplyTokenExpiresAt) {
+			c.ReplyToken, c.ReplyTokenExpiresAt = n.ReplyToken, n.ReplyTokenExpiresAt
+		}
+		return b.Store.UpdateConversation(ctx, c)
+	case "backwards-inbound": // the last call wins, even an older message
+		c, err := b.Store.RecordInbound(ctx, id, n)
+		if err != nil {
+			return c, err
+		}
+		c.LastInboundAt, c.ReplyToken, c.ReplyTokenExpiresAt = n.At, n.ReplyToken, n.ReplyTokenExpiresAt
+		return b.Store.UpdateConversation(ctx, c)
+	}
+	return b.Store.RecordInbound(ctx, id, n)
+}
+
+func (b brokenStore) AppendChannelEvent(ctx context.Context, e store.ChannelEvent) (store.ChannelEvent, bool, error) {
+	if b.which == "duplicate-channel-events" {
+		e.Event.ID = "" // forgets the idempotency key
+	}
+	return b.Store.AppendChannelEvent(ctx, e)
+}
+
+func (b brokenStore) ArchiveWebhook(ctx context.Context, w store.Webhook) (store.Webhook, error) {
+	if b.which == "lossy-webhooks" {
+		w.Body = []byte(strings.ToValidUTF8(string(w.Body), "?")) // keeps the body as text
+	}
+	return b.Store.ArchiveWebhook(ctx, w)
+}
+
+func (b brokenStore) CreateChannel(ctx context.Context, c store.Channel) (store.Channel, error) {
+	if b.which == "c-strings" { // text ends at its first NUL, as in C
+		c.Name, _, _ = strings.Cut(c.Name, "\x00")
+	}
+	return b.Store.CreateChannel(ctx, c)
 }

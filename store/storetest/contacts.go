@@ -30,7 +30,7 @@ func RunContacts(t *testing.T, h Harness) {
 
 	rule(t, h, "GetReturnsWhatWasStored", func(t *testing.T, fx fixture) {
 		ch := fx.newChannel(t, "c")
-		in := store.Contact{ChannelID: ch.ID, Peer: channel.User("U1"), Followed: true,
+		in := store.Contact{ChannelID: ch.ID, Peer: channel.User("U1"), Followed: true, FollowChangedAt: T0.Add(-time.Minute),
 			Profile:       channel.Profile{UserID: "U1", DisplayName: "Hanako", PictureURL: "https://example.com/h.png", StatusMessage: "hi", Language: "ja"},
 			ProfileStatus: store.ProfileFetched,
 			Record:        store.RecordRef{Kind: store.RecordLead, ID: "lead-1", Owner: "agent-1"}}
@@ -87,7 +87,7 @@ func RunContacts(t *testing.T, h Harness) {
 		fx.clock.Advance(time.Second)
 		c.Profile = channel.Profile{UserID: "U1", DisplayName: "Taro"}
 		c.ProfileStatus, c.ProfileError = store.ProfileFailed, "channel: not found"
-		c.Followed = false
+		c.Followed, c.FollowChangedAt = false, T0.Add(-time.Second)
 		c.Record = store.RecordRef{Kind: store.RecordContact, ID: "ct-9", Owner: "agent-2"}
 		upd, err := fx.s.UpdateContact(t.Context(), c)
 		require.NoError(t, err)

@@ -52,7 +52,6 @@ func RunContext(t *testing.T, h Harness) {
 			"FindMessage":   func() error { _, err := fx.s.FindMessage(ctx, c.ChannelID, "m"); return err },
 			"UpdateMessage": func() error { _, err := fx.s.UpdateMessage(ctx, store.Message{ID: "m", Version: 1}); return err },
 			"ListMessages":  func() error { _, _, err := fx.s.ListMessages(ctx, c.ID, store.Page{}); return err },
-			"FirstSeen":     func() error { _, err := fx.s.FirstSeen(ctx, "k", time.Hour); return err },
 			"NextCursor":    func() error { _, err := fx.s.NextCursor(ctx, "p"); return err },
 			"AssignConversation": func() error {
 				_, err := fx.s.AssignConversation(ctx, store.Assignment{ConversationID: c.ID, To: "u"})
@@ -60,15 +59,33 @@ func RunContext(t *testing.T, h Harness) {
 			},
 			"ListAssignments": func() error { _, err := fx.s.ListAssignments(ctx, c.ID); return err },
 			"UserLoads":       func() error { _, err := fx.s.UserLoads(ctx, []string{"u"}); return err },
-			"EnqueueOutbox": func() error {
-				_, err := fx.s.EnqueueOutbox(ctx, store.OutboxItem{ChannelID: c.ChannelID, ConversationID: c.ID, To: c.Peer})
+			"RecordInbound": func() error {
+				_, err := fx.s.RecordInbound(ctx, c.ID, store.InboundNote{At: T0})
 				return err
 			},
-			"GetOutbox":      func() error { _, err := fx.s.GetOutbox(ctx, "o"); return err },
-			"ClaimOutbox":    func() error { _, err := fx.s.ClaimOutbox(ctx, 1, time.Minute); return err },
-			"CompleteOutbox": func() error { return fx.s.CompleteOutbox(ctx, "o", "l") },
-			"RetryOutbox":    func() error { return fx.s.RetryOutbox(ctx, "o", "l", T0, "r") },
-			"FailOutbox":     func() error { return fx.s.FailOutbox(ctx, "o", "l", "r") },
+			"EnqueueJob":         func() error { _, _, err := fx.s.EnqueueJob(ctx, store.Job{Kind: "k"}); return err },
+			"GetJob":             func() error { _, err := fx.s.GetJob(ctx, "j"); return err },
+			"ClaimJobs":          func() error { _, err := fx.s.ClaimJobs(ctx, 1, time.Minute); return err },
+			"ClaimJob":           func() error { _, err := fx.s.ClaimJob(ctx, "j", time.Minute); return err },
+			"CompleteJob":        func() error { return fx.s.CompleteJob(ctx, "j", "l") },
+			"RetryJob":           func() error { return fx.s.RetryJob(ctx, "j", "l", T0, "r") },
+			"FailJob":            func() error { return fx.s.FailJob(ctx, "j", "l", "r") },
+			"ListJobs":           func() error { _, _, err := fx.s.ListJobs(ctx, store.JobFilter{}, store.Page{}); return err },
+			"DeleteFinishedJobs": func() error { _, err := fx.s.DeleteFinishedJobs(ctx, T0, 1); return err },
+			"AppendChannelEvent": func() error {
+				_, _, err := fx.s.AppendChannelEvent(ctx, store.ChannelEvent{ChannelID: c.ChannelID})
+				return err
+			},
+			"ListChannelEvents": func() error { _, _, err := fx.s.ListChannelEvents(ctx, c.ChannelID, store.Page{}); return err },
+			"ArchiveWebhook": func() error {
+				_, err := fx.s.ArchiveWebhook(ctx, store.Webhook{ChannelID: c.ChannelID, Body: []byte("{}")})
+				return err
+			},
+			"ListWebhooks": func() error {
+				_, _, err := fx.s.ListWebhooks(ctx, c.ChannelID, time.Time{}, time.Time{}, store.Page{})
+				return err
+			},
+			"DeleteExpiredWebhooks": func() error { _, err := fx.s.DeleteExpiredWebhooks(ctx, 1); return err },
 			"GetNotificationState": func() error {
 				_, err := fx.s.GetNotificationState(ctx, c.ID, "u")
 				return err
@@ -93,10 +110,8 @@ func RunContext(t *testing.T, h Harness) {
 				return err
 			},
 		}
-		if tr, ok := fx.s.(store.Transactor); ok {
-			calls["RunInTx"] = func() error {
-				return tr.RunInTx(ctx, func(context.Context, store.Store) error { return nil })
-			}
+		calls["RunInTx"] = func() error {
+			return fx.s.RunInTx(ctx, func(context.Context, store.Store) error { return nil })
 		}
 		for name, call := range calls {
 			require.ErrorIs(t, call(), context.Canceled, "%s must return the context's error when ctx is cancelled", name)

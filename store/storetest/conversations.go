@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,6 +80,63 @@ func RunConversations(t *testing.T, h Harness) {
 		require.Equal(t, T0, upd.LastMessageAt, "a later outbound time moves LastMessageAt")
 	})
 
+	rule(t, h, "RecordInboundMergesTheMessageIntoTheRowAsItIs", func(t *testing.T, fx fixture) {
+		c := fx.newConversation(t)
+		c.Assignee, c.LastOutboundAt = "agent-1", T0.Add(-time.Hour)
+		c, err := fx.s.UpdateConversation(t.Context(), c)
+		require.NoError(t, err)
+		fx.clock.Advance(time.Second)
+		at := T0.Add(-time.Minute)
+		got, err := fx.s.RecordInbound(t.Context(), c.ID, store.InboundNote{At: at, ReplyToken: "rt-1", ReplyTokenExpiresAt: at.Add(time.Minute)})
+		require.NoError(t, err)
+		want := c
+		want.Unreplied, want.LastInboundAt, want.LastMessageAt = true, at, at
+		want.ReplyToken, want.ReplyTokenExpiresAt = "rt-1", at.Add(time.Minute)
+		want.Version, want.UpdatedAt = c.Version+1, T0.Add(time.Second)
+		require.Equal(t, want, got, "an inbound message sets unreplied, its time and its reply token")
+		stored, err := fx.s.GetConversation(t.Context(), c.ID)
+		require.NoError(t, err)
+		require.Equal(t, got, stored)
+
+		older := at.Add(-30 * time.Second) // a redelivered older message: it changes no time or token
+		got, err = fx.s.RecordInbound(t.Context(), c.ID, store.InboundNote{At: older, ReplyToken: "rt-0", ReplyTokenExpiresAt: older.Add(time.Minute)})
+		require.NoError(t, err)
+		require.Equal(t, at, got.LastInboundAt, "LastInboundAt never goes back")
+		require.Equal(t, "rt-1", got.ReplyToken, "a token that expires sooner does not replace a later one")
+		require.Equal(t, want.Version+1, got.Version)
+		got, err = fx.s.RecordInbound(t.Context(), c.ID, store.InboundNote{At: T0})
+		require.NoError(t, err)
+		require.Equal(t, T0, got.LastInboundAt)
+		require.Equal(t, T0, got.LastMessageAt, "LastMessageAt follows")
+		require.Equal(t, "rt-1", got.ReplyToken, "a message without a token keeps the stored one")
+		_, err = fx.s.RecordInbound(t.Context(), "no-such-conversation", store.InboundNote{At: T0})
+		require.ErrorIs(t, err, store.ErrNotFound)
+	})
+
+	rule(t, h, "ConcurrentRecordInboundNeverConflicts", func(t *testing.T, fx fixture) {
+		hs := handles(t, h, fx.clock, 4)
+		c := fixture{s: hs[0], clock: fx.clock}.newConversation(t)
+		const n = 32
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				at := T0.Add(time.Duration(i) * time.Second)
+				_, errs[i] = hs[i%len(hs)].RecordInbound(t.Context(), c.ID, store.InboundNote{At: at,
+					ReplyToken: fmt.Sprint("rt-", i), ReplyTokenExpiresAt: at.Add(time.Minute)})
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			require.NoError(t, err, "call %d: concurrent inbound messages must never fail", i)
+		}
+		got, err := hs[0].GetConversation(t.Context(), c.ID)
+		require.NoError(t, err)
+		require.Equal(t, T0.Add((n-1)*time.Second), got.LastInboundAt, "the latest message wins, whatever the order")
+		require.Equal(t, fmt.Sprint("rt-", n-1), got.ReplyToken)
+		require.Equal(t, c.Version+n, got.Version, "every call is applied")
+	})
+
 	rule(t, h, "TimesAreKeptInUTCWithMicroseconds", func(t *testing.T, fx fixture) {
 		c := fx.newConversation(t)
 		tokyo := time.FixedZone("JST", 9*3600)
@@ -125,7 +183,7 @@ func RunConversations(t *testing.T, h Harness) {
 		got, next, err := fx.s.ListConversations(t.Context(), store.View{}, store.Page{})
 		require.NoError(t, err)
 		require.True(t, next.IsZero(), "a list that fits one page has no next cursor")
-		require.Equal(t, reversed(ids), entryIDs(got), "conversations are listed by last message time, newest first")
+		require.Equal(t, reversed(ids), cursorIDs(got), "conversations are listed by last message time, newest first")
 		for _, e := range got {
 			require.Equal(t, e.Conversation.ContactID, e.Contact.ID, "each entry carries its conversation's contact")
 			require.Equal(t, e.Conversation.Peer, e.Contact.Peer)
@@ -146,7 +204,7 @@ func RunConversations(t *testing.T, h Harness) {
 				got, next, err := fx.s.ListConversations(t.Context(), store.View{}, store.Page{Limit: 3, After: after, Order: order})
 				require.NoError(t, err)
 				require.LessOrEqual(t, len(got), 3, "a page holds at most Limit items")
-				all = append(all, entryIDs(got)...)
+				all = append(all, cursorIDs(got)...)
 				if next.IsZero() {
 					break
 				}
@@ -161,7 +219,7 @@ func RunConversations(t *testing.T, h Harness) {
 		ids := fx.inbox(t, 4)
 		first, next, err := fx.s.ListConversations(t.Context(), store.View{}, store.Page{Limit: 2})
 		require.NoError(t, err)
-		require.Equal(t, reversed(ids)[:2], entryIDs(first))
+		require.Equal(t, reversed(ids)[:2], cursorIDs(first))
 		fx.clock.Advance(time.Hour)
 		ch, err := fx.s.GetChannel(t.Context(), first[0].Conversation.ChannelID)
 		require.NoError(t, err)
@@ -171,7 +229,7 @@ func RunConversations(t *testing.T, h Harness) {
 		require.NoError(t, err)
 		second, _, err := fx.s.ListConversations(t.Context(), store.View{}, store.Page{Limit: 2, After: next})
 		require.NoError(t, err)
-		require.Equal(t, reversed(ids)[2:], entryIDs(second), "a newer conversation must not shift a later page")
+		require.Equal(t, reversed(ids)[2:], cursorIDs(second), "a newer conversation must not shift a later page")
 	})
 
 	rule(t, h, "ListBreaksTimeTiesByID", func(t *testing.T, fx fixture) {
@@ -188,8 +246,8 @@ func RunConversations(t *testing.T, h Harness) {
 		require.NoError(t, err)
 		rest, _, err := fx.s.ListConversations(t.Context(), store.View{}, store.Page{Limit: 2, Order: store.OldestFirst, After: next})
 		require.NoError(t, err)
-		require.ElementsMatch(t, ids, append(entryIDs(got), entryIDs(rest)...), "equal times must not lose or repeat items across pages")
-		all := append(entryIDs(got), entryIDs(rest)...)
+		require.ElementsMatch(t, ids, append(cursorIDs(got), cursorIDs(rest)...), "equal times must not lose or repeat items across pages")
+		all := append(cursorIDs(got), cursorIDs(rest)...)
 		require.IsIncreasing(t, all, "equal times are ordered by ID")
 	})
 
@@ -259,7 +317,7 @@ func RunConversations(t *testing.T, h Harness) {
 			for _, i := range tc.want {
 				want = append(want, ids[i])
 			}
-			require.ElementsMatch(t, want, entryIDs(got), "view %q selects the wrong conversations", tc.name)
+			require.ElementsMatch(t, want, cursorIDs(got), "view %q selects the wrong conversations", tc.name)
 		}
 	})
 }
@@ -276,14 +334,6 @@ func (fx fixture) inbox(t *testing.T, n int) []string {
 		_, err := fx.s.UpdateConversation(t.Context(), c)
 		require.NoError(t, err)
 		ids[i] = c.ID
-	}
-	return ids
-}
-
-func entryIDs(es []store.InboxEntry) []string {
-	var ids []string
-	for _, e := range es {
-		ids = append(ids, e.Conversation.ID)
 	}
 	return ids
 }

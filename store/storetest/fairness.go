@@ -1,8 +1,11 @@
 package storetest
 
 import (
+	"time"
+
 	"context"
 	"fmt"
+	"github.com/msgkit/msgkit/channel"
 	"sync"
 	"testing"
 
@@ -43,6 +46,61 @@ func RunFairness(t *testing.T, h Harness) {
 		requireFair(t, counts, []string{"alice", "carol", "dave"}, 8*per/2)
 		require.Zero(t, counts["bob"], "an unavailable member gets nothing")
 	})
+
+	rule(t, h, "RacingRoutesOfOneConversationTakeOneTurn", func(t *testing.T, fx fixture) {
+		hs := handles(t, h, fx.clock, 4)
+		ch, err := hs[0].CreateChannel(t.Context(), store.Channel{Kind: "line", ExternalID: "race", Active: true,
+			Assignment: store.AssignmentRule{Strategy: assign.StrategyRoundRobin, Pool: store.PoolUsers, PoolIDs: []string{"alice", "bob"}}})
+		require.NoError(t, err)
+		rr, err := assign.NewRoundRobin(&slowDirectory{})
+		require.NoError(t, err)
+		const n = 20
+		counts := racingRoutes(t, hs, rr, ch.ID, n, 6)
+		requireFair(t, counts, []string{"alice", "bob"}, n)
+		next, err := hs[0].NextCursor(t.Context(), "assign/round_robin/"+ch.ID)
+		require.NoError(t, err)
+		require.Equal(t, int64(n+1), next, "only the winning claims consumed a turn")
+	})
+}
+
+// slowDirectory counts everyone available, after a pause that lets racing callers overlap.
+type slowDirectory struct{ assign.MemoryDirectory }
+
+func (d *slowDirectory) Available(ctx context.Context, user string) (bool, error) {
+	time.Sleep(200 * time.Microsecond)
+	return d.MemoryDirectory.Available(ctx, user)
+}
+
+// racingRoutes routes each of n new conversations from `racers` goroutines at once, spread over the
+// handles, and returns how many conversations each member got.
+func racingRoutes(t *testing.T, hs []store.Store, a assign.Assigner, channelID string, n, racers int) map[string]int {
+	t.Helper()
+	counts := map[string]int{}
+	for i := range n {
+		k, _, err := hs[0].FindOrCreateContact(t.Context(), store.Contact{ChannelID: channelID, Peer: channel.User(fmt.Sprint("U", i))})
+		require.NoError(t, err)
+		c, _, err := hs[0].FindOrCreateConversation(t.Context(), store.Conversation{ChannelID: channelID, ContactID: k.ID, Peer: k.Peer})
+		require.NoError(t, err)
+		owners := make([]string, racers)
+		errs := make([]error, racers)
+		var wg sync.WaitGroup
+		for r := range racers {
+			wg.Go(func() {
+				got, err := assign.Route(t.Context(), hs[r%len(hs)], a, c.ID)
+				owners[r], errs[r] = got.Assignee, err
+			})
+		}
+		wg.Wait()
+		for r := range racers {
+			require.NoError(t, errs[r], "racing Route %d of conversation %d", r, i)
+			require.Equal(t, owners[0], owners[r], "every racing Route returns the one winner")
+		}
+		history, err := hs[0].ListAssignments(t.Context(), c.ID)
+		require.NoError(t, err)
+		require.Len(t, history, 1, "conversation %d was claimed once", i)
+		counts[owners[0]]++
+	}
+	return counts
 }
 
 // roundRobinRun makes goroutines × per assignments through RoundRobins on the handles and counts them.
@@ -52,7 +110,7 @@ func roundRobinRun(t *testing.T, hs []store.Store, dir assign.Directory, channel
 	var wg sync.WaitGroup
 	for g := range goroutines {
 		wg.Go(func() {
-			rr, err := assign.NewRoundRobin(hs[g%len(hs)], dir)
+			rr, err := assign.NewRoundRobin(dir)
 			if err != nil {
 				t.Error(err)
 				return
@@ -60,7 +118,7 @@ func roundRobinRun(t *testing.T, hs []store.Store, dir assign.Directory, channel
 			counts := map[string]int{}
 			conv := store.Conversation{ChannelID: channelID}
 			for range per {
-				u, err := rr.Assign(context.WithoutCancel(t.Context()), conv)
+				u, err := rr.Assign(context.WithoutCancel(t.Context()), hs[g%len(hs)], conv)
 				if err != nil {
 					t.Errorf("assign: %v", err)
 					return

@@ -136,7 +136,7 @@ func RunLinks(t *testing.T, h Harness) {
 				want = append(want, m)
 			}
 		}
-		wantIDs := idsOf(sortMessages(want))
+		wantIDs := cursorIDs(sortMessages(want))
 		for _, order := range []store.Order{store.OldestFirst, store.NewestFirst} {
 			exp := wantIDs
 			if order == store.NewestFirst {
@@ -148,7 +148,7 @@ func RunLinks(t *testing.T, h Harness) {
 				require.Less(t, pages, 5)
 				got, next, err := fx.s.ListRecordMessages(t.Context(), store.RecordLead, "lead-a", store.Page{Limit: 2, After: after, Order: order})
 				require.NoError(t, err)
-				all = append(all, idsOf(got)...)
+				all = append(all, cursorIDs(got)...)
 				if next.IsZero() {
 					break
 				}
@@ -165,12 +165,4 @@ func RunLinks(t *testing.T, h Harness) {
 			require.Equal(t, c1.ID, m.ConversationID, "an unlinked contact's messages leave the timeline")
 		}
 	})
-}
-
-func idsOf(ms []store.Message) []string {
-	var out []string
-	for _, m := range ms {
-		out = append(out, m.ID)
-	}
-	return out
 }

@@ -36,12 +36,14 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Contacts", func(t *testing.T) { RunContacts(t, h) })
 	t.Run("Conversations", func(t *testing.T) { RunConversations(t, h) })
 	t.Run("Messages", func(t *testing.T) { RunMessages(t, h) })
-	t.Run("Dedup", func(t *testing.T) { RunDedup(t, h) })
 	t.Run("Assignments", func(t *testing.T) { RunAssignments(t, h) })
-	t.Run("Outbox", func(t *testing.T) { RunOutbox(t, h) })
+	t.Run("Jobs", func(t *testing.T) { RunJobs(t, h) })
 	t.Run("Notifications", func(t *testing.T) { RunNotifications(t, h) })
 	t.Run("Templates", func(t *testing.T) { RunTemplates(t, h) })
 	t.Run("Links", func(t *testing.T) { RunLinks(t, h) })
+	t.Run("ChannelEvents", func(t *testing.T) { RunChannelEvents(t, h) })
+	t.Run("Webhooks", func(t *testing.T) { RunWebhooks(t, h) })
+	t.Run("Text", func(t *testing.T) { RunText(t, h) })
 	t.Run("Fairness", func(t *testing.T) { RunFairness(t, h) })
 	t.Run("Transactions", func(t *testing.T) { RunTransactions(t, h) })
 	t.Run("Context", func(t *testing.T) { RunContext(t, h) })
@@ -187,4 +189,13 @@ func requireOneWinner(t *testing.T, what string, attempt func(i int) error) {
 		require.ErrorIs(t, err, store.ErrConflict, "the losers of a concurrent %s get ErrConflict", what)
 	}
 	require.Equal(t, 1, wins, "exactly one concurrent %s wins", what)
+}
+
+// cursorIDs lists the IDs of a page's items, in order.
+func cursorIDs[T interface{ Cursor() store.Cursor }](items []T) []string {
+	var ids []string
+	for _, it := range items {
+		ids = append(ids, it.Cursor().ID)
+	}
+	return ids
 }

@@ -12,16 +12,11 @@ import (
 	"github.com/msgkit/msgkit/store"
 )
 
-// RunTransactions checks store.Transactor, for stores that implement it; it skips for those that do not.
+// RunTransactions checks RunInTx: atomic, isolated, and joined when nested. Every backend must pass it:
+// msgkit records an event, its effects and the work it causes in one transaction.
 func RunTransactions(t *testing.T, h Harness) {
 	txRule := func(name string, f func(t *testing.T, fx fixture, tr store.Transactor)) {
-		rule(t, h, name, func(t *testing.T, fx fixture) {
-			tr, ok := fx.s.(store.Transactor)
-			if !ok {
-				t.Skip("the store is not a store.Transactor")
-			}
-			f(t, fx, tr)
-		})
+		rule(t, h, name, func(t *testing.T, fx fixture) { f(t, fx, fx.s) })
 	}
 
 	txRule("CommitKeepsEveryWrite", func(t *testing.T, fx fixture, tr store.Transactor) {
@@ -48,7 +43,7 @@ func RunTransactions(t *testing.T, h Harness) {
 
 	txRule("ErrorRollsBackEveryWrite", func(t *testing.T, fx fixture, tr store.Transactor) {
 		before := fx.newConversation(t)
-		_, err := fx.s.FirstSeen(t.Context(), "kept", time.Hour)
+		kept, _, err := fx.s.EnqueueJob(t.Context(), store.Job{Kind: "profile", Key: "kept"})
 		require.NoError(t, err)
 		boom := errors.New("boom")
 		var newChannel string
@@ -68,11 +63,18 @@ func RunTransactions(t *testing.T, h Harness) {
 			require.NoError(t, err)
 			_, _, err = tx.AppendMessage(ctx, store.Message{ConversationID: before.ID, ChannelMessageID: "m1", Content: channel.Text("x")})
 			require.NoError(t, err)
-			_, err = tx.FirstSeen(ctx, "ev-1", time.Hour)
+			_, err = tx.RecordInbound(ctx, before.ID, store.InboundNote{At: T0.Add(2 * time.Hour), ReplyToken: "rt"})
 			require.NoError(t, err)
 			_, err = tx.NextCursor(ctx, "pool")
 			require.NoError(t, err)
-			_, err = tx.EnqueueOutbox(ctx, store.OutboxItem{ChannelID: before.ChannelID, ConversationID: before.ID, To: before.Peer, RetryKey: "k"})
+			_, _, err = tx.EnqueueJob(ctx, store.Job{Kind: "send"})
+			require.NoError(t, err)
+			claimed, err := tx.ClaimJob(ctx, kept.ID, time.Minute)
+			require.NoError(t, err)
+			require.NoError(t, tx.CompleteJob(ctx, kept.ID, claimed.Lease))
+			_, _, err = tx.AppendChannelEvent(ctx, store.ChannelEvent{ChannelID: before.ChannelID, Event: channel.Event{ID: "ev-1"}})
+			require.NoError(t, err)
+			_, err = tx.ArchiveWebhook(ctx, store.Webhook{ChannelID: before.ChannelID, Body: []byte("{}")})
 			require.NoError(t, err)
 			_, err = tx.PutNotificationState(ctx, store.NotificationState{ConversationID: before.ID, UserID: "agent-9", Ignored: true})
 			require.NoError(t, err)
@@ -93,25 +95,25 @@ func RunTransactions(t *testing.T, h Harness) {
 		require.Equal(t, before, got, "an updated conversation is rolled back")
 		inbox, _, err := fx.s.ListConversations(t.Context(), store.View{}, store.Page{})
 		require.NoError(t, err)
-		require.Equal(t, []string{before.ID}, entryIDs(inbox), "the inbox lists exactly what was there before")
+		require.Equal(t, []string{before.ID}, cursorIDs(inbox), "the inbox lists exactly what was there before")
 		require.Equal(t, before, inbox[0].Conversation)
 		msgs, _, err := fx.s.ListMessages(t.Context(), before.ID, store.Page{})
 		require.NoError(t, err)
 		require.Empty(t, msgs, "an appended message is rolled back")
 		_, err = fx.s.FindMessage(t.Context(), before.ChannelID, "m1")
 		require.ErrorIs(t, err, store.ErrNotFound, "the channel message ID of a rolled back message is free")
-		first, err := fx.s.FirstSeen(t.Context(), "ev-1", time.Hour)
+		events, _, err := fx.s.ListChannelEvents(t.Context(), before.ChannelID, store.Page{})
 		require.NoError(t, err)
-		require.True(t, first, "a dedup key is rolled back")
-		first, err = fx.s.FirstSeen(t.Context(), "kept", time.Hour)
+		require.Empty(t, events, "an appended channel event is rolled back")
+		archived, _, err := fx.s.ListWebhooks(t.Context(), before.ChannelID, time.Time{}, time.Time{}, store.Page{})
 		require.NoError(t, err)
-		require.False(t, first, "what existed before the transaction is kept")
+		require.Empty(t, archived, "an archived webhook is rolled back")
 		n, err := fx.s.NextCursor(t.Context(), "pool")
 		require.NoError(t, err)
 		require.Equal(t, int64(1), n, "a cursor advance is rolled back")
-		items, err := fx.s.ClaimOutbox(t.Context(), 10, time.Minute)
+		jobs, err := fx.s.ClaimJobs(t.Context(), 10, time.Minute)
 		require.NoError(t, err)
-		require.Empty(t, items, "an enqueued send is rolled back")
+		require.Equal(t, []string{kept.ID}, cursorIDs(jobs), "an enqueued job is rolled back, and a completed one is pending again")
 		_, err = fx.s.GetNotificationState(t.Context(), before.ID, "agent-9")
 		require.ErrorIs(t, err, store.ErrNotFound, "notification state is rolled back")
 		templates, err := fx.s.ListTemplates(t.Context(), "")
@@ -146,5 +148,47 @@ func RunTransactions(t *testing.T, h Harness) {
 		msgs, _, err := fx.s.ListMessages(t.Context(), c.ID, store.Page{})
 		require.NoError(t, err)
 		require.Empty(t, msgs, "steps before the failing one are rolled back")
+	})
+
+	txRule("UncommittedWritesAreInvisibleToOthers", func(t *testing.T, fx fixture, tr store.Transactor) {
+		// Another caller, reading while the transaction is open, must not see its writes: it gets
+		// ErrNotFound at once, or waits for the transaction, which then rolls back.
+		outside := make(chan error, 1)
+		boom := errors.New("boom")
+		err := tr.RunInTx(t.Context(), func(ctx context.Context, tx store.Store) error {
+			ch, err := tx.CreateChannel(ctx, store.Channel{ID: "uncommitted", Kind: "line"})
+			if err != nil {
+				return err
+			}
+			go func() {
+				_, err := fx.s.GetChannel(context.WithoutCancel(t.Context()), ch.ID)
+				outside <- err
+			}()
+			select {
+			case err := <-outside:
+				outside <- err
+			case <-time.After(200 * time.Millisecond): // the reader waits for the transaction: fine
+			}
+			return boom
+		})
+		require.ErrorIs(t, err, boom)
+		require.ErrorIs(t, <-outside, store.ErrNotFound, "a read outside an open transaction must not see its writes")
+	})
+
+	txRule("NestedRunInTxJoinsTheOuterTransaction", func(t *testing.T, fx fixture, tr store.Transactor) {
+		boom := errors.New("boom")
+		err := tr.RunInTx(t.Context(), func(ctx context.Context, tx store.Store) error {
+			err := tx.RunInTx(ctx, func(ctx context.Context, inner store.Store) error {
+				_, err := inner.CreateChannel(ctx, store.Channel{ID: "nested", Kind: "line"})
+				return err
+			})
+			require.NoError(t, err, "a nested transaction commits into the outer one")
+			_, err = tx.GetChannel(ctx, "nested")
+			require.NoError(t, err, "the outer transaction sees the nested one's writes")
+			return boom
+		})
+		require.ErrorIs(t, err, boom)
+		_, err = fx.s.GetChannel(t.Context(), "nested")
+		require.ErrorIs(t, err, store.ErrNotFound, "rolling back the outer transaction rolls back the nested one")
 	})
 }

@@ -1,0 +1,249 @@
+package conversation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/msgkit/msgkit/channel"
+	"github.com/msgkit/msgkit/store"
+)
+
+// Job kinds: the work an event or a reply causes, recorded in its transaction and done by Run.
+const (
+	jobInbound = "inbound" // decide the conversation's owner and notify them, after an inbound message
+	jobProfile = "profile" // fetch a contact's profile
+	jobMedia   = "media"   // run Options.Media on an inbound media message
+	jobSend    = "send"    // deliver outbound parts
+)
+
+// jobKind is how Run does one kind of job. run must be idempotent: a job runs at least once, and again
+// if its worker dies or its lease lapses.
+type jobKind struct {
+	run func(ctx context.Context, j store.Job) error
+	// giveUp records, where it must show, that the job failed for good (a profile that could not be
+	// fetched, parts that were not sent). nil records nothing beyond the job's own status.
+	giveUp func(ctx context.Context, j store.Job, cause error) error
+	// retryFor, when set, caps Options.Jobs.RetryFor for this kind.
+	retryFor time.Duration
+}
+
+func (s *Service) jobKinds() map[string]jobKind {
+	return map[string]jobKind{
+		jobInbound: {run: s.runInbound},
+		jobProfile: {run: s.runProfile, giveUp: s.profileFailed},
+		jobMedia:   {run: s.runMedia},
+		jobSend:    {run: s.runSend, giveUp: s.sendFailed, retryFor: maxSendRetry},
+	}
+}
+
+// errBadJob marks a job whose payload cannot be read: retrying cannot help.
+var errBadJob = errors.New("conversation: malformed job")
+
+// enqueue records a job of kind with payload in tx. A key coalesces it with a pending job of the same
+// kind and key.
+func enqueue(ctx context.Context, tx store.Store, kind, key string, payload any) (store.Job, error) {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return store.Job{}, fmt.Errorf("conversation: encoding a %s job: %w", kind, err)
+	}
+	j, _, err := tx.EnqueueJob(ctx, store.Job{Kind: kind, Key: key, Payload: b})
+	return j, err
+}
+
+// decode reads a job's payload.
+func decode(j store.Job, v any) error {
+	if err := json.Unmarshal(j.Payload, v); err != nil {
+		return fmt.Errorf("%w: %s job %s: %w", errBadJob, j.Kind, j.ID, err)
+	}
+	return nil
+}
+
+// Run does the Service's background work until ctx ends: the jobs that ingesting events and replying
+// recorded (routing and notifying, profile fetches, media hooks, deliveries), including those a crashed
+// process left behind, and periodic housekeeping. Every job runs at least once; claims are leased, so
+// any number of Run loops, in any number of processes, never run one job at the same time while its
+// lease lasts. Failures that may pass are retried with backoff until Options.Jobs.RetryFor; the rest end
+// the job at once, recorded where an agent or operator sees it. Run it in one goroutine per process; it
+// returns ctx's error.
+func (s *Service) Run(ctx context.Context) error {
+	poll := time.NewTimer(0)
+	defer poll.Stop()
+	housekeeping := time.NewTicker(s.o.Jobs.Housekeeping)
+	defer housekeeping.Stop()
+	s.housekeep(ctx)
+	for {
+		n, err := s.runBatch(ctx, s.o.Jobs.Workers)
+		if err != nil && ctx.Err() == nil {
+			s.o.OnError(err)
+		}
+		if n > 0 {
+			continue
+		}
+		poll.Reset(s.o.Jobs.Poll)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-housekeeping.C:
+			s.housekeep(ctx)
+		case <-s.wake:
+		case <-poll.C:
+		}
+	}
+}
+
+// Flush runs the jobs that are due, in the caller's goroutine, until none is, and returns how many it
+// ran. Jobs that fail are rescheduled as Run would. Tests and one-shot tools use it instead of Run.
+func (s *Service) Flush(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := s.runBatch(ctx, 1)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+}
+
+// nudge wakes Run early: work was recorded.
+func (s *Service) nudge() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// runBatch claims the jobs that are due, up to a batch, runs them with up to workers at once, and
+// returns how many it claimed.
+func (s *Service) runBatch(ctx context.Context, workers int) (int, error) {
+	jobs, err := s.store.ClaimJobs(ctx, s.o.Jobs.Batch, s.o.Jobs.Lease)
+	if err != nil {
+		return 0, err
+	}
+	if workers <= 1 {
+		for _, j := range jobs {
+			s.runJob(ctx, j)
+		}
+		return len(jobs), nil
+	}
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			s.runJob(ctx, j)
+		})
+	}
+	wg.Wait()
+	return len(jobs), nil
+}
+
+// runJob runs one claimed job and records the outcome: done; rescheduled after a failure that may pass;
+// or, after a permanent failure or once its retry budget is spent, failed for good.
+func (s *Service) runJob(ctx context.Context, j store.Job) {
+	k, ok := s.kinds[j.Kind]
+	if !ok {
+		s.finish(ctx, j, k, fmt.Errorf("%w: no handler for jobs of kind %q", errBadJob, j.Kind))
+		return
+	}
+	// A job must end before its lease does, or another worker may start it meanwhile.
+	jctx, cancel := context.WithTimeout(ctx, s.o.Jobs.Lease*3/4)
+	err := k.run(jctx, j)
+	cancel()
+	s.finish(ctx, j, k, err)
+}
+
+// finish records how a job ended.
+func (s *Service) finish(ctx context.Context, j store.Job, k jobKind, err error) {
+	if ctx.Err() != nil {
+		// Shutting down: release the job so another worker takes it up without waiting for the lease.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		s.reportOutcome(s.store.RetryJob(ctx, j.ID, j.Lease, s.o.Now(), "interrupted"), j)
+		return
+	}
+	if err == nil {
+		s.reportOutcome(s.store.CompleteJob(ctx, j.ID, j.Lease), j)
+		return
+	}
+	retryFor := s.o.Jobs.RetryFor
+	if k.retryFor > 0 {
+		retryFor = min(retryFor, k.retryFor)
+	}
+	next := s.o.Now().Add(s.backoff(j.Attempts, channel.RetryAfter(err)))
+	if !permanent(err) && next.Before(j.CreatedAt.Add(retryFor)) {
+		s.reportOutcome(s.store.RetryJob(ctx, j.ID, j.Lease, next, reason(err)), j)
+		return
+	}
+	if k.giveUp != nil {
+		if gerr := k.giveUp(ctx, j, err); gerr != nil {
+			// Not recorded: leave the job to its lease, so the whole of it runs again.
+			s.o.OnError(fmt.Errorf("conversation: recording that a %s job failed: %w", j.Kind, gerr))
+			return
+		}
+	}
+	s.o.OnError(fmt.Errorf("conversation: %s job %s given up after %d attempts: %w", j.Kind, j.ID, j.Attempts, err))
+	s.reportOutcome(s.store.FailJob(ctx, j.ID, j.Lease, reason(err)), j)
+}
+
+// reportOutcome reports a failure to record a job's outcome. The job then runs again once its lease lapses,
+// which its idempotent handler allows.
+func (s *Service) reportOutcome(err error, j store.Job) {
+	if err != nil {
+		s.o.OnError(fmt.Errorf("conversation: recording the outcome of a %s job: %w", j.Kind, err))
+	}
+}
+
+// permanent reports whether retrying cannot help: the channel marked the error as final, the channel
+// cannot do it at all or was deactivated, or the job is malformed. Errors nobody categorised (a plain
+// network error, a store that is down) may pass, and are retried.
+func permanent(err error) bool {
+	switch {
+	case errors.Is(err, errBadJob), errors.Is(err, errors.ErrUnsupported), errors.Is(err, ErrChannelInactive):
+		return true
+	case channel.Category(err) != nil:
+		return !channel.IsRetryable(err)
+	}
+	return false
+}
+
+// backoff is the delay before retry attempt n+1: exponential with full jitter, at least what the channel
+// asked for.
+func (s *Service) backoff(attempt int, retryAfter time.Duration) time.Duration {
+	d := s.o.Jobs.BaseBackoff << min(max(attempt-1, 0), 30)
+	if d <= 0 || d > s.o.Jobs.MaxBackoff {
+		d = s.o.Jobs.MaxBackoff
+	}
+	d = d/2 + rand.N(d/2+1) // jitter: spread retries so instances do not retry in step
+	return max(d, retryAfter)
+}
+
+// housekeep deletes finished jobs older than Options.Jobs.Keep and expired webhook archives.
+func (s *Service) housekeep(ctx context.Context) {
+	const chunk = 1000
+	for {
+		n, err := s.store.DeleteFinishedJobs(ctx, s.o.Now().Add(-s.o.Jobs.Keep), chunk)
+		if err != nil {
+			s.o.OnError(fmt.Errorf("conversation: deleting finished jobs: %w", err))
+			break
+		}
+		if n < chunk {
+			break
+		}
+	}
+	for {
+		n, err := s.store.DeleteExpiredWebhooks(ctx, chunk)
+		if err != nil {
+			s.o.OnError(fmt.Errorf("conversation: deleting expired webhook archives: %w", err))
+			return
+		}
+		if n < chunk {
+			return
+		}
+	}
+}

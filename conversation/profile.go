@@ -1,0 +1,104 @@
+package conversation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/msgkit/msgkit/channel"
+	"github.com/msgkit/msgkit/store"
+)
+
+// profileJob fetches a contact's profile after their first message (FEATURES B8: identity never blocks
+// ingest).
+type profileJob struct {
+	ContactID string `json:"contactId"`
+	User      string `json:"user"` // the channel's user ID
+}
+
+// runProfile fetches the profile and stores it. A failure that may pass (the channel is down, a rate
+// limit) is retried; one that will not (the user blocked the account) is recorded on the contact.
+func (s *Service) runProfile(ctx context.Context, j store.Job) error {
+	var p profileJob
+	if err := decode(j, &p); err != nil {
+		return err
+	}
+	c, err := s.store.GetContact(ctx, p.ContactID)
+	if err != nil {
+		return err
+	}
+	ch, err := s.store.GetChannel(ctx, c.ChannelID)
+	if err != nil {
+		return err
+	}
+	a, err := s.adapters.Adapter(ctx, ch)
+	if err != nil {
+		return err
+	}
+	profile, err := channel.FetchProfile(ctx, a, channel.User(p.User))
+	if err != nil {
+		return fmt.Errorf("conversation: fetching a profile: %w", err)
+	}
+	return s.updateContact(ctx, p.ContactID, func(c *store.Contact) bool {
+		c.Profile, c.ProfileStatus, c.ProfileError = profile, store.ProfileFetched, ""
+		return true
+	})
+}
+
+// profileFailed records on the contact why its profile could not be fetched, as a category (never the
+// error text), unless an earlier fetch succeeded.
+func (s *Service) profileFailed(ctx context.Context, j store.Job, cause error) error {
+	var p profileJob
+	if err := decode(j, &p); err != nil {
+		return nil // nothing to record it on
+	}
+	return s.updateContact(ctx, p.ContactID, func(c *store.Contact) bool {
+		if c.ProfileStatus == store.ProfileFetched {
+			return false
+		}
+		c.ProfileStatus, c.ProfileError = store.ProfileFailed, category(cause)
+		return true
+	})
+}
+
+// updateContact applies change to a stored contact, re-reading when a concurrent update wins; change
+// returns false to leave it as it is.
+func (s *Service) updateContact(ctx context.Context, id string, change func(*store.Contact) bool) error {
+	var err error
+	for range maxConflictRetries {
+		var c store.Contact
+		if c, err = s.store.GetContact(ctx, id); err != nil {
+			return err
+		}
+		if !change(&c) {
+			return nil
+		}
+		if _, err = s.store.UpdateContact(ctx, c); !errors.Is(err, store.ErrConflict) {
+			return err
+		}
+	}
+	return err
+}
+
+// mediaJob runs Options.Media on an inbound media message.
+type mediaJob struct {
+	MessageID string `json:"messageId"`
+}
+
+func (s *Service) runMedia(ctx context.Context, j store.Job) error {
+	var p mediaJob
+	if err := decode(j, &p); err != nil {
+		return err
+	}
+	if s.o.Media == nil {
+		return nil
+	}
+	m, err := s.store.GetMessage(ctx, p.MessageID)
+	if err != nil {
+		return err
+	}
+	if err := s.o.Media(ctx, m); err != nil {
+		return fmt.Errorf("conversation: media hook: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,187 @@
+package sqlstore
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/msgkit/msgkit/internal/id"
+	"github.com/msgkit/msgkit/store"
+)
+
+const jobCols = `id, kind, job_key, payload, status, attempts, next_attempt_at, last_error, lease, lease_until,
+	created_at, updated_at`
+
+func scanJob(r Row) (store.Job, error) {
+	var j store.Job
+	var payload, status string
+	var next, leaseUntil, created, updated int64
+	err := r.Scan(&j.ID, &j.Kind, &j.Key, &payload, &status, &j.Attempts, &next, &j.LastError, &j.Lease, &leaseUntil,
+		&created, &updated)
+	j.Status = store.JobStatus(status)
+	if payload != "" {
+		j.Payload = json.RawMessage(payload)
+	}
+	j.NextAttemptAt, j.LeaseUntil, j.CreatedAt, j.UpdatedAt = timeOf(next), timeOf(leaseUntil), timeOf(created), timeOf(updated)
+	return j, err
+}
+
+// pendingKey is the conflict target of the partial unique index on pending jobs' (kind, job_key).
+const pendingKey = `(kind, job_key) WHERE status = 'pending' AND job_key <> ''`
+
+// EnqueueJob implements store.Jobs: one INSERT that does nothing when a pending job has the same kind and
+// key, then a read of that job.
+func (s *Store) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, error) {
+	if err := check(ctx); err != nil {
+		return store.Job{}, false, err
+	}
+	if j.ID == "" {
+		j.ID = id.New()
+	}
+	now := s.stamp()
+	next := micros(j.NextAttemptAt)
+	if next == 0 {
+		next = now
+	}
+	got, err := scanJob(s.db.QueryRow(ctx, `INSERT INTO jobs (`+jobCols+`)
+		VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, '', 0, $8, $8)
+		ON CONFLICT `+pendingKey+` DO NOTHING RETURNING `+jobCols,
+		j.ID, j.Kind, j.Key, string(j.Payload), j.Attempts, next, j.LastError, now))
+	if err == nil {
+		return got, true, nil
+	}
+	if !s.d.IsNoRows(err) {
+		return store.Job{}, false, s.mapErr(err, "job "+j.ID)
+	}
+	got, err = scanJob(s.db.QueryRow(ctx, `SELECT `+jobCols+` FROM jobs
+		WHERE kind = $1 AND job_key = $2 AND status = 'pending'`, j.Kind, j.Key))
+	return got, false, s.mapErr(err, "pending job "+j.Kind)
+}
+
+// GetJob implements store.Jobs.
+func (s *Store) GetJob(ctx context.Context, id string) (store.Job, error) {
+	if err := check(ctx); err != nil {
+		return store.Job{}, err
+	}
+	j, err := scanJob(s.db.QueryRow(ctx, `SELECT `+jobCols+` FROM jobs WHERE id = $1`, id))
+	return j, s.mapErr(err, "job "+id)
+}
+
+// ClaimJobs implements store.Jobs: one UPDATE over the due jobs, which PostgreSQL picks with FOR UPDATE
+// SKIP LOCKED so concurrent claimers take different jobs without waiting.
+func (s *Store) ClaimJobs(ctx context.Context, limit int, lease time.Duration) ([]store.Job, error) {
+	if err := check(ctx); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || lease <= 0 {
+		return nil, errors.New("sqlstore: ClaimJobs needs a positive limit and lease")
+	}
+	now := s.stamp()
+	jobs, err := queryAll(ctx, s, "job claim", scanJob, `UPDATE jobs SET lease = $1, lease_until = $2,
+		attempts = attempts + 1, updated_at = $3
+		WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND next_attempt_at <= $3 AND lease_until <= $3
+			ORDER BY next_attempt_at, id LIMIT $4`+s.d.SkipLocked+`)
+		RETURNING `+jobCols, id.New(), now+lease.Microseconds(), now, limit)
+	if err != nil {
+		return nil, err
+	}
+	// RETURNING has no order: put the jobs back in the order they were picked.
+	slices.SortFunc(jobs, func(a, b store.Job) int {
+		return cmp.Or(a.NextAttemptAt.Compare(b.NextAttemptAt), cmp.Compare(a.ID, b.ID))
+	})
+	return jobs, nil
+}
+
+// ClaimJob implements store.Jobs.
+func (s *Store) ClaimJob(ctx context.Context, jobID string, lease time.Duration) (store.Job, error) {
+	if err := check(ctx); err != nil {
+		return store.Job{}, err
+	}
+	if lease <= 0 {
+		return store.Job{}, errors.New("sqlstore: ClaimJob needs a positive lease")
+	}
+	now := s.stamp()
+	j, err := scanJob(s.db.QueryRow(ctx, `UPDATE jobs SET lease = $2, lease_until = $3, attempts = attempts + 1,
+		updated_at = $4 WHERE id = $1 AND status = 'pending' AND lease_until <= $4 RETURNING `+jobCols,
+		jobID, id.New(), now+lease.Microseconds(), now))
+	if s.d.IsNoRows(err) {
+		if _, err := s.GetJob(ctx, jobID); err != nil {
+			return store.Job{}, err
+		}
+		return store.Job{}, fmt.Errorf("job %s is finished or claimed: %w", jobID, store.ErrConflict)
+	}
+	return j, s.mapErr(err, "job "+jobID)
+}
+
+// CompleteJob implements store.Jobs.
+func (s *Store) CompleteJob(ctx context.Context, id, lease string) error {
+	return s.release(ctx, id, lease, `status = 'done'`)
+}
+
+// RetryJob implements store.Jobs.
+func (s *Store) RetryJob(ctx context.Context, id, lease string, at time.Time, reason string) error {
+	return s.release(ctx, id, lease, `next_attempt_at = $4, last_error = $5`, micros(at), reason)
+}
+
+// FailJob implements store.Jobs.
+func (s *Store) FailJob(ctx context.Context, id, lease, reason string) error {
+	return s.release(ctx, id, lease, `status = 'failed', last_error = $4`, reason)
+}
+
+// release ends a claim with set applied, if the lease is still held ($1 id, $2 lease, $3 now).
+func (s *Store) release(ctx context.Context, id, lease, set string, args ...any) error {
+	if err := check(ctx); err != nil {
+		return err
+	}
+	now := s.stamp()
+	n, err := s.db.Exec(ctx, `UPDATE jobs SET `+set+`, lease = '', lease_until = 0, updated_at = $3
+		WHERE id = $1 AND lease = $2 AND lease <> '' AND status = 'pending' AND lease_until > $3`,
+		append([]any{id, lease, now}, args...)...)
+	if err != nil {
+		return s.mapErr(err, "job "+id)
+	}
+	if n == 1 {
+		return nil
+	}
+	if _, err := s.GetJob(ctx, id); err != nil {
+		return err
+	}
+	return fmt.Errorf("job %s: lease not held: %w", id, store.ErrConflict)
+}
+
+// ListJobs implements store.Jobs.
+func (s *Store) ListJobs(ctx context.Context, f store.JobFilter, p store.Page) ([]store.Job, store.Cursor, error) {
+	if err := check(ctx); err != nil {
+		return nil, store.Cursor{}, err
+	}
+	where, args := []string{"TRUE"}, []any{}
+	if f.Kind != "" {
+		args = append(args, f.Kind)
+		where = append(where, "kind = "+param(len(args)))
+	}
+	if f.Status != "" {
+		args = append(args, string(f.Status))
+		where = append(where, "status = "+param(len(args)))
+	}
+	q, args := keyset(`SELECT `+jobCols+` FROM jobs WHERE `+strings.Join(where, " AND "), args, "created_at", "id", p)
+	list, err := queryAll(ctx, s, "jobs", scanJob, q, args...)
+	if err != nil {
+		return nil, store.Cursor{}, err
+	}
+	return cut(list, p, store.Job.Cursor)
+}
+
+// DeleteFinishedJobs implements store.Jobs.
+func (s *Store) DeleteFinishedJobs(ctx context.Context, before time.Time, limit int) (int, error) {
+	if err := check(ctx); err != nil {
+		return 0, err
+	}
+	n, err := s.db.Exec(ctx, `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs
+		WHERE status <> 'pending' AND updated_at < $1 LIMIT $2)`, micros(before), limit)
+	return int(n), s.mapErr(err, "finished jobs")
+}

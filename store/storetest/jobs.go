@@ -1,0 +1,322 @@
+package storetest
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/msgkit/msgkit/store"
+)
+
+// RunJobs checks store.Jobs.
+func RunJobs(t *testing.T, h Harness) {
+	job := func(key string) store.Job {
+		return store.Job{Kind: "send", Payload: json.RawMessage(`{"retryKey":"` + key + `","messageIds":["m1","m2"]}`)}
+	}
+	enqueue := func(t *testing.T, s store.Store, j store.Job) store.Job {
+		t.Helper()
+		got, created, err := s.EnqueueJob(t.Context(), j)
+		require.NoError(t, err)
+		require.True(t, created, "a job without a pending twin is created")
+		return got
+	}
+	const lease = time.Minute
+
+	rule(t, h, "EnqueueStoresAPendingJobDueNow", func(t *testing.T, fx fixture) {
+		in := job("k1")
+		in.Key, in.LastError = "conv-1", "carried over"
+		j := enqueue(t, fx.s, in)
+		require.NotEmpty(t, j.ID)
+		require.Equal(t, store.JobPending, j.Status)
+		require.Equal(t, T0, j.NextAttemptAt, "a zero NextAttemptAt means now")
+		require.Zero(t, j.Attempts)
+		got, err := fx.s.GetJob(t.Context(), j.ID)
+		require.NoError(t, err)
+		require.Equal(t, j, got)
+		in.ID, in.Status, in.NextAttemptAt, in.CreatedAt, in.UpdatedAt = j.ID, store.JobPending, T0, T0, T0
+		require.Equal(t, in, got, "every field must round-trip")
+		require.JSONEq(t, string(in.Payload), string(got.Payload))
+	})
+
+	rule(t, h, "EnqueueWithTakenIDIsErrAlreadyExists", func(t *testing.T, fx fixture) {
+		in := job("k1")
+		in.ID = "fixed"
+		enqueue(t, fx.s, in)
+		_, _, err := fx.s.EnqueueJob(t.Context(), in)
+		require.ErrorIs(t, err, store.ErrAlreadyExists)
+	})
+
+	rule(t, h, "EnqueueCoalescesOnAPendingJobWithTheSameKindAndKey", func(t *testing.T, fx fixture) {
+		in := job("a")
+		in.Kind, in.Key = "profile", "contact-1"
+		first := enqueue(t, fx.s, in)
+		again, created, err := fx.s.EnqueueJob(t.Context(), in)
+		require.NoError(t, err)
+		require.False(t, created, "a pending job with the same kind and key absorbs the new one")
+		require.Equal(t, first, again, "the pending job is returned")
+		other := in
+		other.Kind = "media"
+		enqueue(t, fx.s, other) // the same key under another kind is another job
+		claimed, err := fx.s.ClaimJob(t.Context(), first.ID, lease)
+		require.NoError(t, err)
+		again, created, err = fx.s.EnqueueJob(t.Context(), in)
+		require.NoError(t, err)
+		require.False(t, created, "a claimed job is still pending: it absorbs new ones")
+		require.Equal(t, first.ID, again.ID)
+		require.NoError(t, fx.s.CompleteJob(t.Context(), first.ID, claimed.Lease))
+		next, created, err := fx.s.EnqueueJob(t.Context(), in)
+		require.NoError(t, err)
+		require.True(t, created, "once the job is finished, the key is free again")
+		require.NotEqual(t, first.ID, next.ID)
+		plain := job("b")
+		enqueue(t, fx.s, plain)
+		enqueue(t, fx.s, plain) // jobs without a key never coalesce
+	})
+
+	rule(t, h, "ConcurrentEnqueuesWithOneKeyCreateOnce", func(t *testing.T, fx fixture) {
+		hs := handles(t, h, fx.clock, 4)
+		var n int
+		var mu sync.Mutex
+		requireOneCreator(t, "job", func() (string, bool, error) {
+			mu.Lock()
+			s := hs[n%len(hs)]
+			n++
+			mu.Unlock()
+			j, created, err := s.EnqueueJob(t.Context(), store.Job{Kind: "profile", Key: "contact-1"})
+			return j.ID, created, err
+		})
+	})
+
+	rule(t, h, "GetMissingIsErrNotFound", func(t *testing.T, fx fixture) {
+		_, err := fx.s.GetJob(t.Context(), "no-such-job")
+		require.ErrorIs(t, err, store.ErrNotFound)
+	})
+
+	rule(t, h, "ClaimTakesDueJobsOldestFirstUpToLimit", func(t *testing.T, fx fixture) {
+		var ids []string
+		for i, d := range []time.Duration{-time.Second, -3 * time.Second, time.Hour, -2 * time.Second} {
+			in := job(fmt.Sprint("k", i))
+			in.NextAttemptAt = T0.Add(d)
+			ids = append(ids, enqueue(t, fx.s, in).ID)
+		}
+		long := 2 * time.Hour
+		got, err := fx.s.ClaimJobs(t.Context(), 2, long)
+		require.NoError(t, err)
+		require.Equal(t, []string{ids[1], ids[3]}, cursorIDs(got), "claims take the jobs due longest, up to the limit")
+		for _, j := range got {
+			require.NotEmpty(t, j.Lease, "a claim sets a lease")
+			require.Equal(t, T0.Add(long), j.LeaseUntil)
+			require.Equal(t, 1, j.Attempts, "a claim counts an attempt")
+		}
+		got, err = fx.s.ClaimJobs(t.Context(), 10, long)
+		require.NoError(t, err)
+		require.Equal(t, []string{ids[0]}, cursorIDs(got), "a job due in the future is not claimed, nor are claimed ones")
+		fx.clock.Advance(time.Hour)
+		got, err = fx.s.ClaimJobs(t.Context(), 10, long)
+		require.NoError(t, err)
+		require.Equal(t, []string{ids[2]}, cursorIDs(got), "a job is claimed once due; unexpired leases are kept")
+	})
+
+	rule(t, h, "ClaimJobTakesOneJobWhetherOrNotDue", func(t *testing.T, fx fixture) {
+		in := job("k")
+		in.NextAttemptAt = T0.Add(time.Hour)
+		j := enqueue(t, fx.s, in)
+		claimed, err := fx.s.ClaimJob(t.Context(), j.ID, lease)
+		require.NoError(t, err)
+		require.Equal(t, j.ID, claimed.ID)
+		require.NotEmpty(t, claimed.Lease)
+		require.Equal(t, T0.Add(lease), claimed.LeaseUntil)
+		require.Equal(t, 1, claimed.Attempts)
+		require.JSONEq(t, string(in.Payload), string(claimed.Payload))
+		_, err = fx.s.ClaimJob(t.Context(), j.ID, lease)
+		require.ErrorIs(t, err, store.ErrConflict, "a job under an unexpired lease cannot be claimed")
+		none, err := fx.s.ClaimJobs(t.Context(), 10, lease)
+		require.NoError(t, err)
+		require.Empty(t, none, "nor can ClaimJobs take it")
+		require.NoError(t, fx.s.CompleteJob(t.Context(), j.ID, claimed.Lease))
+		_, err = fx.s.ClaimJob(t.Context(), j.ID, lease)
+		require.ErrorIs(t, err, store.ErrConflict, "a finished job cannot be claimed")
+		_, err = fx.s.ClaimJob(t.Context(), "no-such-job", lease)
+		require.ErrorIs(t, err, store.ErrNotFound)
+	})
+
+	rule(t, h, "ExpiredLeaseIsClaimedAgain", func(t *testing.T, fx fixture) {
+		j := enqueue(t, fx.s, job("k"))
+		first, err := fx.s.ClaimJobs(t.Context(), 1, lease)
+		require.NoError(t, err)
+		require.Len(t, first, 1)
+		fx.clock.Advance(lease)
+		second, err := fx.s.ClaimJobs(t.Context(), 1, lease)
+		require.NoError(t, err)
+		require.Equal(t, []string{j.ID}, cursorIDs(second), "a lapsed lease makes the job claimable (the worker may have crashed)")
+		require.Equal(t, 2, second[0].Attempts)
+		require.JSONEq(t, string(j.Payload), string(second[0].Payload), "the payload survives every claim")
+		require.NotEqual(t, first[0].Lease, second[0].Lease, "each claim has its own lease")
+		err = fx.s.CompleteJob(t.Context(), j.ID, first[0].Lease)
+		require.ErrorIs(t, err, store.ErrConflict, "the first worker's lease is no longer valid")
+		require.NoError(t, fx.s.CompleteJob(t.Context(), j.ID, second[0].Lease))
+	})
+
+	rule(t, h, "CompleteNeedsTheCurrentUnexpiredLease", func(t *testing.T, fx fixture) {
+		j := enqueue(t, fx.s, job("k"))
+		require.ErrorIs(t, fx.s.CompleteJob(t.Context(), j.ID, ""), store.ErrConflict, "an unclaimed job cannot be completed")
+		claimed, err := fx.s.ClaimJobs(t.Context(), 1, lease)
+		require.NoError(t, err)
+		require.ErrorIs(t, fx.s.CompleteJob(t.Context(), j.ID, "not-the-lease"), store.ErrConflict)
+		require.ErrorIs(t, fx.s.CompleteJob(t.Context(), "no-such-job", claimed[0].Lease), store.ErrNotFound)
+		fx.clock.Advance(lease)
+		require.ErrorIs(t, fx.s.CompleteJob(t.Context(), j.ID, claimed[0].Lease), store.ErrConflict, "an expired lease is not held")
+	})
+
+	rule(t, h, "CompleteIsFinal", func(t *testing.T, fx fixture) {
+		j := enqueue(t, fx.s, job("k"))
+		claimed, err := fx.s.ClaimJobs(t.Context(), 1, lease)
+		require.NoError(t, err)
+		require.NoError(t, fx.s.CompleteJob(t.Context(), j.ID, claimed[0].Lease))
+		got, err := fx.s.GetJob(t.Context(), j.ID)
+		require.NoError(t, err)
+		require.Equal(t, store.JobDone, got.Status)
+		require.Empty(t, got.Lease, "a completed job holds no lease")
+		require.ErrorIs(t, fx.s.CompleteJob(t.Context(), j.ID, claimed[0].Lease), store.ErrConflict, "completing twice is a conflict")
+		fx.clock.Advance(24 * time.Hour)
+		again, err := fx.s.ClaimJobs(t.Context(), 10, lease)
+		require.NoError(t, err)
+		require.Empty(t, again, "a finished job is never claimed again")
+	})
+
+	rule(t, h, "RetryReschedulesWithReason", func(t *testing.T, fx fixture) {
+		j := enqueue(t, fx.s, job("k"))
+		claimed, err := fx.s.ClaimJobs(t.Context(), 1, lease)
+		require.NoError(t, err)
+		at := T0.Add(10 * time.Second)
+		require.NoError(t, fx.s.RetryJob(t.Context(), j.ID, claimed[0].Lease, at, "rate limited"))
+		got, err := fx.s.GetJob(t.Context(), j.ID)
+		require.NoError(t, err)
+		require.Equal(t, store.JobPending, got.Status)
+		require.Equal(t, at, got.NextAttemptAt)
+		require.Equal(t, "rate limited", got.LastError)
+		require.Empty(t, got.Lease, "a retried job holds no lease")
+		none, err := fx.s.ClaimJobs(t.Context(), 1, lease)
+		require.NoError(t, err)
+		require.Empty(t, none, "a retried job waits for its next attempt time")
+		fx.clock.Advance(10 * time.Second)
+		again, err := fx.s.ClaimJobs(t.Context(), 1, lease)
+		require.NoError(t, err)
+		require.Equal(t, []string{j.ID}, cursorIDs(again))
+		require.Equal(t, 2, again[0].Attempts)
+	})
+
+	rule(t, h, "FailIsFinal", func(t *testing.T, fx fixture) {
+		j := enqueue(t, fx.s, job("k"))
+		claimed, err := fx.s.ClaimJobs(t.Context(), 1, lease)
+		require.NoError(t, err)
+		require.NoError(t, fx.s.FailJob(t.Context(), j.ID, claimed[0].Lease, "quota exceeded"))
+		got, err := fx.s.GetJob(t.Context(), j.ID)
+		require.NoError(t, err)
+		require.Equal(t, store.JobFailed, got.Status)
+		require.Equal(t, "quota exceeded", got.LastError)
+		fx.clock.Advance(24 * time.Hour)
+		again, err := fx.s.ClaimJobs(t.Context(), 10, lease)
+		require.NoError(t, err)
+		require.Empty(t, again, "a failed job is never claimed again")
+	})
+
+	rule(t, h, "ConcurrentClaimersNeverShareAJob", func(t *testing.T, fx fixture) {
+		hs := handles(t, h, fx.clock, 4)
+		const jobs = 60
+		for i := range jobs {
+			enqueue(t, hs[0], job(fmt.Sprint("k", i)))
+		}
+		var mu sync.Mutex
+		claims := map[string]int{}
+		var wg sync.WaitGroup
+		for w := range 8 {
+			wg.Go(func() {
+				for {
+					got, err := hs[w%len(hs)].ClaimJobs(t.Context(), 3, time.Hour)
+					if err != nil {
+						t.Errorf("claim: %v", err)
+						return
+					}
+					if len(got) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, j := range got {
+						claims[j.ID]++
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		require.Len(t, claims, jobs, "every due job is claimed")
+		for id, n := range claims {
+			require.Equal(t, 1, n, "job %s was claimed by two workers under one lease", id)
+		}
+	})
+
+	rule(t, h, "ListFiltersByKindAndStatusAndPagesBothWays", func(t *testing.T, fx fixture) {
+		var sends []string
+		for i := range 5 {
+			sends = append(sends, enqueue(t, fx.s, job(fmt.Sprint("k", i))).ID)
+			fx.clock.Advance(time.Second)
+			enqueue(t, fx.s, store.Job{Kind: "profile"})
+		}
+		claimed, err := fx.s.ClaimJob(t.Context(), sends[2], lease)
+		require.NoError(t, err)
+		require.NoError(t, fx.s.FailJob(t.Context(), sends[2], claimed.Lease, "gone"))
+		all, next, err := fx.s.ListJobs(t.Context(), store.JobFilter{}, store.Page{Limit: 100})
+		require.NoError(t, err)
+		require.Len(t, all, 10)
+		require.True(t, next.IsZero())
+		first, next, err := fx.s.ListJobs(t.Context(), store.JobFilter{Kind: "send"}, store.Page{Limit: 3, Order: store.OldestFirst})
+		require.NoError(t, err)
+		require.Equal(t, sends[:3], cursorIDs(first), "oldest first, by creation")
+		rest, next2, err := fx.s.ListJobs(t.Context(), store.JobFilter{Kind: "send"}, store.Page{Limit: 3, Order: store.OldestFirst, After: next})
+		require.NoError(t, err)
+		require.Equal(t, sends[3:], cursorIDs(rest), "the next page starts after the cursor")
+		require.True(t, next2.IsZero())
+		newest, _, err := fx.s.ListJobs(t.Context(), store.JobFilter{Kind: "send"}, store.Page{Limit: 2})
+		require.NoError(t, err)
+		require.Equal(t, []string{sends[4], sends[3]}, cursorIDs(newest), "newest first by default")
+		failed, _, err := fx.s.ListJobs(t.Context(), store.JobFilter{Status: store.JobFailed}, store.Page{})
+		require.NoError(t, err)
+		require.Equal(t, []string{sends[2]}, cursorIDs(failed), "the status filter applies")
+	})
+
+	rule(t, h, "DeleteFinishedJobsKeepsPendingAndRecentOnes", func(t *testing.T, fx fixture) {
+		pending := enqueue(t, fx.s, job("pending"))
+		var finished []string
+		for i := range 3 {
+			j := enqueue(t, fx.s, job(fmt.Sprint("done", i)))
+			claimed, err := fx.s.ClaimJob(t.Context(), j.ID, lease)
+			require.NoError(t, err)
+			require.NoError(t, fx.s.CompleteJob(t.Context(), j.ID, claimed.Lease))
+			finished = append(finished, j.ID)
+		}
+		fx.clock.Advance(time.Hour)
+		recent := enqueue(t, fx.s, job("recent"))
+		claimed, err := fx.s.ClaimJob(t.Context(), recent.ID, lease)
+		require.NoError(t, err)
+		require.NoError(t, fx.s.FailJob(t.Context(), recent.ID, claimed.Lease, "no"))
+		n, err := fx.s.DeleteFinishedJobs(t.Context(), T0.Add(time.Minute), 2)
+		require.NoError(t, err)
+		require.Equal(t, 2, n, "at most limit jobs are deleted")
+		n, err = fx.s.DeleteFinishedJobs(t.Context(), T0.Add(time.Minute), 10)
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+		for _, id := range finished {
+			_, err := fx.s.GetJob(t.Context(), id)
+			require.ErrorIs(t, err, store.ErrNotFound, "old finished jobs are deleted")
+		}
+		_, err = fx.s.GetJob(t.Context(), pending.ID)
+		require.NoError(t, err, "pending jobs are kept, however old")
+		_, err = fx.s.GetJob(t.Context(), recent.ID)
+		require.NoError(t, err, "jobs finished after the cut-off are kept")
+	})
+}
