@@ -126,14 +126,18 @@ func TestRouteClaimsOnceAndRecordsHistory(t *testing.T) {
 
 	var wg sync.WaitGroup
 	owners := make([]string, 8)
+	errs := make([]error, len(owners))
 	for i := range owners {
 		wg.Go(func() {
-			got, err := assign.Route(t.Context(), fx.s, rr, c.ID)
-			require.NoError(t, err)
+			var got store.Conversation
+			got, errs[i] = assign.Route(t.Context(), fx.s, rr, c.ID)
 			owners[i] = got.Assignee
 		})
 	}
 	wg.Wait()
+	for i, err := range errs {
+		require.NoError(t, err, "Route %d", i)
+	}
 	for _, o := range owners {
 		require.Equal(t, owners[0], o, "every concurrent Route sees the one winner")
 	}

@@ -225,8 +225,9 @@ func TestSendMalformedSuccessIsUnavailable(t *testing.T) {
 func TestSendIsSafeForConcurrentUse(t *testing.T) {
 	api := newFakeAPI(t)
 	a := api.adapter(t, line.Config{}, nil)
+	errs := make([]error, 16)
 	var wg sync.WaitGroup
-	for i := range 16 {
+	for i := range errs {
 		wg.Go(func() {
 			ctx := t.Context()
 			if i%2 == 0 {
@@ -234,13 +235,15 @@ func TestSendIsSafeForConcurrentUse(t *testing.T) {
 				ctx, cancel = contextCancelled(t)
 				defer cancel()
 			}
-			_, err := a.Send(ctx, channel.User("U1"), []channel.Message{channel.Text("x")}, channel.SendOptions{})
-			if i%2 == 0 {
-				require.Error(t, err)
-			} else {
-				require.NoError(t, err, "a cancelled sibling call must not cancel this one")
-			}
+			_, errs[i] = a.Send(ctx, channel.User("U1"), []channel.Message{channel.Text("x")}, channel.SendOptions{})
 		})
 	}
 	wg.Wait()
+	for i, err := range errs {
+		if i%2 == 0 {
+			require.Error(t, err, "call %d", i)
+		} else {
+			require.NoError(t, err, "call %d: a cancelled sibling call must not cancel this one", i)
+		}
+	}
 }

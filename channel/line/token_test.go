@@ -46,14 +46,17 @@ func TestStatelessTokensAreIssuedAndRenewedAheadOfExpiry(t *testing.T) {
 func TestStatelessTokenIsIssuedOnceForConcurrentCallers(t *testing.T) {
 	api := newFakeAPI(t)
 	a := api.adapter(t, line.Config{ChannelID: "1650000000", ChannelSecret: secret}, nil)
+	errs := make([]error, 16)
 	var wg sync.WaitGroup
-	for range 16 {
+	for i := range errs {
 		wg.Go(func() {
-			_, err := a.Send(t.Context(), channel.User("U1"), []channel.Message{channel.Text("x")}, channel.SendOptions{})
-			require.NoError(t, err)
+			_, errs[i] = a.Send(t.Context(), channel.User("U1"), []channel.Message{channel.Text("x")}, channel.SendOptions{})
 		})
 	}
 	wg.Wait()
+	for i, err := range errs {
+		require.NoError(t, err, "call %d", i)
+	}
 	issued := 0
 	for _, r := range api.recorded() {
 		if r.Path == "/oauth2/v3/token" {
