@@ -5,7 +5,7 @@ import (
 	"net/http"
 )
 
-//go:generate go tool mockgen -typed -destination ../internal/mocks/channelmock/channel.go -package channelmock . Adapter,ProfileFetcher,AccountInfoer,SettingsChecker,QuotaReporter,ContentFetcher,Limiter
+//go:generate go tool mockgen -typed -destination ../internal/mocks/channelmock/channel.go -package channelmock . Adapter
 
 // Adapter connects one account on one messenger channel (e.g. one LINE Official Account). It is the only
 // thing a channel must implement; richer behaviour comes from the optional capability interfaces
