@@ -38,3 +38,21 @@ func TestDerive(t *testing.T) {
 		require.Equal(t, d, Derive(parent, n), "the same inputs give the same key")
 	}
 }
+
+// Derived keys are stored as retry keys of sends in flight: they must never change between releases.
+func TestDeriveIsStable(t *testing.T) {
+	for _, tc := range []struct {
+		parent string
+		n      int
+		want   string
+	}{
+		{"0190a5f3-8c6e-7b2a-9c4d-1e2f3a4b5c6d", 1, "26f9f61b-964d-8eda-b0ce-cc66c84b4022"},
+		{"0190a5f3-8c6e-7b2a-9c4d-1e2f3a4b5c6d", 2, "831111e3-cf55-81a4-afde-125c79c25c28"},
+		{"0190a5f3-8c6e-7b2a-9c4d-1e2f3a4b5c6d", 10, "ff35b775-c2b4-8ec5-9ece-ab23fef8dff5"},
+		{"k-1", 1, "edc12f17-4742-82fb-ae39-523938ba29c0"},
+		{"k-1", 2, "a61833d2-6515-8777-a4f9-96325406b3e8"},
+		{"k-1", 10, "c6c37645-5472-8e5d-a6fc-c07affee14c7"},
+	} {
+		require.Equal(t, tc.want, Derive(tc.parent, tc.n), "Derive(%q, %d)", tc.parent, tc.n)
+	}
+}
