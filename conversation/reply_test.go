@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -325,29 +326,30 @@ func TestReplyRefusals(t *testing.T) {
 }
 
 // Run does the background work: deferred sends are delivered, profiles fetched, until the context ends.
+// In a synctest bubble no time passes: the idle Run is woken by the work itself, not by its poll timer.
 func TestRunDeliversAndFetchesInTheBackground(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t, func(o *conversation.Options) {
-		o.DeferDelivery = true
-		o.Jobs.Poll = 10 * time.Millisecond
-	})
-	fx.fake.SetProfile(channel.Profile{UserID: "U1", DisplayName: "Hanako"})
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- fx.svc.Run(ctx) }()
+	synctest.Test(t, func(t *testing.T) {
+		fx := newFixture(t, func(o *conversation.Options) { o.DeferDelivery = true })
+		fx.fake.SetProfile(channel.Profile{UserID: "U1", DisplayName: "Hanako"})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- fx.svc.Run(ctx) }()
+		synctest.Wait() // Run is idle, waiting for work or its poll timer
 
-	require.NoError(t, fx.svc.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U1", "hi")}))
-	c := fx.conversationWith(t, "U1")
-	_, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "hi"})
-	require.NoError(t, err)
-	require.Eventually(t, func() bool { return len(fx.fake.Delivered()) == 1 }, 5*time.Second, 5*time.Millisecond,
-		"the deferred send is delivered by Run")
-	require.Eventually(t, func() bool {
+		require.NoError(t, fx.svc.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U1", "hi")}))
+		c := fx.conversationWith(t, "U1")
+		_, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "hi"})
+		require.NoError(t, err)
+		synctest.Wait() // Run has done all it can without time passing
+		require.Len(t, fx.fake.Delivered(), 1, "the deferred send is delivered by Run")
 		k, err := fx.s.GetContact(t.Context(), c.ContactID)
-		return err == nil && k.Profile.DisplayName == "Hanako"
-	}, 5*time.Second, 5*time.Millisecond, "the profile is fetched by Run")
-	cancel()
-	require.ErrorIs(t, <-done, context.Canceled)
+		require.NoError(t, err)
+		require.Equal(t, "Hanako", k.Profile.DisplayName, "the profile is fetched by Run")
+		require.Equal(t, "alice", fx.conversationWith(t, "U1").Assignee, "the conversation is routed by Run")
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+	})
 }
 
 // A send that cannot even be attempted (no adapter for its channel) is retried until its time budget

@@ -84,22 +84,23 @@ func TestDemo(t *testing.T) {
 					Unreplied, Linked     bool
 				}
 			}
-			assignees := map[string]bool{}
+			var assignees map[string]bool
 			var hanako string
-			// The profile arrives in the background. Polled from the test's goroutine, not with
+			// Routing and the profile happen in the background. Polled from the test's goroutine, not with
 			// require.Eventually, whose condition runs in another goroutine where require must not stop it.
 			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 				require.Equal(t, http.StatusOK, call(t, "GET", base+"/api/conversations?view=unregistered&unreplied=1", "", &list))
+				assignees = map[string]bool{}
 				for _, c := range list.Conversations {
 					assignees[c.Assignee] = true
 					if c.Contact == "Hanako" {
 						hanako = c.ID
 					}
 				}
-				if hanako != "" {
+				if hanako != "" && assignees["aiko"] && assignees["ben"] {
 					break
 				}
-				require.True(t, time.Now().Before(deadline), "the profile is fetched in the background")
+				require.True(t, time.Now().Before(deadline), "the profile is fetched and the senders assigned in the background")
 			}
 			require.GreaterOrEqual(t, len(list.Conversations), 2)
 			require.True(t, assignees["aiko"] && assignees["ben"], "assigned in turn: %v", assignees)
