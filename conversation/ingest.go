@@ -59,7 +59,10 @@ func (s *Service) ingest(ctx context.Context, channelID string, events []channel
 	if !ch.Active {
 		s.log.LogAttrs(ctx, slog.LevelDebug, "conversation: events for a deactivated channel ignored",
 			slog.String("channel_id", channelID), slog.Int("events", len(events)))
-		if archive != nil { // kept, so a replay after reactivation can take them in
+		events = nil // the archive keeps them, so a replay after reactivation can take them in
+	}
+	if len(events) == 0 {
+		if archive != nil {
 			_, err := s.store.ArchiveWebhook(ctx, *archive)
 			return 0, err
 		}
