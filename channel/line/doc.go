@@ -10,9 +10,11 @@
 // # Webhooks
 //
 // ParseWebhook (used through channel.Handler) checks X-Line-Signature on a size-limited body and decodes
-// the events in a single pass, several times cheaper than the SDK's webhook.ParseRequest (see
-// BENCHMARKS.md). Every event type of LINE's webhook spec maps onto a channel.Event; types LINE adds later
-// arrive as channel.EventUnknown with their JSON, never as an error. Decoding errors never quote the body.
+// each event on its own, several times cheaper than the SDK's webhook.ParseRequest (see BENCHMARKS.md).
+// Every event type of LINE's webhook spec maps onto a channel.Event; types LINE adds later arrive as
+// channel.EventUnknown with their JSON, never as an error, and so does an event that does not decode (a
+// field of an unexpected JSON type): it never fails the other events of its body. Only a body that is not
+// a JSON object, or whose "events" is not an array, is refused. Decoding errors never quote the body.
 //
 // # Reply or push
 //

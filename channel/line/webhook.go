@@ -18,9 +18,17 @@ import (
 const SignatureHeader = "X-Line-Signature"
 
 // ParseWebhook verifies the request's X-Line-Signature against the channel secret (or, during a
-// changeover, the previous one) on a body of at most Options.MaxBodyBytes, then decodes every event in
-// one pass. Events, message contents and sources LINE adds later come back as channel.EventUnknown,
+// changeover, the previous one) on a body of at most Options.MaxBodyBytes, then decodes each event on its
+// own. Events, message contents and sources LINE adds later come back as channel.EventUnknown,
 // channel.TypeRaw and a Peer of the unknown kind, with their JSON kept.
+//
+// One event never fails the others: an event that cannot be decoded (say a type LINE adds later that
+// reuses a field name with another JSON type) comes back as channel.EventUnknown with its JSON in Raw and
+// whatever of its ID, type, time, mode, redelivery hint, reply token and source could still be read,
+// and the other events are returned in order as usual. A verified body returns exactly one event per
+// element of its "events" array (none when it has no "events"); only a body that is not a JSON object,
+// or whose "events" is not an array, is an error, wrapping channel.ErrInvalidRequest. Error texts never
+// quote the body.
 func (a *Adapter) ParseWebhook(r *http.Request) ([]channel.Event, error) {
 	body, err := a.readBody(r)
 	if err != nil {
@@ -76,24 +84,34 @@ func sign(secret string, body []byte) []byte {
 	return mac.Sum(nil)
 }
 
-// The webhook body as LINE sends it (webhook.yml). One struct holds the fields of every event type, so
-// the body decodes in a single pass; mapping picks the fields that belong to the type.
+// The webhook body as LINE sends it (webhook.yml). The top level is split into raw events, and each
+// event decodes on its own into one struct that holds the fields of every event type; mapping picks the
+// fields that belong to the type. The destination is not used, so it is not decoded.
 type (
 	webhookBody struct {
-		Events []lineEvent `json:"events"`
+		Events []json.RawMessage `json:"events"`
+	}
+	// eventHead is what recoverEvent reads from an event that does not decode into lineEvent: the
+	// fields every event shares, each kept raw so that one of the wrong type spoils only itself.
+	eventHead struct {
+		Type            json.RawMessage `json:"type"`
+		Timestamp       json.RawMessage `json:"timestamp"`
+		Mode            json.RawMessage `json:"mode"`
+		WebhookEventID  json.RawMessage `json:"webhookEventId"`
+		DeliveryContext json.RawMessage `json:"deliveryContext"`
+		Source          json.RawMessage `json:"source"`
+		ReplyToken      json.RawMessage `json:"replyToken"`
 	}
 	lineEvent struct {
-		Type            string `json:"type"`
-		Timestamp       int64  `json:"timestamp"`
-		Mode            string `json:"mode"`
-		WebhookEventID  string `json:"webhookEventId"`
-		DeliveryContext struct {
-			IsRedelivery bool `json:"isRedelivery"`
-		} `json:"deliveryContext"`
-		Source     *lineSource  `json:"source"`
-		ReplyToken string       `json:"replyToken"`
-		Message    *lineContent `json:"message"`
-		Follow     *struct {
+		Type            string        `json:"type"`
+		Timestamp       int64         `json:"timestamp"`
+		Mode            string        `json:"mode"`
+		WebhookEventID  string        `json:"webhookEventId"`
+		DeliveryContext eventDelivery `json:"deliveryContext"`
+		Source          *lineSource   `json:"source"`
+		ReplyToken      string        `json:"replyToken"`
+		Message         *lineContent  `json:"message"`
+		Follow          *struct {
 			IsUnblocked bool `json:"isUnblocked"`
 		} `json:"follow"`
 		Joined   *lineMembers `json:"joined"`
@@ -117,6 +135,9 @@ type (
 			Result string `json:"result"`
 			Nonce  string `json:"nonce"`
 		} `json:"link"`
+	}
+	eventDelivery struct {
+		IsRedelivery bool `json:"isRedelivery"`
 	}
 	lineSource struct {
 		Type    string `json:"type"`
@@ -162,8 +183,11 @@ type (
 	}
 )
 
-// parseBody decodes a verified body. Unknown event, content or source types need their raw JSON, which a
-// second decode recovers only when there are any.
+// parseBody decodes a verified body into one event per element of its "events" array, in order. Only a
+// body that is not a JSON object, or whose "events" is not an array, is an error (wrapping
+// channel.ErrInvalidRequest, without quoting the body); "events" missing or null is an empty batch. Each
+// event is then decoded on its own, so one that does not decode becomes channel.EventUnknown (see
+// parseEvent) and never fails its neighbours.
 func parseBody(body []byte) ([]channel.Event, error) {
 	var wb webhookBody
 	if err := json.Unmarshal(body, &wb); err != nil {
@@ -171,24 +195,54 @@ func parseBody(body []byte) ([]channel.Event, error) {
 		return nil, fmt.Errorf("line webhook: body is not valid webhook JSON (%s): %w", jsonErrorPlace(err), channel.ErrInvalidRequest)
 	}
 	events := make([]channel.Event, len(wb.Events))
-	var needRaw []int
-	for i := range wb.Events {
-		if !mapEvent(&wb.Events[i], &events[i]) {
-			needRaw = append(needRaw, i)
-		}
-	}
-	if len(needRaw) > 0 {
-		var raws struct {
-			Events []json.RawMessage `json:"events"`
-		}
-		if err := json.Unmarshal(body, &raws); err != nil || len(raws.Events) != len(events) {
-			return nil, fmt.Errorf("line webhook: events are not valid JSON: %w", channel.ErrInvalidRequest)
-		}
-		for _, i := range needRaw {
-			attachRaw(&events[i], raws.Events[i])
-		}
+	decoded := make([]lineEvent, len(wb.Events)) // one allocation; each event decodes into a zero struct
+	for i, raw := range wb.Events {
+		parseEvent(raw, &decoded[i], &events[i])
 	}
 	return events, nil
+}
+
+// parseEvent decodes one event's JSON into le and maps it onto e, attaching the raw JSON the mapping
+// needs. An event that does not decode becomes channel.EventUnknown with all of raw kept and whatever
+// of its common fields decode on their own.
+func parseEvent(raw json.RawMessage, le *lineEvent, e *channel.Event) {
+	if err := json.Unmarshal(raw, le); err != nil {
+		recoverEvent(raw, e)
+		return
+	}
+	if !mapEvent(le, e) {
+		attachRaw(e, raw)
+	}
+}
+
+// recoverEvent makes raw, an event that does not decode, an unknown event with all of raw and the common
+// fields that decode on their own; a field of the wrong type is left empty.
+func recoverEvent(raw json.RawMessage, e *channel.Event) {
+	var h eventHead
+	_ = json.Unmarshal(raw, &h) // fails only when raw is not an object: then there is nothing to recover
+	*e = channel.Event{
+		ID:         decodeOrZero[string](h.WebhookEventID),
+		Kind:       channel.EventUnknown,
+		Type:       decodeOrZero[string](h.Type),
+		Time:       time.UnixMilli(decodeOrZero[int64](h.Timestamp)).UTC(), // as mapEvent has it without one
+		Redelivery: decodeOrZero[eventDelivery](h.DeliveryContext).IsRedelivery,
+		Mode:       channel.Mode(decodeOrZero[string](h.Mode)),
+		ReplyToken: decodeOrZero[string](h.ReplyToken),
+		Raw:        bytes.Clone(raw),
+	}
+	if src := decodeOrZero[*lineSource](h.Source); src != nil {
+		e.Source, _ = peer(src)
+	}
+}
+
+// decodeOrZero decodes raw as a T, or returns T's zero value when raw is missing or does not decode.
+func decodeOrZero[T any](raw json.RawMessage) T {
+	var v T
+	if json.Unmarshal(raw, &v) != nil {
+		var zero T
+		return zero
+	}
+	return v
 }
 
 // jsonErrorPlace describes where decoding failed without quoting the input.
@@ -202,18 +256,19 @@ func jsonErrorPlace(err error) string {
 	return "malformed"
 }
 
-// attachRaw keeps the raw JSON an event needs: the whole event when its type is unknown, the message
-// content when only that is unknown, and the source when only the source is.
+// attachRaw keeps the raw JSON a mapped event needs from raw, the event's own JSON: the whole event when
+// its type is unknown, the message content when only that is unknown, and the whole event when only the
+// source is.
 func attachRaw(e *channel.Event, raw json.RawMessage) {
-	var parts struct {
-		Message json.RawMessage `json:"message"`
-	}
 	switch {
 	case e.Kind == channel.EventUnknown:
 		e.Raw = bytes.Clone(raw)
 	case e.Message != nil && e.Message.Type == channel.TypeRaw:
-		if json.Unmarshal(raw, &parts) == nil {
-			e.Message.Raw = bytes.Clone(parts.Message)
+		var parts struct {
+			Message json.RawMessage `json:"message"`
+		}
+		if json.Unmarshal(raw, &parts) == nil { // it does: raw decoded into lineEvent
+			e.Message.Raw = parts.Message // a copy: RawMessage's decoding copies
 		}
 	default: // an unknown source type on a known event
 		e.Raw = bytes.Clone(raw)
