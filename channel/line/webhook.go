@@ -188,7 +188,19 @@ type (
 // channel.ErrInvalidRequest, without quoting the body); "events" missing or null is an empty batch. Each
 // event is then decoded on its own, so one that does not decode becomes channel.EventUnknown (see
 // parseEvent) and never fails its neighbours.
+//
+// The usual body (known types, fields as documented) first takes a fast path: one decoding pass over
+// the whole body. Only when that fails, or an event needs its raw JSON, is the body decoded event by
+// event.
 func parseBody(body []byte) ([]channel.Event, error) {
+	if events, ok := parseFast(body); ok {
+		return events, nil
+	}
+	return parseEach(body)
+}
+
+// parseEach decodes body event by event.
+func parseEach(body []byte) ([]channel.Event, error) {
 	var wb webhookBody
 	if err := json.Unmarshal(body, &wb); err != nil {
 		// The decoder's message may quote the body; say only where it broke.
@@ -200,6 +212,23 @@ func parseBody(body []byte) ([]channel.Event, error) {
 		parseEvent(raw, &decoded[i], &events[i])
 	}
 	return events, nil
+}
+
+// parseFast decodes body in one pass and reports whether every event mapped without its raw JSON.
+func parseFast(body []byte) ([]channel.Event, bool) {
+	var all struct {
+		Events []lineEvent `json:"events"`
+	}
+	if json.Unmarshal(body, &all) != nil {
+		return nil, false
+	}
+	events := make([]channel.Event, len(all.Events))
+	for i := range all.Events {
+		if !mapEvent(&all.Events[i], &events[i]) {
+			return nil, false
+		}
+	}
+	return events, true
 }
 
 // parseEvent decodes one event's JSON into le and maps it onto e, attaching the raw JSON the mapping
