@@ -22,12 +22,12 @@ const (
 
 // Assigner picks who should own a conversation. It only picks: Route records the choice.
 type Assigner interface {
-	// Assign returns the user who should own c, or ErrNoAgent. Route calls it inside the transaction
-	// that claims c and passes that transaction as tx: Assign must do its store work through tx, so that
-	// what it takes from the store (a round-robin turn) is kept only if the claim commits. Keep host
-	// lookups (the Directory) quick: the transaction is open meanwhile. Implementations must be safe for
-	// concurrent use.
-	Assign(ctx context.Context, tx store.Store, c store.Conversation) (string, error)
+	// Assign returns the user who should own c, a conversation of channel ch (whose Assignment rule is
+	// current), or ErrNoAgent. Route calls it inside the transaction that claims c and passes that
+	// transaction as tx: Assign must do its store work through tx, so that what it takes from the store
+	// (a round-robin turn) is kept only if the claim commits. Keep host lookups (the Directory) quick: the
+	// transaction is open meanwhile. Implementations must be safe for concurrent use.
+	Assign(ctx context.Context, tx store.Store, ch store.Channel, c store.Conversation) (string, error)
 }
 
 // Directory is the host CRM's view of its users. It must be safe for concurrent use, and should answer
@@ -46,11 +46,7 @@ type Strategies map[string]Assigner
 
 // Assign implements Assigner. A channel without a strategy assigns nobody (ErrNoAgent); a strategy
 // without an Assigner is an error.
-func (s Strategies) Assign(ctx context.Context, tx store.Store, c store.Conversation) (string, error) {
-	ch, err := tx.GetChannel(ctx, c.ChannelID)
-	if err != nil {
-		return "", err
-	}
+func (s Strategies) Assign(ctx context.Context, tx store.Store, ch store.Channel, c store.Conversation) (string, error) {
 	name := ch.Assignment.Strategy
 	if name == "" {
 		return "", fmt.Errorf("channel %s assigns nobody automatically: %w", c.ChannelID, ErrNoAgent)
@@ -59,7 +55,7 @@ func (s Strategies) Assign(ctx context.Context, tx store.Store, c store.Conversa
 	if !ok {
 		return "", fmt.Errorf("assign: channel %s uses strategy %q, which has no assigner", c.ChannelID, name)
 	}
-	return a.Assign(ctx, tx, c)
+	return a.Assign(ctx, tx, ch, c)
 }
 
 // Route gives conversation id the owner it should have now, and records any change:
@@ -67,7 +63,7 @@ func (s Strategies) Assign(ctx context.Context, tx store.Store, c store.Conversa
 //   - unassigned: a picks an owner, claimed with compare-and-set (reason store.AssignAuto). The pick
 //     and the claim are one transaction, so of concurrent Route calls, in any number of processes, one
 //     claim wins, the others return its result, and only the winner's round-robin turn is consumed.
-//     With nobody available it returns ErrNoAgent and the conversation waits for Drain.
+//     With nobody available it returns the conversation as it is and ErrNoAgent; it waits for Drain.
 //   - assigned automatically: a keeps the assignee while they are eligible (assigners are sticky); if
 //     they no longer are, the conversation moves to a's pick. If nobody else is available it stays.
 //   - assigned by hand (or to the owner of a linked record): it stays; only people move it.
@@ -114,7 +110,11 @@ func routeTx(ctx context.Context, tx store.Store, a Assigner, id string) (store.
 			return c, false, nil
 		}
 	}
-	user, err := a.Assign(ctx, tx, c)
+	ch, err := tx.GetChannel(ctx, c.ChannelID)
+	if err != nil {
+		return c, false, err
+	}
+	user, err := a.Assign(ctx, tx, ch, c)
 	if errors.Is(err, ErrNoAgent) && c.Assignee != "" {
 		return c, false, nil
 	}

@@ -49,6 +49,14 @@ func (fx fixture) conversation(t *testing.T, user string) store.Conversation {
 	return c
 }
 
+// channel reads the fixture's channel as it is now.
+func (fx fixture) channel(t *testing.T) store.Channel {
+	t.Helper()
+	ch, err := fx.s.GetChannel(t.Context(), fx.ch.ID)
+	require.NoError(t, err)
+	return ch
+}
+
 func (fx fixture) advance(d time.Duration) { *fx.clock = fx.clock.Add(d) }
 
 func users(pool ...string) store.AssignmentRule {
@@ -61,7 +69,7 @@ func TestRoundRobinRotatesAndSkipsTheUnavailable(t *testing.T) {
 	rr, err := assign.NewRoundRobin(fx.dir)
 	require.NoError(t, err)
 	next := func() string {
-		u, err := rr.Assign(t.Context(), fx.s, store.Conversation{ChannelID: fx.ch.ID})
+		u, err := rr.Assign(t.Context(), fx.s, fx.channel(t), store.Conversation{ChannelID: fx.ch.ID})
 		require.NoError(t, err)
 		return u
 	}
@@ -81,7 +89,7 @@ func TestRoundRobinResolvesRolesAndGroups(t *testing.T) {
 	require.NoError(t, err)
 	got := map[string]int{}
 	for range 9 {
-		u, err := rr.Assign(t.Context(), fx.s, store.Conversation{ChannelID: fx.ch.ID})
+		u, err := rr.Assign(t.Context(), fx.s, fx.channel(t), store.Conversation{ChannelID: fx.ch.ID})
 		require.NoError(t, err)
 		got[u]++
 	}
@@ -93,11 +101,11 @@ func TestRoundRobinNobodyAvailable(t *testing.T) {
 	fx := newFixture(t, users("alice"))
 	fx.dir.SetAvailable("alice", false)
 	rr, _ := assign.NewRoundRobin(fx.dir)
-	_, err := rr.Assign(t.Context(), fx.s, store.Conversation{ChannelID: fx.ch.ID})
+	_, err := rr.Assign(t.Context(), fx.s, fx.channel(t), store.Conversation{ChannelID: fx.ch.ID})
 	require.ErrorIs(t, err, assign.ErrNoAgent)
 	fx2 := newFixture(t, store.AssignmentRule{Strategy: assign.StrategyRoundRobin, Pool: store.PoolRole, PoolIDs: []string{"empty"}})
 	rr2, _ := assign.NewRoundRobin(fx2.dir)
-	_, err = rr2.Assign(t.Context(), fx2.s, store.Conversation{ChannelID: fx2.ch.ID})
+	_, err = rr2.Assign(t.Context(), fx2.s, fx2.channel(t), store.Conversation{ChannelID: fx2.ch.ID})
 	require.ErrorIs(t, err, assign.ErrNoAgent, "a role without members")
 }
 
@@ -105,7 +113,7 @@ func TestRuleChangeAppliesFromTheNextAssignment(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t, users("alice"))
 	rr, _ := assign.NewRoundRobin(fx.dir)
-	u, err := rr.Assign(t.Context(), fx.s, store.Conversation{ChannelID: fx.ch.ID})
+	u, err := rr.Assign(t.Context(), fx.s, fx.channel(t), store.Conversation{ChannelID: fx.ch.ID})
 	require.NoError(t, err)
 	require.Equal(t, "alice", u)
 	ch, err := fx.s.GetChannel(t.Context(), fx.ch.ID)
@@ -113,7 +121,7 @@ func TestRuleChangeAppliesFromTheNextAssignment(t *testing.T) {
 	ch.Assignment = users("zed")
 	_, err = fx.s.UpdateChannel(t.Context(), ch)
 	require.NoError(t, err)
-	u, err = rr.Assign(t.Context(), fx.s, store.Conversation{ChannelID: fx.ch.ID})
+	u, err = rr.Assign(t.Context(), fx.s, fx.channel(t), store.Conversation{ChannelID: fx.ch.ID})
 	require.NoError(t, err)
 	require.Equal(t, "zed", u)
 }
@@ -206,7 +214,7 @@ func TestRouteAsksTheAssignerOnlyWhenItMayMove(t *testing.T) {
 	fx := newFixture(t, users("alice"))
 	a := assignmock.NewMockAssigner(gomock.NewController(t))
 	c := fx.conversation(t, "U1")
-	a.EXPECT().Assign(gomock.Any(), gomock.Any(), gomock.Any()).Return("alice", nil).Times(1)
+	a.EXPECT().Assign(gomock.Any(), gomock.Any(), gomock.Any(), gomock.Any()).Return("alice", nil).Times(1)
 	_, err := assign.Route(t.Context(), fx.s, a, c.ID)
 	require.NoError(t, err)
 	_, err = assign.Reassign(t.Context(), fx.s, c.ID, "alice", "bob", "manager")
@@ -285,7 +293,7 @@ func TestStrategiesFollowTheChannelRule(t *testing.T) {
 	fx := newFixture(t, users("alice"))
 	rr, _ := assign.NewRoundRobin(fx.dir)
 	s := assign.Strategies{assign.StrategyRoundRobin: rr}
-	u, err := s.Assign(t.Context(), fx.s, store.Conversation{ChannelID: fx.ch.ID})
+	u, err := s.Assign(t.Context(), fx.s, fx.channel(t), store.Conversation{ChannelID: fx.ch.ID})
 	require.NoError(t, err)
 	require.Equal(t, "alice", u)
 
@@ -298,7 +306,7 @@ func TestStrategiesFollowTheChannelRule(t *testing.T) {
 		ch.Assignment.Strategy = strategy
 		_, err = fx.s.UpdateChannel(t.Context(), ch)
 		require.NoError(t, err)
-		_, err = s.Assign(t.Context(), fx.s, store.Conversation{ChannelID: fx.ch.ID})
+		_, err = s.Assign(t.Context(), fx.s, fx.channel(t), store.Conversation{ChannelID: fx.ch.ID})
 		check(err)
 	}
 }
@@ -309,7 +317,7 @@ func TestDirectoryErrorsPropagate(t *testing.T) {
 	dir := assignmock.NewMockDirectory(gomock.NewController(t))
 	dir.EXPECT().Members(gomock.Any(), store.PoolRole, "sales").Return(nil, context.DeadlineExceeded)
 	rr, _ := assign.NewRoundRobin(dir)
-	_, err := rr.Assign(t.Context(), fx.s, store.Conversation{ChannelID: fx.ch.ID})
+	_, err := rr.Assign(t.Context(), fx.s, fx.channel(t), store.Conversation{ChannelID: fx.ch.ID})
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	_, err = assign.NewRoundRobin(nil)
 	require.Error(t, err)

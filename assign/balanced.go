@@ -35,8 +35,8 @@ func NewBalanced(dir Directory) (*Balanced, error) {
 }
 
 // Assign implements Assigner.
-func (b *Balanced) Assign(ctx context.Context, tx store.Store, c store.Conversation) (string, error) {
-	p, err := poolOf(ctx, tx, b.dir, c.ChannelID)
+func (b *Balanced) Assign(ctx context.Context, tx store.Store, ch store.Channel, c store.Conversation) (string, error) {
+	p, err := poolOf(ctx, b.dir, ch)
 	if err != nil {
 		return "", err
 	}

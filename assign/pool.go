@@ -17,13 +17,9 @@ type pool struct {
 	asked   map[string]bool
 }
 
-// poolOf reads the channel's current rule (changes apply from the next assignment) and resolves its
-// members through dir.
-func poolOf(ctx context.Context, tx store.Store, dir Directory, channelID string) (*pool, error) {
-	ch, err := tx.GetChannel(ctx, channelID)
-	if err != nil {
-		return nil, err
-	}
+// poolOf resolves the members of the channel's current rule (changes apply from the next assignment)
+// through dir.
+func poolOf(ctx context.Context, dir Directory, ch store.Channel) (*pool, error) {
 	rule := ch.Assignment
 	var members []string
 	switch rule.Pool {
@@ -43,7 +39,7 @@ func poolOf(ctx context.Context, tx store.Store, dir Directory, channelID string
 	slices.Sort(members)
 	members = slices.DeleteFunc(slices.Compact(members), func(u string) bool { return u == "" })
 	if len(members) == 0 {
-		return nil, fmt.Errorf("channel %s: the pool has no members: %w", channelID, ErrNoAgent)
+		return nil, fmt.Errorf("channel %s: the pool has no members: %w", ch.ID, ErrNoAgent)
 	}
 	return &pool{dir: dir, rule: rule, members: members, asked: map[string]bool{}}, nil
 }

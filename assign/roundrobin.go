@@ -42,8 +42,8 @@ func NewRoundRobin(dir Directory) (*RoundRobin, error) {
 }
 
 // Assign implements Assigner.
-func (r *RoundRobin) Assign(ctx context.Context, tx store.Store, c store.Conversation) (string, error) {
-	p, err := poolOf(ctx, tx, r.dir, c.ChannelID)
+func (r *RoundRobin) Assign(ctx context.Context, tx store.Store, ch store.Channel, c store.Conversation) (string, error) {
+	p, err := poolOf(ctx, r.dir, ch)
 	if err != nil {
 		return "", err
 	}

@@ -200,7 +200,7 @@ func (s *Service) ingestEvent(ctx context.Context, tx store.Store, ch store.Chan
 			return false, err
 		}
 		if active {
-			if _, err := enqueue(ctx, tx, jobInbound, "", inboundJob{ConversationID: conv.ID, MessageID: m.ID, At: m.Time}); err != nil {
+			if _, err := enqueue(ctx, tx, jobInbound, "", inboundJob{ConversationID: conv.ID, ContactID: contact.ID, MessageID: m.ID, At: m.Time}); err != nil {
 				return false, err
 			}
 		}

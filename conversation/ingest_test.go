@@ -260,7 +260,7 @@ func TestAssignerIsAskedOnlyForUnregisteredSenders(t *testing.T) {
 	ctrl := gomock.NewController(t)
 	a := assignmock.NewMockAssigner(ctrl)
 	fx := newFixture(t, func(o *conversation.Options) { o.Assigner = a })
-	a.EXPECT().Assign(gomock.Any(), gomock.Any(), gomock.Any()).Return("alice", nil).Times(1)
+	a.EXPECT().Assign(gomock.Any(), gomock.Any(), gomock.Any(), gomock.Any()).Return("alice", nil).Times(1)
 	fx.ingest(t, fx.text("U1", "hi"))
 	c := fx.conversationWith(t, "U1")
 	_, err := fx.s.LinkContact(t.Context(), store.LinkChange{ContactID: c.ContactID,

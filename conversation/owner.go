@@ -13,6 +13,7 @@ import (
 // inboundJob is the work after an inbound message: decide the conversation's owner, and notify them.
 type inboundJob struct {
 	ConversationID string    `json:"conversationId"`
+	ContactID      string    `json:"contactId"`
 	MessageID      string    `json:"messageId"`
 	At             time.Time `json:"at"`
 }
@@ -25,7 +26,7 @@ func (s *Service) runInbound(ctx context.Context, j store.Job) error {
 	if err := decode(j, &p); err != nil {
 		return err
 	}
-	conv, contact, err := s.decideOwner(ctx, p.ConversationID)
+	conv, contact, err := s.decideOwner(ctx, p.ConversationID, p.ContactID)
 	if err != nil {
 		return fmt.Errorf("conversation: deciding the owner: %w", err)
 	}
@@ -36,30 +37,27 @@ func (s *Service) runInbound(ctx context.Context, j store.Job) error {
 // decideOwner gives the conversation its owner: the linked record's owner (unless a person assigned it
 // by hand), or the Assigner's pick for an unregistered sender. Nobody available leaves it waiting for
 // assign.Drain.
-func (s *Service) decideOwner(ctx context.Context, convID string) (store.Conversation, store.Contact, error) {
-	conv, err := s.store.GetConversation(ctx, convID)
-	if err != nil {
-		return conv, store.Contact{}, err
-	}
-	contact, err := s.store.GetContact(ctx, conv.ContactID)
+func (s *Service) decideOwner(ctx context.Context, convID, contactID string) (store.Conversation, store.Contact, error) {
+	var conv store.Conversation
+	contact, err := s.store.GetContact(ctx, contactID)
 	if err != nil {
 		return conv, contact, err
 	}
-	if owner := contact.Record.Owner; !contact.Record.IsZero() && owner != "" {
-		err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
+	switch owner := contact.Record.Owner; {
+	case !contact.Record.IsZero() && owner != "":
+		err = s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
 			conv, err = toRecordOwner(ctx, tx, convID, owner)
 			return err
 		})
-		return conv, contact, err
+	case s.o.Assigner == nil:
+		conv, err = s.store.GetConversation(ctx, convID)
+	default:
+		conv, err = assign.Route(ctx, s.store, s.o.Assigner, convID)
+		if errors.Is(err, assign.ErrNoAgent) {
+			err = nil // it waits, unassigned, for assign.Drain
+		}
 	}
-	if s.o.Assigner == nil {
-		return conv, contact, nil
-	}
-	routed, err := assign.Route(ctx, s.store, s.o.Assigner, convID)
-	if errors.Is(err, assign.ErrNoAgent) {
-		return conv, contact, nil
-	}
-	return routed, contact, err
+	return conv, contact, err
 }
 
 // toRecordOwner assigns the conversation to the owner of its contact's record, unless a person assigned

@@ -70,7 +70,7 @@ func Benchmark(b *testing.B, newStore func(b *testing.B) store.Store) {
 				}
 				wg.Go(func() {
 					for range n {
-						if _, err := rr.Assign(context.Background(), s, conv); err != nil {
+						if _, err := rr.Assign(context.Background(), s, ch, conv); err != nil {
 							b.Error(err)
 							return
 						}

@@ -36,13 +36,13 @@ func RunFairness(t *testing.T, h Harness) {
 			per = 10_000
 		}
 
-		counts := roundRobinRun(t, hs, dir, ch.ID, 8, per)
+		counts := roundRobinRun(t, hs, dir, ch, 8, per)
 		requireFair(t, counts, []string{"alice", "bob", "carol"}, 8*per)
 
 		// Mid-stream: dave joins the role, bob goes away. The rotation is fair among those eligible.
 		dir.SetMembers(store.PoolRole, "sales", "alice", "bob", "carol", "dave")
 		dir.SetAvailable("bob", false)
-		counts = roundRobinRun(t, hs, dir, ch.ID, 8, per/2)
+		counts = roundRobinRun(t, hs, dir, ch, 8, per/2)
 		requireFair(t, counts, []string{"alice", "carol", "dave"}, 8*per/2)
 		require.Zero(t, counts["bob"], "an unavailable member gets nothing")
 	})
@@ -104,7 +104,7 @@ func racingRoutes(t *testing.T, hs []store.Store, a assign.Assigner, channelID s
 }
 
 // roundRobinRun makes goroutines × per assignments through RoundRobins on the handles and counts them.
-func roundRobinRun(t *testing.T, hs []store.Store, dir assign.Directory, channelID string, goroutines, per int) map[string]int {
+func roundRobinRun(t *testing.T, hs []store.Store, dir assign.Directory, ch store.Channel, goroutines, per int) map[string]int {
 	t.Helper()
 	results := make([]map[string]int, goroutines)
 	var wg sync.WaitGroup
@@ -116,9 +116,9 @@ func roundRobinRun(t *testing.T, hs []store.Store, dir assign.Directory, channel
 				return
 			}
 			counts := map[string]int{}
-			conv := store.Conversation{ChannelID: channelID}
+			conv := store.Conversation{ChannelID: ch.ID}
 			for range per {
-				u, err := rr.Assign(context.WithoutCancel(t.Context()), hs[g%len(hs)], conv)
+				u, err := rr.Assign(context.WithoutCancel(t.Context()), hs[g%len(hs)], ch, conv)
 				if err != nil {
 					t.Errorf("assign: %v", err)
 					return

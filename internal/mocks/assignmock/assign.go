@@ -42,18 +42,18 @@ func (m *MockAssigner) EXPECT() *MockAssignerMockRecorder {
 }
 
 // Assign mocks base method.
-func (m *MockAssigner) Assign(ctx context.Context, tx store.Store, c store.Conversation) (string, error) {
+func (m *MockAssigner) Assign(ctx context.Context, tx store.Store, ch store.Channel, c store.Conversation) (string, error) {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "Assign", ctx, tx, c)
+	ret := m.ctrl.Call(m, "Assign", ctx, tx, ch, c)
 	ret0, _ := ret[0].(string)
 	ret1, _ := ret[1].(error)
 	return ret0, ret1
 }
 
 // Assign indicates an expected call of Assign.
-func (mr *MockAssignerMockRecorder) Assign(ctx, tx, c any) *MockAssignerAssignCall {
+func (mr *MockAssignerMockRecorder) Assign(ctx, tx, ch, c any) *MockAssignerAssignCall {
 	mr.mock.ctrl.T.Helper()
-	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Assign", reflect.TypeOf((*MockAssigner)(nil).Assign), ctx, tx, c)
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Assign", reflect.TypeOf((*MockAssigner)(nil).Assign), ctx, tx, ch, c)
 	return &MockAssignerAssignCall{Call: call}
 }
 
@@ -69,13 +69,13 @@ func (c_2 *MockAssignerAssignCall) Return(arg0 string, arg1 error) *MockAssigner
 }
 
 // Do rewrite *gomock.Call.Do
-func (c_2 *MockAssignerAssignCall) Do(f func(context.Context, store.Store, store.Conversation) (string, error)) *MockAssignerAssignCall {
+func (c_2 *MockAssignerAssignCall) Do(f func(context.Context, store.Store, store.Channel, store.Conversation) (string, error)) *MockAssignerAssignCall {
 	c_2.Call = c_2.Call.Do(f)
 	return c_2
 }
 
 // DoAndReturn rewrite *gomock.Call.DoAndReturn
-func (c_2 *MockAssignerAssignCall) DoAndReturn(f func(context.Context, store.Store, store.Conversation) (string, error)) *MockAssignerAssignCall {
+func (c_2 *MockAssignerAssignCall) DoAndReturn(f func(context.Context, store.Store, store.Channel, store.Conversation) (string, error)) *MockAssignerAssignCall {
 	c_2.Call = c_2.Call.DoAndReturn(f)
 	return c_2
 }
