@@ -22,9 +22,10 @@
 // # Where to start
 //
 // A message arrives as a webhook at a channel.Handler, which verifies it through the channel's Adapter
-// (channel/line for LINE) and hands the events to conversation.Service.Ingest, which stores them in a
-// store.Store and assigns the conversation (package assign). Agents answer with Service.Reply, which
-// keeps to the channel's reply window and delivers through a durable outbox. Start with the
+// (channel/line for LINE) and hands them to conversation.Service.Receive, which stores them in a
+// store.Store together with the work they cause; Service.Run does that work (assigning the conversation
+// through package assign, notifying, fetching profiles). Agents answer with Service.Reply, which keeps to
+// the channel's reply window and delivers through durable jobs. Start with the
 // conversation package's examples, then examples/minimal.
 //
 // # Conventions

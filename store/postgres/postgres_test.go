@@ -74,6 +74,6 @@ func TestConformance(t *testing.T) {
 			}
 			return hs
 		},
-		FairnessAssignments: 1000,
+		FairnessAssignments: 250,
 	})
 }
