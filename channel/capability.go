@@ -133,6 +133,12 @@ type Limits struct {
 	TextUnit      TextUnit
 	// Types are the message types the channel sends natively; others must be degraded (a file → a link).
 	Types []MessageType
+	// Mentions, QuickReplies and Sender say whether outbound messages may carry mentions, quick-reply
+	// buttons and a per-message sender. A message carrying one the channel cannot send is degraded
+	// (sent without it, saying so) by the conversation service, never silently.
+	Mentions, QuickReplies, Sender bool
+	// MaxQuickReplies is the most quick-reply buttons a message takes (LINE: 13).
+	MaxQuickReplies int
 }
 
 // Supports reports whether t is in l.Types.

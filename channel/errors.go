@@ -3,6 +3,7 @@ package channel
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -110,6 +111,31 @@ func IsRetryable(err error) bool {
 		return false
 	}
 	return errors.Is(err, ErrRateLimited) || errors.Is(err, ErrUnavailable)
+}
+
+// MayHaveSent reports whether a failed send may nevertheless have reached the channel and been
+// delivered, so that its outcome is unknown: no answer came back (a timeout, a reset connection, a call
+// cancelled midway), or the error does not say. An answer from the channel (an *APIError with a Status),
+// a failure to connect, and a request the adapter refused before sending (ErrInvalidRequest without a
+// Status) are known to have delivered nothing. A send that may have been delivered must only be retried
+// in a way the channel deduplicates (a push with the same retry key, the same single-use reply token).
+func MayHaveSent(err error) bool {
+	if err == nil {
+		return false
+	}
+	var e *APIError
+	if errors.As(err, &e) && e.Status != 0 {
+		return false
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return false
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return false
+	}
+	return !errors.Is(err, ErrInvalidRequest)
 }
 
 // RetryAfter returns how long the channel asked the caller to wait before retrying, or 0 if err carries no

@@ -1,6 +1,7 @@
 package channel_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -67,4 +68,27 @@ func TestRetryAfterAndCategory(t *testing.T) {
 	require.Equal(t, channel.ErrRateLimited, channel.Category(err))
 	require.Nil(t, channel.Category(errors.New("plain")))
 	require.Equal(t, channel.ErrQuotaExceeded, channel.Category(&channel.APIError{Category: channel.ErrQuotaExceeded}))
+}
+
+func TestMayHaveSent(t *testing.T) {
+	t.Parallel()
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	read := &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}
+	for _, tc := range []struct {
+		name string
+		err  error
+		may  bool
+	}{
+		{"no error", nil, false},
+		{"the channel answered", &channel.APIError{Status: 500, Category: channel.ErrUnavailable}, false},
+		{"the channel refused", &channel.APIError{Status: 400, Category: channel.ErrInvalidRequest}, false},
+		{"never connected", &channel.APIError{Category: channel.ErrUnavailable, Err: dial}, false},
+		{"no such host", &channel.APIError{Category: channel.ErrUnavailable, Err: &net.DNSError{Err: "no such host"}}, false},
+		{"refused before sending", fmt.Errorf("line: %w", channel.ErrInvalidRequest), false},
+		{"connection reset after sending", &channel.APIError{Category: channel.ErrUnavailable, Err: read}, true},
+		{"timed out waiting for the answer", &channel.APIError{Category: channel.ErrUnavailable, Err: context.DeadlineExceeded}, true},
+		{"an error that does not say", errors.New("something broke"), true},
+	} {
+		require.Equal(t, tc.may, channel.MayHaveSent(tc.err), tc.name)
+	}
 }

@@ -50,6 +50,27 @@ type Message struct {
 	// Raw is the channel's own JSON: the content of an inbound message type the library does not model,
 	// or, for an outbound TypeRaw, a channel-native message sent as is (e.g. a LINE flex message).
 	Raw json.RawMessage `json:"raw,omitempty"`
+
+	// QuickReplies are buttons offered under an outbound message (LINE shows those of the last message
+	// of a send) for the customer to tap an answer.
+	QuickReplies []QuickReply `json:"quickReplies,omitempty"`
+	// Sender shows an outbound message under another name and icon than the account's (an agent's).
+	Sender *Sender `json:"sender,omitempty"`
+}
+
+// QuickReply is one quick-reply button: tapping it sends Text as the customer's message (or, with Data
+// set, a postback carrying Data and displaying Text).
+type QuickReply struct {
+	Label   string `json:"label"`
+	Text    string `json:"text,omitempty"`
+	Data    string `json:"data,omitempty"`
+	IconURL string `json:"iconUrl,omitempty"` // HTTPS
+}
+
+// Sender is the name and icon an outbound message is shown under.
+type Sender struct {
+	Name    string `json:"name,omitempty"`
+	IconURL string `json:"iconUrl,omitempty"` // HTTPS
 }
 
 // Emoji is a channel emoji inside a text, located by its position in the text in the channel's text unit
