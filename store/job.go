@@ -33,6 +33,9 @@ type Job struct {
 	Attempts int
 	// NextAttemptAt is when the job is next due; a claim is possible at or after it.
 	NextAttemptAt time.Time
+	// RetrySince is when the job's current retry budget began: when it was first due, or when its last
+	// hold ended (HoldJob). Set by the store.
+	RetrySince time.Time
 	// LastError is the last failure, as a reason fit for an operator (never personal data).
 	LastError string
 	// Lease identifies the current claim and LeaseUntil when it lapses; both are set by a claim.
@@ -53,8 +56,8 @@ type JobFilter struct {
 // each job, and never run one job twice at the same time while its lease lasts. Implementations must be
 // safe for concurrent use.
 type Jobs interface {
-	// EnqueueJob stores j as pending (assigning ID, CreatedAt, UpdatedAt; a zero NextAttemptAt means now)
-	// and returns it with created true. When j.Key is set and a pending job of the same Kind and Key
+	// EnqueueJob stores j as pending (assigning ID, CreatedAt, UpdatedAt; a zero NextAttemptAt means now;
+	// RetrySince is NextAttemptAt) and returns it with created true. When j.Key is set and a pending job of the same Kind and Key
 	// exists, it stores nothing and returns that job with created false; of concurrent calls with one
 	// Kind and Key exactly one creates. An existing ID returns ErrAlreadyExists.
 	EnqueueJob(ctx context.Context, j Job) (_ Job, created bool, _ error)
@@ -73,6 +76,10 @@ type Jobs interface {
 	CompleteJob(ctx context.Context, id, lease string) error
 	// RetryJob releases the job to be claimed again at at, recording reason. Lease rules as CompleteJob.
 	RetryJob(ctx context.Context, id, lease string, at time.Time, reason string) error
+	// HoldJob releases the job to be claimed again at until, as RetryJob does, and restarts its retry
+	// budget from until (RetrySince = until): the job was waiting for something outside it (a
+	// deactivated channel), not failing. Lease rules as CompleteJob.
+	HoldJob(ctx context.Context, id, lease string, until time.Time, reason string) error
 	// FailJob marks the job failed for good, recording reason. Lease rules as CompleteJob.
 	FailJob(ctx context.Context, id, lease, reason string) error
 	// ListJobs returns one page of the jobs f selects, ordered by (CreatedAt, ID) in p.Order, and the

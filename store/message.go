@@ -22,9 +22,14 @@ type MessageStatus string
 // Message statuses.
 const (
 	StatusReceived MessageStatus = "received" // inbound, stored
-	StatusQueued   MessageStatus = "queued"   // outbound, waiting in the outbox
+	StatusQueued   MessageStatus = "queued"   // outbound, waiting to be sent (StatusDetail says if it is retrying or held)
+	StatusSending  MessageStatus = "sending"  // outbound, an attempt is under way that cannot simply be repeated
 	StatusSent     MessageStatus = "sent"     // outbound, accepted by the channel
 	StatusFailed   MessageStatus = "failed"   // outbound, given up; StatusDetail says why
+	// StatusUncertain: outbound, an attempt's outcome could not be known and it could not be retried
+	// without risking a second delivery, so it may or may not have reached the customer. StatusDetail
+	// says why; an agent who wants to be sure resends it on purpose.
+	StatusUncertain MessageStatus = "uncertain"
 )
 
 // Outcome is what became of one outbound part.

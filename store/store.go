@@ -16,6 +16,7 @@ type Store interface {
 	Links
 	ChannelEvents
 	Webhooks
+	Requests
 	Transactor
 }
 

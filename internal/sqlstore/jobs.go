@@ -15,14 +15,15 @@ import (
 )
 
 const jobCols = `id, kind, job_key, payload, status, attempts, next_attempt_at, last_error, lease, lease_until,
-	created_at, updated_at`
+	created_at, updated_at, retry_since`
 
 func scanJob(r Row) (store.Job, error) {
 	var j store.Job
 	var payload, status string
-	var next, leaseUntil, created, updated int64
+	var next, leaseUntil, created, updated, since int64
 	err := r.Scan(&j.ID, &j.Kind, &j.Key, &payload, &status, &j.Attempts, &next, &j.LastError, &j.Lease, &leaseUntil,
-		&created, &updated)
+		&created, &updated, &since)
+	j.RetrySince = timeOf(since)
 	j.Status = store.JobStatus(status)
 	if payload != "" {
 		j.Payload = json.RawMessage(payload)
@@ -49,7 +50,7 @@ func (s *Store) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, e
 		next = now
 	}
 	got, err := scanJob(s.db.QueryRow(ctx, `INSERT INTO jobs (`+jobCols+`)
-		VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, '', 0, $8, $8)
+		VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, '', 0, $8, $8, $6)
 		ON CONFLICT `+pendingKey+` DO NOTHING RETURNING `+jobCols,
 		j.ID, j.Kind, j.Key, string(j.Payload), j.Attempts, next, j.LastError, now))
 	if err == nil {
@@ -126,6 +127,11 @@ func (s *Store) CompleteJob(ctx context.Context, id, lease string) error {
 // RetryJob implements store.Jobs.
 func (s *Store) RetryJob(ctx context.Context, id, lease string, at time.Time, reason string) error {
 	return s.release(ctx, id, lease, `next_attempt_at = $4, last_error = $5`, micros(at), reason)
+}
+
+// HoldJob implements store.Jobs.
+func (s *Store) HoldJob(ctx context.Context, id, lease string, until time.Time, reason string) error {
+	return s.release(ctx, id, lease, `next_attempt_at = $4, retry_since = $4, last_error = $5`, micros(until), reason)
 }
 
 // FailJob implements store.Jobs.

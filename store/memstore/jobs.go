@@ -37,6 +37,7 @@ func (h *handle) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, 
 	if j.NextAttemptAt.IsZero() {
 		j.NextAttemptAt = now
 	}
+	j.RetrySince = j.NextAttemptAt
 	j.CreatedAt, j.UpdatedAt = now, now
 	j = cloneJob(j)
 	h.putJob(store.Job{}, j)
@@ -128,6 +129,13 @@ func (h *handle) CompleteJob(ctx context.Context, id, lease string) error {
 // RetryJob implements store.Jobs.
 func (h *handle) RetryJob(ctx context.Context, id, lease string, at time.Time, reason string) error {
 	return h.release(ctx, id, lease, func(j *store.Job) { j.NextAttemptAt, j.LastError = norm(at), reason })
+}
+
+// HoldJob implements store.Jobs.
+func (h *handle) HoldJob(ctx context.Context, id, lease string, until time.Time, reason string) error {
+	return h.release(ctx, id, lease, func(j *store.Job) {
+		j.NextAttemptAt, j.RetrySince, j.LastError = norm(until), norm(until), reason
+	})
 }
 
 // FailJob implements store.Jobs.

@@ -55,6 +55,7 @@ type state struct {
 	channelEvents    map[string][]store.ChannelEvent // channel ID → its events, in append order
 	channelEventByID map[[2]string]int               // (channel ID, event ID) → index in channelEvents
 	webhooks         map[string]store.Webhook
+	requests         map[[2]string]store.Request // (scope, key) → request
 	notifications    map[[2]string]store.NotificationState
 	templates        map[string]store.Template
 	linkChanges      map[string][]store.LinkChange // contact ID → link history, oldest first
@@ -92,6 +93,7 @@ func New(opts *Options) *Store {
 		channelEvents:    map[string][]store.ChannelEvent{},
 		channelEventByID: map[[2]string]int{},
 		webhooks:         map[string]store.Webhook{},
+		requests:         map[[2]string]store.Request{},
 		notifications:    map[[2]string]store.NotificationState{},
 		templates:        map[string]store.Template{},
 		linkChanges:      map[string][]store.LinkChange{},

@@ -35,6 +35,8 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		{"backwards-inbound", "Conversations", "RecordInboundMergesTheMessageIntoTheRowAsItIs", "TimesAreKeptInUTCWithMicroseconds"},
 		{"duplicate-channel-events", "ChannelEvents", "AppendIsIdempotentOnTheEventID", "ListOrdersByEventTimeAndPagesBothWays"},
 		{"lossy-webhooks", "Webhooks", "ArchiveKeepsTheBodyByteForByte", "DeleteExpiredKeepsLiveAndUnboundedOnes"},
+		{"forgetful-requests", "Requests", "FirstCallIsRememberedAndRepeatsGetIt", ""},
+		{"endless-holds", "Jobs", "HoldReschedulesAndRestartsTheRetryBudget", "FailIsFinal"},
 		{"c-strings", "Text", "AwkwardTextIsStoredAndReturned/NUL", "AwkwardTextIsStoredAndReturned/Emoji"},
 		{"racy-cursor", "Fairness", "RoundRobinIsFairUnderConcurrency", ""},
 		{"blind-claims", "Assignments", "AssignIsCompareAndSet", "ConcurrentCallersNeverShareAValue"},
@@ -192,6 +194,22 @@ func (b brokenStore) RecordInbound(ctx context.Context, id string, n store.Inbou
 		return b.Store.UpdateConversation(ctx, c)
 	}
 	return b.Store.RecordInbound(ctx, id, n)
+}
+
+func (b brokenStore) RememberRequest(ctx context.Context, r store.Request) (store.Request, bool, error) {
+	got, created, err := b.Store.RememberRequest(ctx, r)
+	if b.which == "forgetful-requests" && err == nil && !created {
+		r.CreatedAt = got.CreatedAt
+		return r, true, nil // last caller wins: a repeat does the work again
+	}
+	return got, created, err
+}
+
+func (b brokenStore) HoldJob(ctx context.Context, id, lease string, until time.Time, reason string) error {
+	if b.which == "endless-holds" { // the budget keeps running while held
+		return b.Store.RetryJob(ctx, id, lease, until, reason)
+	}
+	return b.Store.HoldJob(ctx, id, lease, until, reason)
 }
 
 func (b brokenStore) AppendChannelEvent(ctx context.Context, e store.ChannelEvent) (store.ChannelEvent, bool, error) {

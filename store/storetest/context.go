@@ -63,15 +63,22 @@ func RunContext(t *testing.T, h Harness) {
 				_, err := fx.s.RecordInbound(ctx, c.ID, store.InboundNote{At: T0})
 				return err
 			},
-			"EnqueueJob":         func() error { _, _, err := fx.s.EnqueueJob(ctx, store.Job{Kind: "k"}); return err },
-			"GetJob":             func() error { _, err := fx.s.GetJob(ctx, "j"); return err },
-			"ClaimJobs":          func() error { _, err := fx.s.ClaimJobs(ctx, 1, time.Minute); return err },
-			"ClaimJob":           func() error { _, err := fx.s.ClaimJob(ctx, "j", time.Minute); return err },
-			"CompleteJob":        func() error { return fx.s.CompleteJob(ctx, "j", "l") },
-			"RetryJob":           func() error { return fx.s.RetryJob(ctx, "j", "l", T0, "r") },
-			"FailJob":            func() error { return fx.s.FailJob(ctx, "j", "l", "r") },
-			"ListJobs":           func() error { _, _, err := fx.s.ListJobs(ctx, store.JobFilter{}, store.Page{}); return err },
-			"DeleteFinishedJobs": func() error { _, err := fx.s.DeleteFinishedJobs(ctx, T0, 1); return err },
+			"EnqueueJob":  func() error { _, _, err := fx.s.EnqueueJob(ctx, store.Job{Kind: "k"}); return err },
+			"GetJob":      func() error { _, err := fx.s.GetJob(ctx, "j"); return err },
+			"ClaimJobs":   func() error { _, err := fx.s.ClaimJobs(ctx, 1, time.Minute); return err },
+			"ClaimJob":    func() error { _, err := fx.s.ClaimJob(ctx, "j", time.Minute); return err },
+			"CompleteJob": func() error { return fx.s.CompleteJob(ctx, "j", "l") },
+			"RetryJob":    func() error { return fx.s.RetryJob(ctx, "j", "l", T0, "r") },
+			"FailJob":     func() error { return fx.s.FailJob(ctx, "j", "l", "r") },
+			"HoldJob":     func() error { return fx.s.HoldJob(ctx, "j", "l", T0, "r") },
+			"RememberRequest": func() error {
+				_, _, err := fx.s.RememberRequest(ctx, store.Request{Scope: "s", Key: "k"})
+				return err
+			},
+			"DeleteExpiredRequests": func() error { _, err := fx.s.DeleteExpiredRequests(ctx, 1); return err },
+			"GetRequest":            func() error { _, err := fx.s.GetRequest(ctx, "s", "k"); return err },
+			"ListJobs":              func() error { _, _, err := fx.s.ListJobs(ctx, store.JobFilter{}, store.Page{}); return err },
+			"DeleteFinishedJobs":    func() error { _, err := fx.s.DeleteFinishedJobs(ctx, T0, 1); return err },
 			"AppendChannelEvent": func() error {
 				_, _, err := fx.s.AppendChannelEvent(ctx, store.ChannelEvent{ChannelID: c.ChannelID})
 				return err

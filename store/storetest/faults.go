@@ -435,3 +435,35 @@ func (f *Faults) DeleteExpiredWebhooks(ctx context.Context, limit int) (int, err
 	}
 	return f.inner.DeleteExpiredWebhooks(ctx, limit)
 }
+
+// HoldJob implements store.Jobs.
+func (f *Faults) HoldJob(ctx context.Context, id, lease string, until time.Time, reason string) error {
+	if err := f.check("HoldJob"); err != nil {
+		return err
+	}
+	return f.inner.HoldJob(ctx, id, lease, until, reason)
+}
+
+// RememberRequest implements store.Requests.
+func (f *Faults) RememberRequest(ctx context.Context, r store.Request) (store.Request, bool, error) {
+	if err := f.check("RememberRequest"); err != nil {
+		return store.Request{}, false, err
+	}
+	return f.inner.RememberRequest(ctx, r)
+}
+
+// DeleteExpiredRequests implements store.Requests.
+func (f *Faults) DeleteExpiredRequests(ctx context.Context, limit int) (int, error) {
+	if err := f.check("DeleteExpiredRequests"); err != nil {
+		return 0, err
+	}
+	return f.inner.DeleteExpiredRequests(ctx, limit)
+}
+
+// GetRequest implements store.Requests.
+func (f *Faults) GetRequest(ctx context.Context, scope, key string) (store.Request, error) {
+	if err := f.check("GetRequest"); err != nil {
+		return store.Request{}, err
+	}
+	return f.inner.GetRequest(ctx, scope, key)
+}

@@ -37,7 +37,7 @@ func RunJobs(t *testing.T, h Harness) {
 		got, err := fx.s.GetJob(t.Context(), j.ID)
 		require.NoError(t, err)
 		require.Equal(t, j, got)
-		in.ID, in.Status, in.NextAttemptAt, in.CreatedAt, in.UpdatedAt = j.ID, store.JobPending, T0, T0, T0
+		in.ID, in.Status, in.NextAttemptAt, in.RetrySince, in.CreatedAt, in.UpdatedAt = j.ID, store.JobPending, T0, T0, T0, T0
 		require.Equal(t, in, got, "every field must round-trip")
 		require.JSONEq(t, string(in.Payload), string(got.Payload))
 	})
@@ -208,6 +208,33 @@ func RunJobs(t *testing.T, h Harness) {
 		require.NoError(t, err)
 		require.Equal(t, []string{j.ID}, cursorIDs(again))
 		require.Equal(t, 2, again[0].Attempts)
+	})
+
+	rule(t, h, "HoldReschedulesAndRestartsTheRetryBudget", func(t *testing.T, fx fixture) {
+		in := job("k")
+		in.NextAttemptAt = T0.Add(-time.Minute)
+		j := enqueue(t, fx.s, in)
+		require.Equal(t, T0.Add(-time.Minute), j.RetrySince, "the budget starts when the job is first due")
+		claimed, err := fx.s.ClaimJobs(t.Context(), 1, lease)
+		require.NoError(t, err)
+		until := T0.Add(time.Hour)
+		require.NoError(t, fx.s.HoldJob(t.Context(), j.ID, claimed[0].Lease, until, "held: the channel is deactivated"))
+		got, err := fx.s.GetJob(t.Context(), j.ID)
+		require.NoError(t, err)
+		require.Equal(t, store.JobPending, got.Status)
+		require.Equal(t, until, got.NextAttemptAt)
+		require.Equal(t, until, got.RetrySince, "a hold restarts the retry budget when it ends")
+		require.Equal(t, "held: the channel is deactivated", got.LastError)
+		require.Empty(t, got.Lease, "a held job holds no lease")
+		require.ErrorIs(t, fx.s.HoldJob(t.Context(), j.ID, claimed[0].Lease, until, "again"), store.ErrConflict, "lease rules as Complete")
+		fx.clock.Advance(time.Hour)
+		again, err := fx.s.ClaimJobs(t.Context(), 1, lease)
+		require.NoError(t, err)
+		require.Equal(t, []string{j.ID}, cursorIDs(again), "a held job is claimed once its hold ends")
+		require.NoError(t, fx.s.RetryJob(t.Context(), j.ID, again[0].Lease, T0.Add(2*time.Hour), "rate limited"))
+		got, err = fx.s.GetJob(t.Context(), j.ID)
+		require.NoError(t, err)
+		require.Equal(t, until, got.RetrySince, "a retry keeps the budget running")
 	})
 
 	rule(t, h, "FailIsFinal", func(t *testing.T, fx fixture) {

@@ -43,6 +43,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Links", func(t *testing.T) { RunLinks(t, h) })
 	t.Run("ChannelEvents", func(t *testing.T) { RunChannelEvents(t, h) })
 	t.Run("Webhooks", func(t *testing.T) { RunWebhooks(t, h) })
+	t.Run("Requests", func(t *testing.T) { RunRequests(t, h) })
 	t.Run("Text", func(t *testing.T) { RunText(t, h) })
 	t.Run("Fairness", func(t *testing.T) { RunFairness(t, h) })
 	t.Run("Transactions", func(t *testing.T) { RunTransactions(t, h) })

@@ -1,5 +1,6 @@
 -- Durable jobs replace the outbox (a send is a job of kind "send"); the event log of events that belong to
--- no conversation; the webhook archive for replays; follow state by event time. Inbound events are
+-- no conversation; the webhook archive for replays; idempotency keys of requests; follow state by event
+-- time. Inbound events are
 -- deduplicated by their messages' channel IDs, so the dedup table goes.
 
 CREATE TABLE jobs (
@@ -14,7 +15,8 @@ CREATE TABLE jobs (
     lease           TEXT NOT NULL,
     lease_until     BIGINT NOT NULL,
     created_at      BIGINT NOT NULL,
-    updated_at      BIGINT NOT NULL
+    updated_at      BIGINT NOT NULL,
+    retry_since     BIGINT NOT NULL
 );
 CREATE INDEX jobs_due ON jobs (next_attempt_at, id) WHERE status = 'pending';
 CREATE UNIQUE INDEX jobs_pending_key ON jobs (kind, job_key) WHERE status = 'pending' AND job_key <> '';
@@ -22,10 +24,10 @@ CREATE INDEX jobs_created ON jobs (created_at, id);
 CREATE INDEX jobs_finished ON jobs (updated_at) WHERE status <> 'pending';
 
 INSERT INTO jobs (id, kind, job_key, payload, status, attempts, next_attempt_at, last_error, lease, lease_until,
-    created_at, updated_at)
+    created_at, updated_at, retry_since)
 SELECT id, 'send', '', json_build_object('channelId', channel_id, 'conversationId', conversation_id, 'to', peer::json,
         'messageIds', message_ids::json, 'replyToken', reply_token, 'retryKey', retry_key)::text,
-    status, attempts, next_attempt_at, last_error, lease, lease_until, created_at, updated_at
+    status, attempts, next_attempt_at, last_error, lease, lease_until, created_at, updated_at, created_at
 FROM outbox;
 DROP TABLE outbox;
 DROP TABLE dedup;
@@ -50,5 +52,15 @@ CREATE TABLE webhooks (
 );
 CREATE INDEX webhooks_received ON webhooks (channel_id, received_at, id);
 CREATE INDEX webhooks_expiry ON webhooks (expires_at) WHERE expires_at <> 0;
+
+CREATE TABLE requests (
+    scope      TEXT NOT NULL,
+    req_key    TEXT NOT NULL,
+    result     TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (scope, req_key)
+);
+CREATE INDEX requests_expiry ON requests (expires_at) WHERE expires_at <> 0;
 
 ALTER TABLE contacts ADD COLUMN follow_changed_at BIGINT NOT NULL DEFAULT 0;
