@@ -29,5 +29,6 @@
 // # Concurrency
 //
 // A Store is safe for concurrent use, and several Stores (in one process or several) may open the same
-// file.
+// file, even a new file at the same moment: Open waits (up to Options.BusyTimeout) while another
+// handle switches the file to WAL mode or migrates it, where SQLite alone would fail with SQLITE_BUSY.
 package sqlite

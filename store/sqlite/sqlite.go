@@ -29,7 +29,8 @@ type Options struct {
 	// connection: SQLite has one writer at a time, and queueing in Go is cheaper than retrying on
 	// SQLITE_BUSY.
 	Readers int
-	// BusyTimeout is how long a write waits for another process's write to finish (default 10s).
+	// BusyTimeout is how long a write waits for another process's write to finish, and Open for
+	// other handles setting up the same file (default 10s).
 	BusyTimeout time.Duration
 	// Synchronous is SQLite's synchronous setting (default "NORMAL": in WAL mode a crash of the machine
 	// can lose the last transactions, never corrupt the file; "FULL" makes every commit durable at the
@@ -70,7 +71,8 @@ func code(err error) int {
 }
 
 // Open opens (creating it if needed) the SQLite database at path and brings its schema up to date. It
-// uses WAL mode, foreign keys and immediate write transactions.
+// uses WAL mode, foreign keys and immediate write transactions. Several handles may open one file at the
+// same moment, a new file included: each waits for the others to switch it to WAL mode and migrate it.
 func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 	var o Options
 	if opts != nil {
@@ -92,11 +94,12 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: Open needs a file path")
 	}
+	// No journal_mode here: WAL mode is a property of the file, set below by useWAL (see there why
+	// not as a _pragma), and every connection opened after that uses it.
 	dsn := func(readOnly bool) string {
 		q := url.Values{}
-		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "synchronous("+o.Synchronous+")")
 		q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", o.BusyTimeout.Milliseconds()))
+		q.Add("_pragma", "synchronous("+o.Synchronous+")")
 		q.Add("_pragma", "foreign_keys(1)")
 		if readOnly {
 			q.Add("_pragma", "query_only(1)")
@@ -113,6 +116,17 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 	// prepares statements meanwhile, so a transaction never waits on a prepare.
 	writer.SetMaxOpenConns(2)
 	writer.SetMaxIdleConns(2)
+	conn, err := writer.Conn(ctx)
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	err = useWAL(ctx, conn, o.BusyTimeout, o.Synchronous)
+	conn.Close() // back to the pool
+	if err != nil {
+		writer.Close()
+		return nil, err
+	}
 	lock := newWriteLock()
 	if err := migrate(ctx, writer, lock); err != nil {
 		writer.Close()
@@ -130,6 +144,53 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 		writer: writer, reader: reader, stmts: stmts, lock: lock}
 	s.SetTx(s.inTx)
 	return s, nil
+}
+
+// useWAL puts the database in WAL mode, on conn, waiting up to timeout for other connections.
+//
+// The switch cannot rely on the busy timeout: SQLite runs PRAGMA journal_mode=WAL on a file still in
+// rollback-journal mode (a new file) as a read transaction that it then upgrades to a write, to mark the
+// file as WAL, and SQLite never calls the busy handler for such an upgrade. When another connection
+// switches the same new file, or writes it, at that moment, the pragma fails at once with SQLITE_BUSY
+// whatever busy_timeout says. So it is retried, with a backoff, until it succeeds, ctx is done or
+// timeout has passed. WAL mode then stays with the file: on a file already in WAL mode the pragma only
+// reads, and every connection opened later uses WAL without being told.
+//
+// The switch commits through a rollback journal, so it runs at synchronous=FULL, SQLite's default;
+// synchronous is then set back to the given setting.
+func useWAL(ctx context.Context, conn *sql.Conn, timeout time.Duration, synchronous string) error {
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous=FULL"); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	deadline := time.Now().Add(timeout)
+	for delay := time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
+		var mode string
+		err := conn.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
+		if err == nil {
+			if !strings.EqualFold(mode, "wal") {
+				return fmt.Errorf("sqlite: the database cannot use WAL mode (its journal mode stays %q)", mode)
+			}
+			break
+		}
+		if code(err)&0xff != sqlite3.SQLITE_BUSY || ctx.Err() != nil {
+			return fmt.Errorf("sqlite: setting WAL mode: %w", err)
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return fmt.Errorf("sqlite: setting WAL mode: %w", err)
+		}
+		t := time.NewTimer(min(delay, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous="+synchronous); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	return nil
 }
 
 // migrate applies the embedded migrations in one immediate transaction: a second process starting at the
