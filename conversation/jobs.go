@@ -28,6 +28,9 @@ type jobKind struct {
 	// giveUp records, where it must show, that the job failed for good (a profile that could not be
 	// fetched, parts that were not sent). nil records nothing beyond the job's own status.
 	giveUp func(ctx context.Context, j store.Job, cause error) error
+	// retrying records, where it must show, that the job failed and runs again at next (or is held). nil
+	// records nothing beyond the job's own LastError.
+	retrying func(ctx context.Context, j store.Job, cause error, next time.Time) error
 	// retryFor, when set, caps Options.Jobs.RetryFor for this kind.
 	retryFor time.Duration
 }
@@ -37,7 +40,7 @@ func (s *Service) jobKinds() map[string]jobKind {
 		jobInbound: {run: s.runInbound},
 		jobProfile: {run: s.runProfile, giveUp: s.profileFailed},
 		jobMedia:   {run: s.runMedia},
-		jobSend:    {run: s.runSend, giveUp: s.sendFailed, retryFor: maxSendRetry},
+		jobSend:    {run: s.runSend, giveUp: s.sendFailed, retrying: s.sendRetrying, retryFor: maxSendRetry},
 	}
 }
 
@@ -167,8 +170,16 @@ func (s *Service) finish(ctx context.Context, j store.Job, k jobKind, err error)
 		s.reportOutcome(s.store.RetryJob(ctx, j.ID, j.Lease, s.o.Now(), "interrupted"), j)
 		return
 	}
-	if err == nil {
+	switch {
+	case err == nil:
 		s.reportOutcome(s.store.CompleteJob(ctx, j.ID, j.Lease), j)
+		return
+	case errors.Is(err, errJobDone):
+		return
+	case errors.Is(err, errHeld):
+		until := s.o.Now().Add(s.o.Jobs.Hold)
+		s.noteRetry(ctx, j, k, err, until)
+		s.reportOutcome(s.store.HoldJob(ctx, j.ID, j.Lease, until, "held: the channel is deactivated"), j)
 		return
 	}
 	retryFor := s.o.Jobs.RetryFor
@@ -176,7 +187,8 @@ func (s *Service) finish(ctx context.Context, j store.Job, k jobKind, err error)
 		retryFor = min(retryFor, k.retryFor)
 	}
 	next := s.o.Now().Add(s.backoff(j.Attempts, channel.RetryAfter(err)))
-	if !permanent(err) && next.Before(j.CreatedAt.Add(retryFor)) {
+	if !permanent(err) && next.Before(j.RetrySince.Add(retryFor)) {
+		s.noteRetry(ctx, j, k, err, next)
 		s.reportOutcome(s.store.RetryJob(ctx, j.ID, j.Lease, next, reason(err)), j)
 		return
 	}
@@ -189,6 +201,16 @@ func (s *Service) finish(ctx context.Context, j store.Job, k jobKind, err error)
 	}
 	s.o.OnError(fmt.Errorf("conversation: %s job %s given up after %d attempts: %w", j.Kind, j.ID, j.Attempts, err))
 	s.reportOutcome(s.store.FailJob(ctx, j.ID, j.Lease, reason(err)), j)
+}
+
+// noteRetry records where it shows that the job runs again at next.
+func (s *Service) noteRetry(ctx context.Context, j store.Job, k jobKind, cause error, next time.Time) {
+	if k.retrying == nil {
+		return
+	}
+	if err := k.retrying(ctx, j, cause, next); err != nil {
+		s.o.OnError(fmt.Errorf("conversation: noting that a %s job is retried: %w", j.Kind, err))
+	}
 }
 
 // reportOutcome reports a failure to record a job's outcome. The job then runs again once its lease lapses,
@@ -223,7 +245,8 @@ func (s *Service) backoff(attempt int, retryAfter time.Duration) time.Duration {
 	return max(d, retryAfter)
 }
 
-// housekeep deletes finished jobs older than Options.Jobs.Keep and expired webhook archives.
+// housekeep deletes finished jobs older than Options.Jobs.Keep, expired webhook archives and expired
+// idempotency keys.
 func (s *Service) housekeep(ctx context.Context) {
 	const chunk = 1000
 	for {
@@ -236,14 +259,19 @@ func (s *Service) housekeep(ctx context.Context) {
 			break
 		}
 	}
-	for {
-		n, err := s.store.DeleteExpiredWebhooks(ctx, chunk)
-		if err != nil {
-			s.o.OnError(fmt.Errorf("conversation: deleting expired webhook archives: %w", err))
-			return
-		}
-		if n < chunk {
-			return
+	for what, del := range map[string]func(context.Context, int) (int, error){
+		"expired webhook archives": s.store.DeleteExpiredWebhooks,
+		"expired idempotency keys": s.store.DeleteExpiredRequests,
+	} {
+		for {
+			n, err := del(ctx, chunk)
+			if err != nil {
+				s.o.OnError(fmt.Errorf("conversation: deleting %s: %w", what, err))
+				break
+			}
+			if n < chunk {
+				break
+			}
 		}
 	}
 }

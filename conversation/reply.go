@@ -3,6 +3,7 @@ package conversation
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -26,6 +27,14 @@ type Reply struct {
 	Attachments []Attachment
 	// Messages are sent as they are (a sticker, a location, a channel-native raw message).
 	Messages []channel.Message
+	// QuickReplies are offered under the reply's last message, for the customer to tap an answer.
+	QuickReplies []channel.QuickReply
+	// Sender shows every part under another name and icon than the account's (the agent's, say).
+	Sender *channel.Sender
+	// IdempotencyKey, when set (the host's request ID), makes the call safe to repeat: a Reply with the
+	// same key in the same conversation, within Options.IdempotencyTTL, returns what the first returned
+	// (the parts as they are now) and sends nothing new — across processes and restarts.
+	IdempotencyKey string
 }
 
 // Attachment is a file resolved to a URL the channel can fetch (HTTPS). Images, videos and audio go out
@@ -53,15 +62,31 @@ type part struct {
 	detail  string
 }
 
+// replyResult is what a Reply with an idempotency key remembers: its parts.
+type replyResult struct {
+	MessageIDs []string `json:"messageIds"`
+}
+
 // Reply sends an agent's reply in the conversation (FEATURES F14–F17). The channel's Policy decides
 // whether a reply is allowed now (ErrOutsideReplyWindow otherwise) and whether the reply token is used.
-// The content is split to the channel's limits; every part is stored with its author, status and
-// outcome, with the job that delivers them, in the same transaction as the conversation's update (no
-// longer unreplied, reply token spent); a message or an assignment stored meanwhile never makes it fail.
-// Then the parts are delivered at once unless Options.DeferDelivery; a failed delivery is retried by Run
-// and reported on the parts. Nothing is silently dropped: a part the channel cannot take is stored as
-// rejected, with the reason.
+// The content is split to the channel's limits, and refused with ErrReplyTooLarge, before anything is
+// stored, if it would make more than Options.MaxReplyParts messages. Every part is stored with its
+// author, status and outcome, with the job that delivers them, in the same transaction as the
+// conversation's update (no longer unreplied, reply token spent); a message or an assignment stored
+// meanwhile never makes it fail. Then the parts are delivered at once unless Options.DeferDelivery; a
+// failed delivery is retried by Run and reported on the parts (retrying, held, failed, or uncertain when
+// it may have reached the customer without the channel saying so). Nothing is silently dropped: a part
+// the channel cannot take is stored as rejected, with the reason, and one it can take only in part is
+// degraded, saying how. With r.IdempotencyKey set, a repeated call returns the first one's parts.
 func (s *Service) Reply(ctx context.Context, conversationID, author string, r Reply) (Sent, error) {
+	scope := "reply/" + conversationID
+	if r.IdempotencyKey != "" {
+		if done, err := s.store.GetRequest(ctx, scope, r.IdempotencyKey); err == nil {
+			return s.replayed(ctx, conversationID, done)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return Sent{}, err
+		}
+	}
 	conv, err := s.store.GetConversation(ctx, conversationID)
 	if err != nil {
 		return Sent{}, err
@@ -93,11 +118,35 @@ func (s *Service) Reply(ctx context.Context, conversationID, author string, r Re
 	if err != nil {
 		return Sent{}, err
 	}
-	var ids []string
+	if most := cmp.Or(s.o.MaxReplyParts, limits.MaxMessages, 1); len(parts) > most {
+		return Sent{}, fmt.Errorf("%w: it would be %d messages, and at most %d go in one reply; shorten it or send it in several",
+			ErrReplyTooLarge, len(parts), most)
+	}
+	ids := make([]string, len(parts)) // chosen now, so an idempotency key can name them before they exist
+	for i := range ids {
+		ids[i] = id.New()
+	}
 	var job store.Job
+	var repeat *store.Request
 	// The conversation may have changed since it was read (a new message, an assignment): decide again
 	// on what the transaction reads, and run it again if a concurrent write wins meanwhile.
 	err = s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
+		repeat = nil
+		if r.IdempotencyKey != "" {
+			result, err := json.Marshal(replyResult{MessageIDs: ids})
+			if err != nil {
+				return err
+			}
+			req, created, err := tx.RememberRequest(ctx, store.Request{Scope: scope, Key: r.IdempotencyKey, Result: result,
+				ExpiresAt: s.o.Now().Add(s.o.IdempotencyTTL)})
+			if err != nil {
+				return err
+			}
+			if !created { // a concurrent call with the same key got there first
+				repeat = &req
+				return nil
+			}
+		}
 		fresh, err := tx.GetConversation(ctx, conversationID)
 		if err != nil {
 			return err
@@ -106,25 +155,36 @@ func (s *Service) Reply(ctx context.Context, conversationID, author string, r Re
 		if !decision.Allowed {
 			return decision.Err
 		}
-		ids, job, conv, err = s.recordReply(ctx, tx, fresh, author, parts, decision.UseReplyToken)
+		job, conv, err = s.recordReply(ctx, tx, fresh, author, ids, parts, decision.UseReplyToken)
 		return err
 	})
 	if err != nil {
 		return Sent{}, err
+	}
+	if repeat != nil {
+		return s.replayed(ctx, conversationID, *repeat)
 	}
 	if job.ID != "" && !s.o.DeferDelivery {
 		s.deliverNow(ctx, job.ID)
 	}
 	s.nudge()
 	sent := Sent{Conversation: conv}
-	for _, mid := range ids {
-		m, err := s.store.GetMessage(ctx, mid)
-		if err != nil {
-			return sent, err
-		}
-		sent.Parts = append(sent.Parts, m)
+	sent.Parts, err = s.loadMessages(ctx, ids)
+	return sent, err
+}
+
+// replayed answers a repeated Reply from what the first call remembered: its parts as they are now.
+func (s *Service) replayed(ctx context.Context, conversationID string, req store.Request) (Sent, error) {
+	var res replyResult
+	if err := json.Unmarshal(req.Result, &res); err != nil {
+		return Sent{}, fmt.Errorf("conversation: the remembered reply %s: %w", req.Key, err)
 	}
-	return sent, nil
+	conv, err := s.store.GetConversation(ctx, conversationID)
+	if err != nil {
+		return Sent{}, err
+	}
+	parts, err := s.loadMessages(ctx, res.MessageIDs)
+	return Sent{Conversation: conv, Parts: parts}, err
 }
 
 // limitsOf returns the adapter's limits, or conservative ones for an adapter that reports none.
@@ -162,15 +222,61 @@ func (s *Service) compose(ctx context.Context, r Reply, l channel.Limits, fc Fie
 	for _, m := range r.Messages {
 		parts = append(parts, messagePart(m, l))
 	}
-	for _, p := range parts {
-		if p.outcome != store.OutcomeRejected {
-			return parts, nil
-		}
-	}
 	if len(parts) == 0 {
 		return nil, ErrEmptyReply
 	}
+	last := -1
+	for i := range parts {
+		if r.Sender != nil {
+			parts[i].msg.Sender = r.Sender
+		}
+		if parts[i].outcome != store.OutcomeRejected {
+			last = i
+		}
+	}
+	if last >= 0 && len(r.QuickReplies) > 0 {
+		parts[last].msg.QuickReplies = r.QuickReplies
+	}
+	for i := range parts {
+		fitExtras(&parts[i], l)
+	}
 	return parts, nil // every part rejected: stored as such, so the agent sees why
+}
+
+// fitExtras fits what a part carries besides its content (mentions, quick replies, a sender) to the
+// channel: what it cannot send is left out and the part degraded, saying so; too many quick replies
+// reject it, since leaving some out would change the question.
+func fitExtras(p *part, l channel.Limits) {
+	if p.outcome == store.OutcomeRejected {
+		return
+	}
+	m := &p.msg
+	degrade := func(how string) {
+		p.outcome, p.detail = store.OutcomeDegraded, join(p.detail, how)
+	}
+	if len(m.Mentions) > 0 && !l.Mentions {
+		m.Mentions = nil
+		degrade("sent without its mentions: the channel cannot send them")
+	}
+	switch n := len(m.QuickReplies); {
+	case n > 0 && !l.QuickReplies:
+		m.QuickReplies = nil
+		degrade("sent without its quick replies: the channel cannot show them")
+	case l.MaxQuickReplies > 0 && n > l.MaxQuickReplies:
+		p.outcome = store.OutcomeRejected
+		p.detail = join(p.detail, fmt.Sprintf("not sent: it offers %d quick replies, and the channel shows at most %d", n, l.MaxQuickReplies))
+	}
+	if m.Sender != nil && !l.Sender {
+		m.Sender = nil
+		degrade("sent under the account's name: the channel cannot show another sender")
+	}
+}
+
+func join(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
 
 // render fills a saved template for this reply.
@@ -259,37 +365,34 @@ func (s *Service) deliverNow(ctx context.Context, jobID string) {
 	s.runJob(ctx, j)
 }
 
-// recordReply stores the parts and one send job that delivers them in order, and updates the conversation,
-// in tx. It returns the parts' message IDs in order, the job (zero when nothing is sendable) and the
-// updated conversation.
-func (s *Service) recordReply(ctx context.Context, tx store.Store, conv store.Conversation, author string, parts []part,
-	useToken bool) ([]string, store.Job, store.Conversation, error) {
+// recordReply stores the parts under ids and one send job that delivers them in order, and updates the
+// conversation, in tx. It returns the job (zero when nothing is sendable) and the updated conversation.
+func (s *Service) recordReply(ctx context.Context, tx store.Store, conv store.Conversation, author string, ids []string,
+	parts []part, useToken bool) (store.Job, store.Conversation, error) {
 	now := s.o.Now()
-	var ids, sendable []string
-	for _, p := range parts {
-		m := store.Message{ConversationID: conv.ID, Direction: store.Outbound, Kind: channel.EventMessage, Author: author,
-			Content: p.msg, Status: store.StatusQueued, Outcome: p.outcome, StatusDetail: p.detail, Time: now}
+	var sendable []string
+	for i, p := range parts {
+		m := store.Message{ID: ids[i], ConversationID: conv.ID, Direction: store.Outbound, Kind: channel.EventMessage,
+			Author: author, Content: p.msg, Status: store.StatusQueued, Outcome: p.outcome, StatusDetail: p.detail, Time: now}
 		if p.outcome == store.OutcomeRejected {
 			m.Status = store.StatusFailed
 		}
-		stored, _, err := tx.AppendMessage(ctx, m)
-		if err != nil {
-			return nil, store.Job{}, conv, err
+		if _, _, err := tx.AppendMessage(ctx, m); err != nil {
+			return store.Job{}, conv, err
 		}
-		ids = append(ids, stored.ID)
 		if p.outcome != store.OutcomeRejected {
-			sendable = append(sendable, stored.ID)
+			sendable = append(sendable, ids[i])
 		}
 	}
 	var job store.Job
 	if len(sendable) > 0 {
 		p := sendJob{ChannelID: conv.ChannelID, ConversationID: conv.ID, To: conv.Peer, MessageIDs: sendable, RetryKey: id.New()}
 		if useToken {
-			p.ReplyToken = conv.ReplyToken
+			p.ReplyToken, p.ReplyTokenExpiresAt = conv.ReplyToken, conv.ReplyTokenExpiresAt
 		}
 		var err error
 		if job, err = enqueue(ctx, tx, jobSend, "", p); err != nil {
-			return nil, job, conv, err
+			return job, conv, err
 		}
 	}
 	conv.Unreplied, conv.LastOutboundAt = false, now
@@ -298,16 +401,16 @@ func (s *Service) recordReply(ctx context.Context, tx store.Store, conv store.Co
 	}
 	conv, err := tx.UpdateConversation(ctx, conv)
 	if err != nil {
-		return nil, job, conv, err
+		return job, conv, err
 	}
 	// The replier is dealing with it: an "ignore, reply later" on the conversation ends.
 	if st, err := tx.GetNotificationState(ctx, conv.ID, author); err == nil && st.Ignored {
 		st.Ignored = false
 		if _, err := tx.PutNotificationState(ctx, st); err != nil {
-			return nil, job, conv, err
+			return job, conv, err
 		}
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, job, conv, err
+		return job, conv, err
 	}
-	return ids, job, conv, nil
+	return job, conv, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -14,7 +15,7 @@ import (
 	"github.com/msgkit/msgkit/channel/channeltest"
 	"github.com/msgkit/msgkit/conversation"
 	"github.com/msgkit/msgkit/store"
-	"github.com/msgkit/msgkit/store/memstore"
+	"github.com/msgkit/msgkit/store/storetest"
 )
 
 // inbound ingests one message from U1 and returns its conversation.
@@ -188,18 +189,29 @@ func TestCrashAfterSendIsDeliveredOnce(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t, nil)
 	c := fx.inbound(t)
-	fx.clock.Advance(time.Minute)
-	crashing := &diesAfterSend{Store: fx.s, dead: true}
-	svc, err := conversation.New(crashing, conversation.AdapterMap{fx.ch.ID: fx.fake},
+	fx.clock.Advance(time.Minute) // the token has expired: a push
+	var dead atomic.Bool
+	crashing := storetest.NewFaults(fx.s, func(storetest.Call) error {
+		if dead.Load() {
+			return errors.New("process died")
+		}
+		return nil
+	})
+	svc, err := conversation.New(crashing, conversation.AdapterMap{fx.ch.ID: diesAfterSend{Fake: fx.fake, dead: &dead}},
 		&conversation.Options{Now: fx.clock.Now, OnError: func(error) {}})
 	require.NoError(t, err)
-	sent, err := svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "hi"})
-	require.NoError(t, err)
-	require.Equal(t, store.StatusQueued, sent.Parts[0].Status, "the send was never recorded")
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	_, err = svc.Reply(ctx, c.ID, "alice", conversation.Reply{Text: "hi"})
+	require.Error(t, err, "the process died right after the channel accepted the push")
+	require.Len(t, fx.fake.Delivered(), 1)
+	parts := fx.messages(t, c.ID)
+	require.Equal(t, store.StatusQueued, parts[len(parts)-1].Status, "nothing was recorded")
 
-	crashing.dead = false // restarted
-	fx.clock.Advance(time.Minute)
-	n, err := svc.Flush(t.Context())
+	restarted, err := conversation.New(fx.s, conversation.AdapterMap{fx.ch.ID: fx.fake}, &conversation.Options{Now: fx.clock.Now})
+	require.NoError(t, err)
+	fx.clock.Advance(time.Minute) // the dead process's lease lapses
+	n, err := restarted.Flush(t.Context())
 	require.NoError(t, err)
 	require.Equal(t, 1, n, "the lapsed claim is taken again")
 	sends := fx.fake.Sends()
@@ -207,37 +219,20 @@ func TestCrashAfterSendIsDeliveredOnce(t *testing.T) {
 	require.Equal(t, sends[0].Options.RetryKey, sends[1].Options.RetryKey)
 	require.True(t, sends[1].Result.Duplicate, "the channel recognises the retry key")
 	require.Len(t, fx.fake.Delivered(), 1, "delivered exactly once")
-	m, err := fx.s.GetMessage(t.Context(), sent.Parts[0].ID)
-	require.NoError(t, err)
-	require.Equal(t, store.StatusSent, m.Status)
+	parts = fx.messages(t, c.ID)
+	require.Equal(t, store.StatusSent, parts[len(parts)-1].Status)
 }
 
-// diesAfterSend records nothing of a delivery while dead, as a process dying right after the channel
-// call would.
+// diesAfterSend is an adapter whose process dies right after the channel accepted a send.
 type diesAfterSend struct {
-	*memstore.Store
-	dead bool
+	*channeltest.Fake
+	dead *atomic.Bool
 }
 
-func (d *diesAfterSend) UpdateMessage(ctx context.Context, m store.Message) (store.Message, error) {
-	if d.dead {
-		return store.Message{}, errors.New("process died")
-	}
-	return d.Store.UpdateMessage(ctx, m)
-}
-
-func (d *diesAfterSend) CompleteJob(ctx context.Context, id, lease string) error {
-	if d.dead {
-		return errors.New("process died")
-	}
-	return d.Store.CompleteJob(ctx, id, lease)
-}
-
-func (d *diesAfterSend) RetryJob(ctx context.Context, id, lease string, at time.Time, reason string) error {
-	if d.dead {
-		return errors.New("process died")
-	}
-	return d.Store.RetryJob(ctx, id, lease, at, reason)
+func (d diesAfterSend) Send(ctx context.Context, to channel.Peer, msgs []channel.Message, opt channel.SendOptions) (channel.SendResult, error) {
+	res, err := d.Fake.Send(ctx, to, msgs, opt)
+	d.dead.Store(true)
+	return res, err
 }
 
 // Content is split to the channel's limits: 5,000 UTF-16 code units per text, 5 messages per send.
@@ -250,6 +245,13 @@ func TestReplyIsSplitToTheChannelsLimits(t *testing.T) {
 	for range 5 {
 		msgs = append(msgs, channel.StickerMessage("446", "1988"))
 	}
+	_, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: long, Messages: msgs})
+	require.ErrorIs(t, err, conversation.ErrReplyTooLarge, "by default one reply is one request: at most 5 messages")
+	require.Empty(t, fx.fake.Sends(), "nothing is stored or sent")
+	require.Len(t, fx.messages(t, c.ID), 1, "only the customer's message")
+
+	fx = newFixture(t, func(o *conversation.Options) { o.MaxReplyParts = 10 })
+	c = fx.inbound(t)
 	sent, err := fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: long, Messages: msgs})
 	require.NoError(t, err)
 	require.Len(t, sent.Parts, 7)

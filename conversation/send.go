@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/msgkit/msgkit/channel"
@@ -14,20 +16,35 @@ import (
 // maxSendRetry is how long a send is retried at most: LINE honours a retry key for 24 hours.
 const maxSendRetry = 24 * time.Hour
 
-// sendJob delivers stored outbound parts, in order. It keeps one retry key for its life, so the channel
-// delivers each push once however often it is tried.
+// sendJob delivers stored outbound parts, in order, in calls of at most the channel's MaxMessages. It
+// keeps one retry key for its life: call n carries id.Derive(RetryKey, n), so the channel delivers each
+// push once however often it is tried.
 type sendJob struct {
 	ChannelID      string       `json:"channelId"`
 	ConversationID string       `json:"conversationId"`
 	To             channel.Peer `json:"to"`
 	MessageIDs     []string     `json:"messageIds"`
-	ReplyToken     string       `json:"replyToken,omitempty"` // reply with it on the first attempt
-	RetryKey       string       `json:"retryKey"`
+	// ReplyToken sends the first call as a free reply while the token is fresh (until
+	// ReplyTokenExpiresAt).
+	ReplyToken          string    `json:"replyToken,omitempty"`
+	ReplyTokenExpiresAt time.Time `json:"replyTokenExpiresAt,omitzero"`
+	RetryKey            string    `json:"retryKey"`
 }
 
-// runSend delivers a send job's parts in calls of at most the channel's MaxMessages; call n carries the
-// retry key id.Derive(job key, n), so a retry resends only the calls not yet accepted, each under its own
-// key. Accepted calls are recorded on their parts.
+// Errors a send job's handler reports to the runner.
+var (
+	// errHeld: the channel is deactivated; the send waits for it (Options.FailWhileInactive unset).
+	errHeld = errors.New("conversation: held while the channel is deactivated")
+	// errJobDone: the handler completed the job itself, in the transaction that recorded its outcome.
+	errJobDone = errors.New("conversation: job completed by its handler")
+)
+
+// runSend delivers a send job. Each call's outcome is recorded on its parts, and the last one completes
+// the job, in one transaction retried until it commits. A reply token is used while it is fresh, on the
+// first attempt and on retries alike; before a call with it the parts are marked sending, so that an
+// attempt whose outcome is unknown (the process died, the answer was lost) is recognised: it is retried
+// only with the same token, which the channel refuses once used, and never as a push, which could
+// deliver it twice. When the token can no longer settle it, the parts become uncertain.
 func (s *Service) runSend(ctx context.Context, j store.Job) error {
 	var p sendJob
 	if err := decode(j, &p); err != nil {
@@ -38,34 +55,192 @@ func (s *Service) runSend(ctx context.Context, j store.Job) error {
 		return err
 	}
 	if !ch.Active {
-		return fmt.Errorf("%w: %s", ErrChannelInactive, ch.Name)
+		if s.o.FailWhileInactive {
+			return fmt.Errorf("%w: %s", ErrChannelInactive, ch.Name)
+		}
+		return errHeld
 	}
 	adapter, err := s.adapters.Adapter(ctx, ch)
 	if err != nil {
 		return err
 	}
-	per := max(limitsOf(adapter).MaxMessages, 1)
-	for n, start := 0, 0; start < len(p.MessageIDs); n, start = n+1, start+per {
-		msgs, err := s.loadMessages(ctx, p.MessageIDs[start:min(start+per, len(p.MessageIDs))])
+	calls := slices.Collect(slices.Chunk(p.MessageIDs, max(limitsOf(adapter).MaxMessages, 1)))
+	for n, ids := range calls {
+		done := n == len(calls)-1 // the last call completes the job
+		msgs, err := s.loadMessages(ctx, ids)
 		if err != nil {
 			return err
 		}
-		if allSent(msgs) {
-			continue // accepted on an earlier attempt
+		if settled(msgs) {
+			continue // settled on an earlier attempt
+		}
+		useToken := n == 0 && p.ReplyToken != "" && s.o.Now().Before(p.ReplyTokenExpiresAt)
+		unknown := hasStatus(msgs, store.StatusSending) // an earlier attempt with the token may have delivered
+		if unknown && !useToken {
+			err := s.settle(ctx, j, done, msgs, store.StatusUncertain,
+				"uncertain: an attempt to send it as a reply ended without an answer, and its reply token has expired, so it may or may not have reached the customer; resend it if it matters")
+			if err != nil || done {
+				return orErr(err, errJobDone)
+			}
+			continue
 		}
 		opt := channel.SendOptions{RetryKey: id.Derive(p.RetryKey, n)}
-		if n == 0 && p.ReplyToken != "" && j.Attempts == 1 {
+		if useToken {
 			opt.ReplyToken = p.ReplyToken
+			if !unknown {
+				if err := s.setStatus(ctx, msgs, store.StatusQueued, store.StatusSending); err != nil {
+					return err
+				}
+			}
 		}
-		res, err := s.send(ctx, adapter, p.To, msgs, opt)
-		if err != nil {
+		res, err := s.send(ctx, adapter, p.To, msgs, opt, unknown)
+		switch {
+		case errors.Is(err, errUsedByEarlier):
+			err := s.settle(ctx, j, done, msgs, store.StatusUncertain,
+				"uncertain: an attempt to send it as a reply ended without an answer, and the channel now refuses its reply token as used or expired, so that attempt has most likely reached the customer; resend it if it matters")
+			if err != nil || done {
+				return orErr(err, errJobDone)
+			}
+			continue
+		case err != nil:
+			if useToken && !unknown && !channel.MayHaveSent(err) {
+				// Known not delivered: the next attempt may push once the token has expired.
+				_ = s.setStatus(ctx, msgs, store.StatusSending, store.StatusQueued)
+			}
 			return err
 		}
-		if err := s.markSent(ctx, msgs, res); err != nil {
-			return err
+		if err := s.recordSent(ctx, j, done, msgs, res); err != nil || done {
+			return orErr(err, errJobDone)
 		}
 	}
 	return nil
+}
+
+// orErr returns err, or alt when err is nil.
+func orErr(err, alt error) error {
+	if err != nil {
+		return err
+	}
+	return alt
+}
+
+// errUsedByEarlier: the reply token was refused on a retry after an attempt whose outcome is unknown.
+var errUsedByEarlier = errors.New("conversation: the reply token was used by an earlier attempt")
+
+// send makes one channel call. A reply token that the channel refuses as expired or used falls back to a
+// push with the same retry key, once — unless an earlier attempt with that token may have delivered.
+func (s *Service) send(ctx context.Context, a channel.Adapter, to channel.Peer, msgs []store.Message, opt channel.SendOptions,
+	afterUnknown bool) (channel.SendResult, error) {
+	contents := make([]channel.Message, len(msgs))
+	for i, m := range msgs {
+		contents[i] = m.Content
+	}
+	res, err := a.Send(ctx, to, contents, opt)
+	if opt.ReplyToken != "" && errors.Is(err, channel.ErrReplyTokenInvalid) {
+		if afterUnknown {
+			return res, errUsedByEarlier
+		}
+		opt.ReplyToken = ""
+		res, err = a.Send(ctx, to, contents, opt)
+	}
+	return res, err
+}
+
+// recordSent records an accepted call on its messages (sent, free or billable, with the channel's IDs)
+// and, when done, completes the job, in one transaction retried until it commits.
+func (s *Service) recordSent(ctx context.Context, j store.Job, done bool, msgs []store.Message, res channel.SendResult) error {
+	how := "sent as a reply (free)"
+	if res.Billable {
+		how = "sent as a push (counts against the message quota)"
+	}
+	return s.persist(ctx, func(ctx context.Context, tx store.Store) error {
+		for i, m := range msgs {
+			channelID := ""
+			if i < len(res.MessageIDs) {
+				channelID = res.MessageIDs[i]
+			}
+			err := updateMessageTx(ctx, tx, m.ID, func(m *store.Message) {
+				m.Status, m.Billable, m.ChannelMessageID = store.StatusSent, res.Billable, channelID
+				m.StatusDetail = note(m.StatusDetail, how)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return completeIf(ctx, tx, j, done)
+	})
+}
+
+// settle gives the parts not sent yet a final status with why and, when done, completes the job, in one
+// transaction retried until it commits.
+func (s *Service) settle(ctx context.Context, j store.Job, done bool, msgs []store.Message, status store.MessageStatus, why string) error {
+	return s.persist(ctx, func(ctx context.Context, tx store.Store) error {
+		for _, m := range msgs {
+			err := updateMessageTx(ctx, tx, m.ID, func(m *store.Message) {
+				if !isSettled(m.Status) {
+					m.Status, m.StatusDetail = status, note(m.StatusDetail, why)
+				}
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return completeIf(ctx, tx, j, done)
+	})
+}
+
+// completeIf completes the job in tx when done. A lapsed lease is no failure: the outcome is recorded all
+// the same, and the worker that holds the job now finds its parts settled and completes it.
+func completeIf(ctx context.Context, tx store.Store, j store.Job, done bool) error {
+	if !done {
+		return nil
+	}
+	if err := tx.CompleteJob(ctx, j.ID, j.Lease); err != nil && !errors.Is(err, store.ErrConflict) {
+		return err
+	}
+	return nil
+}
+
+// persistFor bounds how long persist keeps trying.
+const persistFor = 30 * time.Second
+
+// persist runs fn in a transaction until it commits, backing off between tries, for up to persistFor
+// (or as long as ctx lasts): an outcome the channel reported must not be lost to a passing store fault.
+func (s *Service) persist(ctx context.Context, fn func(ctx context.Context, tx store.Store) error) error {
+	ctx, cancel := context.WithTimeout(ctx, persistFor)
+	defer cancel()
+	pause := 10 * time.Millisecond
+	for {
+		err := s.inTx(ctx, fn)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		pause = min(2*pause, time.Second)
+	}
+}
+
+// setStatus moves the parts in status from to status to.
+func (s *Service) setStatus(ctx context.Context, msgs []store.Message, from, to store.MessageStatus) error {
+	return s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
+		for _, m := range msgs {
+			err := updateMessageTx(ctx, tx, m.ID, func(m *store.Message) {
+				if m.Status == from {
+					m.Status = to
+				}
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // sendFailed marks the parts not sent yet as failed, with why.
@@ -75,15 +250,39 @@ func (s *Service) sendFailed(ctx context.Context, j store.Job, cause error) erro
 		return nil // nothing to record it on
 	}
 	why := "not sent: " + reason(cause)
-	if errors.Is(cause, ErrChannelInactive) {
+	switch {
+	case errors.Is(cause, ErrChannelInactive):
 		why = "not sent: the channel was deactivated"
-	} else if !permanent(cause) {
+	case !permanent(cause):
 		why = fmt.Sprintf("not sent after %d attempts: %s", j.Attempts, reason(cause))
+	}
+	msgs, err := s.loadMessages(ctx, p.MessageIDs)
+	if err != nil {
+		return err
+	}
+	status := store.StatusFailed
+	if hasStatus(msgs, store.StatusSending) {
+		// An attempt with the reply token ended without an answer: it may have been delivered.
+		status, why = store.StatusUncertain, "uncertain: "+why+"; an earlier attempt ended without an answer and may have reached the customer"
+	}
+	return s.settle(ctx, j, false, msgs, status, why)
+}
+
+// sendRetrying tells the agent, on the parts not sent yet, that the send is being retried, and when.
+func (s *Service) sendRetrying(ctx context.Context, j store.Job, cause error, next time.Time) error {
+	var p sendJob
+	if err := decode(j, &p); err != nil {
+		return nil
+	}
+	why := fmt.Sprintf("retrying: attempt %d failed (%s); next attempt at %s", j.Attempts, reason(cause),
+		next.UTC().Format(time.RFC3339))
+	if errors.Is(cause, errHeld) {
+		why = "held: the channel is deactivated; it is sent once the channel is active again"
 	}
 	for _, mid := range p.MessageIDs {
 		err := s.updateMessage(ctx, mid, func(m *store.Message) {
-			if m.Status != store.StatusSent {
-				m.Status, m.StatusDetail = store.StatusFailed, join(m.StatusDetail, why)
+			if !isSettled(m.Status) {
+				m.StatusDetail = note(m.StatusDetail, why)
 			}
 		})
 		if err != nil {
@@ -91,21 +290,6 @@ func (s *Service) sendFailed(ctx context.Context, j store.Job, cause error) erro
 		}
 	}
 	return nil
-}
-
-// send makes one channel call; an expired or used reply token falls back to a push, once, with the same
-// retry key.
-func (s *Service) send(ctx context.Context, a channel.Adapter, to channel.Peer, msgs []store.Message, opt channel.SendOptions) (channel.SendResult, error) {
-	contents := make([]channel.Message, len(msgs))
-	for i, m := range msgs {
-		contents[i] = m.Content
-	}
-	res, err := a.Send(ctx, to, contents, opt)
-	if opt.ReplyToken != "" && errors.Is(err, channel.ErrReplyTokenInvalid) {
-		opt.ReplyToken = ""
-		res, err = a.Send(ctx, to, contents, opt)
-	}
-	return res, err
 }
 
 func (s *Service) loadMessages(ctx context.Context, ids []string) ([]store.Message, error) {
@@ -120,50 +304,47 @@ func (s *Service) loadMessages(ctx context.Context, ids []string) ([]store.Messa
 	return msgs, nil
 }
 
-func allSent(msgs []store.Message) bool {
+// isSettled reports whether an outbound part's delivery has ended, one way or another.
+func isSettled(st store.MessageStatus) bool {
+	return st == store.StatusSent || st == store.StatusFailed || st == store.StatusUncertain
+}
+
+func settled(msgs []store.Message) bool {
 	for _, m := range msgs {
-		if m.Status != store.StatusSent {
+		if !isSettled(m.Status) {
 			return false
 		}
 	}
 	return true
 }
 
-// markSent records an accepted call on its messages: sent, free or billable, with the channel's IDs.
-func (s *Service) markSent(ctx context.Context, msgs []store.Message, res channel.SendResult) error {
-	how := "sent as a reply (free)"
-	if res.Billable {
-		how = "sent as a push (counts against the message quota)"
-	}
-	for i, m := range msgs {
-		channelID := ""
-		if i < len(res.MessageIDs) {
-			channelID = res.MessageIDs[i]
-		}
-		err := s.updateMessage(ctx, m.ID, func(m *store.Message) {
-			m.Status, m.Billable, m.ChannelMessageID = store.StatusSent, res.Billable, channelID
-			m.StatusDetail = join(m.StatusDetail, how)
-		})
-		if err != nil {
-			return err
+func hasStatus(msgs []store.Message, st store.MessageStatus) bool {
+	for _, m := range msgs {
+		if m.Status == st {
+			return true
 		}
 	}
-	return nil
+	return false
 }
 
 // updateMessage applies change to a stored message, re-reading when a concurrent update wins.
 func (s *Service) updateMessage(ctx context.Context, id string, change func(*store.Message)) error {
-	var err error
-	for range maxConflictRetries {
-		var m store.Message
-		if m, err = s.store.GetMessage(ctx, id); err != nil {
-			return err
-		}
-		change(&m)
-		if _, err = s.store.UpdateMessage(ctx, m); !errors.Is(err, store.ErrConflict) {
-			return err
-		}
+	return s.inTx(ctx, func(ctx context.Context, tx store.Store) error { return updateMessageTx(ctx, tx, id, change) })
+}
+
+// updateMessageTx applies change to a stored message in tx.
+func updateMessageTx(ctx context.Context, tx store.Store, id string, change func(*store.Message)) error {
+	m, err := tx.GetMessage(ctx, id)
+	if err != nil {
+		return err
 	}
+	before := m
+	change(&m)
+	if m.Status == before.Status && m.StatusDetail == before.StatusDetail && m.ChannelMessageID == before.ChannelMessageID &&
+		m.Billable == before.Billable {
+		return nil
+	}
+	_, err = tx.UpdateMessage(ctx, m)
 	return err
 }
 
@@ -176,15 +357,22 @@ func reason(err error) string {
 		return "the channel's monthly message quota is used up"
 	case errors.Is(err, channel.ErrUnauthorized):
 		return "the channel refused the credentials; check the channel's settings"
-	case errors.As(err, &apiErr):
+	case errors.As(err, &apiErr) && apiErr.Status != 0:
 		return fmt.Sprintf("%s (status %d)", category(err), apiErr.Status)
 	}
 	return category(err)
 }
 
-func join(a, b string) string {
-	if a == "" {
-		return b
+// note adds a delivery note to a part's detail, replacing an earlier retry or hold note: the detail
+// keeps what was said about the part's content (how it was degraded) and the latest word on its
+// delivery.
+func note(detail, n string) string {
+	var keep []string
+	for _, seg := range strings.Split(detail, "; ") {
+		if seg != "" && !strings.HasPrefix(seg, "retrying:") && !strings.HasPrefix(seg, "held:") &&
+			!strings.HasPrefix(seg, "next attempt at") {
+			keep = append(keep, seg)
+		}
 	}
-	return a + "; " + b
+	return strings.Join(append(keep, n), "; ")
 }

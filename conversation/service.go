@@ -22,6 +22,8 @@ var (
 	ErrUnfollowed = errors.New("conversation: the contact has blocked the account and cannot be sent to")
 	// ErrEmptyReply: the reply has nothing that can be sent.
 	ErrEmptyReply = errors.New("conversation: the reply has nothing to send")
+	// ErrReplyTooLarge: the reply would make more messages than one reply may (Options.MaxReplyParts).
+	ErrReplyTooLarge = errors.New("conversation: the reply is too large")
 )
 
 // Adapters gives the channel.Adapter of a connected channel, built from its stored credentials. It must be
@@ -76,6 +78,15 @@ type Options struct {
 	// DeferDelivery leaves every send to Run: Reply only records it. By default Reply also delivers its
 	// own parts at once.
 	DeferDelivery bool
+	// FailWhileInactive fails the sends of a deactivated channel for good. By default they are held, and
+	// go out once the channel is active again (while their reply token lasts, as replies).
+	FailWhileInactive bool
+	// MaxReplyParts bounds one Reply: a reply that would make more messages is refused with ErrReplyTooLarge
+	// before anything is stored. 0 means the channel's per-request maximum (LINE: 5), so one reply is one
+	// request.
+	MaxReplyParts int
+	// IdempotencyTTL is how long a Reply's IdempotencyKey is remembered (default 24h).
+	IdempotencyTTL time.Duration
 }
 
 // JobOptions tunes the durable background work that Run executes: routing and notifying after inbound
@@ -93,6 +104,9 @@ type JobOptions struct {
 	// when it was recorded (default 2h: long enough to ride out an hour's outage). Sends are never retried
 	// past 24h, for which LINE honours a retry key. Errors the channel marks permanent end a job at once.
 	RetryFor time.Duration
+	// Hold is how often a send held for a deactivated channel checks whether the channel is active again
+	// (default 1m).
+	Hold time.Duration
 	// Keep is how long finished jobs stay listed before Run deletes them (default 7 days).
 	Keep time.Duration
 	// Housekeeping is how often Run deletes finished jobs and expired webhook archives (default 5m).
@@ -133,6 +147,7 @@ func New(s store.Store, adapters Adapters, opts *Options) (*Service, error) {
 	}
 	o.ReplyTokenTTL = orDefault(o.ReplyTokenTTL, 50*time.Second)
 	o.Batch = orDefault(o.Batch, 100)
+	o.IdempotencyTTL = orDefault(o.IdempotencyTTL, 24*time.Hour)
 	j := &o.Jobs
 	j.Lease = orDefault(j.Lease, time.Minute)
 	j.Batch = orDefault(j.Batch, 16)
@@ -142,6 +157,7 @@ func New(s store.Store, adapters Adapters, opts *Options) (*Service, error) {
 	j.MaxBackoff = orDefault(j.MaxBackoff, 5*time.Minute)
 	j.RetryFor = orDefault(j.RetryFor, 2*time.Hour)
 	j.Keep = orDefault(j.Keep, 7*24*time.Hour)
+	j.Hold = orDefault(j.Hold, time.Minute)
 	j.Housekeeping = orDefault(j.Housekeeping, 5*time.Minute)
 	svc := &Service{store: s, adapters: adapters, o: o, log: o.Logger, wake: make(chan struct{}, 1)}
 	if svc.o.OnError == nil {
