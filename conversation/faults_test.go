@@ -36,26 +36,7 @@ import (
 // every message notified and every profile fetched, no job left pending or failed.
 func TestInboundSurvivesAFaultAtEveryStoreCall(t *testing.T) {
 	t.Parallel()
-	// Each SQLite run starts from a copy of one migrated database: creating the schema hundreds of times
-	// would cost more than the runs.
-	template := filepath.Join(t.TempDir(), "template.db")
-	s, err := sqlite.Open(t.Context(), template, nil)
-	require.NoError(t, err)
-	require.NoError(t, s.Close())
-	empty, err := os.ReadFile(template)
-	require.NoError(t, err)
-	backends := map[string]func(t *testing.T, now func() time.Time) store.Store{
-		"memstore": func(_ *testing.T, now func() time.Time) store.Store { return memstore.New(&memstore.Options{Now: now}) },
-		"sqlite": func(t *testing.T, now func() time.Time) store.Store {
-			path := filepath.Join(t.TempDir(), "faults.db")
-			require.NoError(t, os.WriteFile(path, empty, 0o600))
-			s, err := sqlite.Open(t.Context(), path, &sqlite.Options{Now: now})
-			require.NoError(t, err)
-			t.Cleanup(func() { s.Close() })
-			return s
-		},
-	}
-	for name, open := range backends {
+	for name, open := range faultBackends(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			want, calls := runInboundFlow(t, open, 0, false)
@@ -73,6 +54,29 @@ func TestInboundSurvivesAFaultAtEveryStoreCall(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// faultBackends returns the stores the fault-injection tests run on, each opening a fresh, empty store.
+func faultBackends(t *testing.T) map[string]func(t *testing.T, now func() time.Time) store.Store {
+	// Each SQLite run starts from a copy of one migrated database: creating the schema hundreds of times
+	// would cost more than the runs.
+	template := filepath.Join(t.TempDir(), "template.db")
+	s, err := sqlite.Open(t.Context(), template, nil)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	empty, err := os.ReadFile(template)
+	require.NoError(t, err)
+	return map[string]func(t *testing.T, now func() time.Time) store.Store{
+		"memstore": func(_ *testing.T, now func() time.Time) store.Store { return memstore.New(&memstore.Options{Now: now}) },
+		"sqlite": func(t *testing.T, now func() time.Time) store.Store {
+			path := filepath.Join(t.TempDir(), "faults.db")
+			require.NoError(t, os.WriteFile(path, empty, 0o600))
+			s, err := sqlite.Open(t.Context(), path, &sqlite.Options{Now: now})
+			require.NoError(t, err)
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
 	}
 }
 

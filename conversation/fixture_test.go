@@ -42,6 +42,7 @@ type fixture struct {
 	dir   *assign.MemoryDirectory
 	errs  *[]error
 	seq   *int
+	opts  *conversation.Options
 }
 
 func newFixture(t *testing.T, tweak func(*conversation.Options)) fixture {
@@ -68,7 +69,15 @@ func newFixture(t *testing.T, tweak func(*conversation.Options)) fixture {
 	}
 	svc, err := conversation.New(s, conversation.AdapterMap{ch.ID: fake}, o)
 	require.NoError(t, err)
-	return fixture{s: s, fake: fake, ch: ch, svc: svc, clock: c, dir: dir, errs: &errs, seq: new(int)}
+	return fixture{s: s, fake: fake, ch: ch, svc: svc, clock: c, dir: dir, errs: &errs, seq: new(int), opts: o}
+}
+
+// useAdapter serves the fixture's channel with f instead.
+func (fx *fixture) useAdapter(t *testing.T, f *channeltest.Fake) {
+	t.Helper()
+	svc, err := conversation.New(fx.s, conversation.AdapterMap{fx.ch.ID: f}, fx.opts)
+	require.NoError(t, err)
+	fx.fake, fx.svc = f, svc
 }
 
 // text is a message event from user, at the fixture's clock, with a reply token.

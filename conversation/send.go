@@ -201,13 +201,11 @@ func completeIf(ctx context.Context, tx store.Store, j store.Job, done bool) err
 	return nil
 }
 
-// persistFor bounds how long persist keeps trying.
-const persistFor = 30 * time.Second
-
-// persist runs fn in a transaction until it commits, backing off between tries, for up to persistFor
-// (or as long as ctx lasts): an outcome the channel reported must not be lost to a passing store fault.
+// persist runs fn in a transaction until it commits, backing off between tries, for up to
+// Options.Jobs.Persist (or as long as ctx lasts): an outcome the channel reported must not be lost to a
+// passing store fault.
 func (s *Service) persist(ctx context.Context, fn func(ctx context.Context, tx store.Store) error) error {
-	ctx, cancel := context.WithTimeout(ctx, persistFor)
+	ctx, cancel := context.WithTimeout(ctx, s.o.Jobs.Persist)
 	defer cancel()
 	pause := 10 * time.Millisecond
 	for {

@@ -104,6 +104,10 @@ type JobOptions struct {
 	// when it was recorded (default 2h: long enough to ride out an hour's outage). Sends are never retried
 	// past 24h, for which LINE honours a retry key. Errors the channel marks permanent end a job at once.
 	RetryFor time.Duration
+	// Persist is how long the outcome of a channel call is retried in the store, through store faults,
+	// before the job is left to run again (default 10s): a send whose outcome is lost this way may end up
+	// uncertain.
+	Persist time.Duration
 	// Hold is how often a send held for a deactivated channel checks whether the channel is active again
 	// (default 1m).
 	Hold time.Duration
@@ -158,6 +162,7 @@ func New(s store.Store, adapters Adapters, opts *Options) (*Service, error) {
 	j.RetryFor = orDefault(j.RetryFor, 2*time.Hour)
 	j.Keep = orDefault(j.Keep, 7*24*time.Hour)
 	j.Hold = orDefault(j.Hold, time.Minute)
+	j.Persist = orDefault(j.Persist, 10*time.Second)
 	j.Housekeeping = orDefault(j.Housekeeping, 5*time.Minute)
 	svc := &Service{store: s, adapters: adapters, o: o, log: o.Logger, wake: make(chan struct{}, 1)}
 	if svc.o.OnError == nil {

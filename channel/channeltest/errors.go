@@ -1,6 +1,7 @@
 package channeltest
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -30,3 +31,16 @@ func Error(category error) *channel.APIError {
 	}
 	return e
 }
+
+// LostAnswer scripts a send (Fail(OpSend, LostAnswer())) that reaches the channel and is delivered, but
+// whose answer never comes back: the caller gets an error with no status, whose outcome
+// channel.MayHaveSent reports as unknown — a timeout or a reset connection after the request went out.
+func LostAnswer() error {
+	return lostAnswer{&channel.APIError{Channel: "fake", Op: "send", Category: channel.ErrUnavailable,
+		Err: errors.New("connection reset by peer after the request was sent")}}
+}
+
+// lostAnswer marks a scripted failure that happens after delivery.
+type lostAnswer struct{ *channel.APIError }
+
+func (l lostAnswer) Unwrap() error { return l.APIError }

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -51,6 +52,7 @@ func DefaultLimits() channel.Limits {
 		MaxMessages: 5, MaxTextLength: 5000, TextUnit: channel.UnitUTF16,
 		Types: []channel.MessageType{channel.TypeText, channel.TypeImage, channel.TypeVideo, channel.TypeAudio,
 			channel.TypeSticker, channel.TypeLocation, channel.TypeLink, channel.TypeRaw},
+		Mentions: true, QuickReplies: true, Sender: true, MaxQuickReplies: 13,
 	}
 }
 
@@ -85,12 +87,15 @@ type Send struct {
 	To       channel.Peer
 	Messages []channel.Message
 	Options  channel.SendOptions
-	Result   channel.SendResult
-	Err      error // nil when the send succeeded
+	Result   channel.SendResult // what the channel did, even when the answer was lost (LostAnswer)
+	Err      error              // what the caller got; nil when the send succeeded
+	// Reached is set when the channel accepted the send, whether or not its answer reached the caller.
+	Reached bool
 }
 
-// Delivered reports whether the send reached the user: it succeeded and was not a duplicate.
-func (s Send) Delivered() bool { return s.Err == nil && !s.Result.Duplicate }
+// Delivered reports whether the send reached the user: the channel accepted it and it was not a
+// duplicate, whether or not the caller heard so.
+func (s Send) Delivered() bool { return s.Reached && !s.Result.Duplicate }
 
 type fakeContent struct {
 	contentType string
@@ -241,16 +246,27 @@ func (f *Fake) Send(ctx context.Context, to channel.Peer, msgs []channel.Message
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s := Send{To: to, Messages: slices.Clone(msgs), Options: opt}
+	failure := f.failure(OpSend)
+	var lost lostAnswer
+	if failure != nil && !errors.As(failure, &lost) {
+		s.Err = failure
+		f.sends = append(f.sends, s)
+		return channel.SendResult{}, s.Err
+	}
 	s.Result, s.Err = f.deliver(len(msgs), opt)
+	s.Reached = s.Err == nil
+	if failure != nil && s.Reached {
+		s.Err = lost.APIError // delivered, but the caller never hears so
+	}
 	f.sends = append(f.sends, s)
-	return s.Result, s.Err
+	if s.Err != nil {
+		return channel.SendResult{}, s.Err
+	}
+	return s.Result, nil
 }
 
 // deliver decides the outcome of a valid send. f.mu must be held.
 func (f *Fake) deliver(n int, opt channel.SendOptions) (channel.SendResult, error) {
-	if err := f.failure(OpSend); err != nil {
-		return channel.SendResult{}, err
-	}
 	f.nextID++
 	res := channel.SendResult{RequestID: "req-" + strconv.Itoa(f.nextID)}
 	if opt.ReplyToken != "" {
