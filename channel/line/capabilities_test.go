@@ -5,66 +5,80 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/msgkit/msgkit/channel"
 	"github.com/msgkit/msgkit/channel/line"
+	"github.com/msgkit/msgkit/channel/line/linetest"
 )
 
 func TestProfile(t *testing.T) {
-	api := newFakeAPI(t)
+	t.Parallel()
+	api := newLineAPI(t, nil)
 	a := api.adapter(t, line.Config{}, nil)
+	hanako := channel.Profile{UserID: "U1", DisplayName: "Hanako", PictureURL: "https://profile.line-scdn.net/h", StatusMessage: "hi", Language: "ja"}
+	api.SetProfile(hanako)
+	api.SetProfile(channel.Profile{UserID: "U2", DisplayName: "Ken"})
 
 	p, err := channel.FetchProfile(t.Context(), a, channel.User("U1"))
 	require.NoError(t, err)
-	require.Equal(t, channel.Profile{UserID: "U1", DisplayName: "Hanako", PictureURL: "https://profile.line-scdn.net/h", StatusMessage: "hi", Language: "ja"}, p)
+	require.Equal(t, hanako, p)
 	require.Equal(t, "/v2/bot/profile/U1", api.last(t).Path)
 
 	p, err = a.Profile(t.Context(), channel.Group("G1", "U2"))
 	require.NoError(t, err)
-	require.Equal(t, "U2", p.UserID)
+	require.Equal(t, channel.Profile{UserID: "U2", DisplayName: "Ken"}, p)
 	require.Equal(t, "/v2/bot/group/G1/member/U2", api.last(t).Path, "group members are looked up as members of the group")
 
-	_, err = a.Profile(t.Context(), channel.Room("R1", "U3"))
+	_, err = a.Profile(t.Context(), channel.Room("R1", "U1"))
 	require.NoError(t, err)
-	require.Equal(t, "/v2/bot/room/R1/member/U3", api.last(t).Path)
+	require.Equal(t, "/v2/bot/room/R1/member/U1", api.last(t).Path)
 
-	api.failNext(http.StatusNotFound, "Not found", nil)
 	_, err = a.Profile(t.Context(), channel.User("U9"))
 	require.ErrorIs(t, err, channel.ErrNotFound, "a user who blocked the account has no profile")
 
-	n := len(api.recorded())
+	n := len(api.Requests())
 	for _, bad := range []channel.Peer{channel.User("../info"), channel.Group("G1", ""), channel.Group("G/1", "U1"), {Kind: "space", ID: "S", UserID: "U1"}} {
 		_, err = a.Profile(t.Context(), bad)
 		require.ErrorIs(t, err, channel.ErrInvalidRequest, "%v", bad)
 	}
-	require.Len(t, api.recorded(), n, "malformed IDs never reach LINE")
+	require.Len(t, api.Requests(), n, "malformed IDs never reach LINE")
 }
 
 func TestAccountInfoAndQuota(t *testing.T) {
-	api := newFakeAPI(t)
+	t.Parallel()
+	api := newLineAPI(t, &linetest.Options{MonthlyLimit: 1000,
+		Bot: linetest.BotInfo{UserID: "Ubot", BasicID: "@shop", DisplayName: "Shop", PictureURL: "https://profile.line-scdn.net/b"}})
 	a := api.adapter(t, line.Config{}, nil)
 	info, err := channel.FetchAccountInfo(t.Context(), a)
 	require.NoError(t, err)
 	require.Equal(t, channel.AccountInfo{UserID: "Ubot", BasicID: "@shop", DisplayName: "Shop", PictureURL: "https://profile.line-scdn.net/b", ChatMode: "bot"}, info)
 
+	for range 3 {
+		_, err := a.Send(t.Context(), channel.User("U1"), []channel.Message{channel.Text("a"), channel.Text("b")}, channel.SendOptions{})
+		require.NoError(t, err)
+	}
+	_, err = a.Send(t.Context(), channel.User("U1"), []channel.Message{channel.Text("a")}, channel.SendOptions{ReplyToken: api.NewReplyToken("U1")})
+	require.NoError(t, err)
 	q, err := channel.FetchQuota(t.Context(), a)
 	require.NoError(t, err)
-	require.Equal(t, channel.Quota{Limited: true, Limit: 1000, Used: 250}, q)
+	require.Equal(t, channel.Quota{Limited: true, Limit: 1000, Used: 3}, q, "a push counts once however many messages it carries; replies are free")
 
-	api.answerNext(answer{status: 200, body: `{"type":"none"}`})
-	q, err = a.Quota(t.Context())
+	unlimited := newLineAPI(t, nil).adapter(t, line.Config{}, nil)
+	q, err = unlimited.Quota(t.Context())
 	require.NoError(t, err)
 	require.False(t, q.Limited)
 	require.Equal(t, int64(-1), q.Remaining())
 
-	api.failNext(http.StatusInternalServerError, "boom", nil)
+	api.Fail(linetest.OpQuotaConsumption, linetest.ServerError())
 	_, err = a.Quota(t.Context())
 	require.ErrorIs(t, err, channel.ErrUnavailable)
 }
 
 func TestCheckSettings(t *testing.T) {
+	t.Parallel()
 	byID := func(checks []channel.SettingCheck) map[string]channel.SettingCheck {
 		m := map[string]channel.SettingCheck{}
 		for _, c := range checks {
@@ -72,10 +86,12 @@ func TestCheckSettings(t *testing.T) {
 		}
 		return m
 	}
+	const hook = "https://crm.example.com/webhooks/line"
 	t.Run("all good", func(t *testing.T) {
-		api := newFakeAPI(t)
+		t.Parallel()
+		api := newLineAPI(t, &linetest.Options{WebhookURL: hook, WebhookActive: true})
 		a := api.adapter(t, line.Config{}, nil)
-		checks, err := channel.CheckSettings(t.Context(), a, channel.SettingsWant{WebhookURL: "https://crm.example.com/webhooks/line"})
+		checks, err := channel.CheckSettings(t.Context(), a, channel.SettingsWant{WebhookURL: hook})
 		require.NoError(t, err)
 		got := byID(checks)
 		for _, id := range []string{line.CheckWebhookURL, line.CheckWebhookActive, line.CheckWebhookTest, line.CheckChatMode} {
@@ -83,15 +99,15 @@ func TestCheckSettings(t *testing.T) {
 		}
 		require.Equal(t, channel.CheckManual, got[line.CheckGreeting].Status)
 		require.Equal(t, channel.CheckManual, got[line.CheckAutoReply].Status)
-		require.Contains(t, string(api.recorded()[1].Body), `"endpoint":"https://crm.example.com/webhooks/line"`, "the wanted URL is the one tested")
+		require.Contains(t, string(api.Requests()[1].Body), `"endpoint":"`+hook+`"`, "the wanted URL is the one tested")
 	})
 	t.Run("every problem reported", func(t *testing.T) {
-		api := newFakeAPI(t)
+		t.Parallel()
+		api := newLineAPI(t, &linetest.Options{WebhookURL: "https://old.example.com/hook", Bot: linetest.BotInfo{ChatMode: "chat"}})
 		a := api.adapter(t, line.Config{}, nil)
-		api.answerNext(answer{status: 200, body: `{"endpoint":"https://old.example.com/hook","active":false}`})
-		api.answerNext(answer{status: 200, body: `{"success":false,"timestamp":"2026-11-26T09:00:00Z","statusCode":502,"reason":"Bad Gateway","detail":"502"}`})
-		api.answerNext(answer{status: 200, body: `{"userId":"Ubot","basicId":"@shop","displayName":"Shop","chatMode":"chat","markAsReadMode":"manual"}`})
-		checks, err := a.CheckSettings(t.Context(), channel.SettingsWant{WebhookURL: "https://crm.example.com/webhooks/line"})
+		api.Fail(linetest.OpWebhookTest, linetest.Fault{Kind: linetest.Answer, Status: 200,
+			Body: `{"success":false,"timestamp":"2026-11-26T09:00:00Z","statusCode":502,"reason":"Bad Gateway","detail":"502"}`})
+		checks, err := a.CheckSettings(t.Context(), channel.SettingsWant{WebhookURL: hook})
 		require.NoError(t, err, "problems are findings, not an error: the admin can still finish")
 		got := byID(checks)
 		require.Equal(t, channel.CheckProblem, got[line.CheckWebhookURL].Status)
@@ -104,9 +120,9 @@ func TestCheckSettings(t *testing.T) {
 		require.Contains(t, got[line.CheckChatMode].Detail, "Chat off")
 	})
 	t.Run("no webhook URL", func(t *testing.T) {
-		api := newFakeAPI(t)
+		t.Parallel()
+		api := newLineAPI(t, nil)
 		a := api.adapter(t, line.Config{}, nil)
-		api.answerNext(answer{status: 200, body: `{"endpoint":"","active":false}`})
 		checks, err := a.CheckSettings(t.Context(), channel.SettingsWant{})
 		require.NoError(t, err)
 		got := byID(checks)
@@ -114,27 +130,30 @@ func TestCheckSettings(t *testing.T) {
 		require.Equal(t, channel.CheckProblem, got[line.CheckWebhookTest].Status, "nothing to test")
 	})
 	t.Run("a failing call is reported, the rest still checked", func(t *testing.T) {
-		api := newFakeAPI(t)
+		t.Parallel()
+		api := newLineAPI(t, nil)
 		a := api.adapter(t, line.Config{}, nil)
-		api.failNext(http.StatusInternalServerError, "boom", nil)
-		checks, err := a.CheckSettings(t.Context(), channel.SettingsWant{WebhookURL: "https://crm.example.com/webhooks/line"})
+		api.Fail(linetest.OpWebhookEndpoint, linetest.ServerError())
+		checks, err := a.CheckSettings(t.Context(), channel.SettingsWant{WebhookURL: hook})
 		require.NoError(t, err)
 		got := byID(checks)
 		require.Equal(t, channel.CheckFailed, got[line.CheckWebhookURL].Status)
 		require.Equal(t, channel.CheckOK, got[line.CheckChatMode].Status)
 	})
 	t.Run("refused credentials fail the whole check", func(t *testing.T) {
-		api := newFakeAPI(t)
+		t.Parallel()
+		api := newLineAPI(t, &linetest.Options{AccessToken: "the-right-token"})
 		a := api.adapter(t, line.Config{}, nil)
-		api.failNext(http.StatusUnauthorized, "Authentication failed.", nil)
 		_, err := a.CheckSettings(t.Context(), channel.SettingsWant{})
 		require.ErrorIs(t, err, channel.ErrUnauthorized)
 	})
 }
 
 func TestFetchContent(t *testing.T) {
-	api := newFakeAPI(t)
+	t.Parallel()
+	api := newLineAPI(t, nil)
 	a := api.adapter(t, line.Config{}, nil)
+	api.AddContent("325708", linetest.Content{Type: "image", ContentType: "image/jpeg", Data: []byte("JPEG-BYTES")})
 	c, err := channel.FetchContent(t.Context(), a, "325708")
 	require.NoError(t, err)
 	body, err := io.ReadAll(c)
@@ -152,17 +171,62 @@ func TestFetchContent(t *testing.T) {
 	}
 	require.ErrorIs(t, err, channel.ErrInvalidRequest, "content over the limit is refused, not truncated")
 
-	api.failNext(http.StatusNotFound, "Not found", nil)
 	_, err = a.FetchContent(t.Context(), "325709")
 	require.ErrorIs(t, err, channel.ErrNotFound, "LINE keeps content only for a while")
 	_, err = a.FetchContent(t.Context(), "../info")
 	require.ErrorIs(t, err, channel.ErrInvalidRequest)
 }
 
+// Videos and audio clips are downloaded only once LINE has prepared them.
+func TestFetchContentWaitsForTranscoding(t *testing.T) {
+	t.Parallel()
+	api := newLineAPI(t, nil)
+	a := api.adapter(t, line.Config{}, nil)
+	api.AddContent("400", linetest.Content{Type: "video", ContentType: "video/mp4", Data: []byte("MP4"), Transcoding: linetest.TranscodingProcessing})
+	api.AddContent("401", linetest.Content{Type: "audio", ContentType: "audio/m4a", Data: []byte("M4A"), Transcoding: linetest.TranscodingFailed})
+
+	_, err := a.FetchContent(t.Context(), "400")
+	require.ErrorIs(t, err, channel.ErrUnavailable, "still processing: fetch again later")
+	require.True(t, channel.IsRetryable(err))
+	require.Equal(t, line.TranscodingRetryAfter, channel.RetryAfter(err))
+	require.Equal(t, "/v2/bot/message/400/content/transcoding", api.last(t).Path, "nothing is downloaded early")
+
+	api.Fail(linetest.OpTranscoding, linetest.Fault{Kind: linetest.Answer, Status: 200,
+		Header: http.Header{"Retry-After": {"3"}}, Body: `{"status":"processing"}`})
+	_, err = a.FetchContent(t.Context(), "400")
+	require.Equal(t, 3*time.Second, channel.RetryAfter(err), "LINE's own hint wins")
+
+	api.SetTranscoding("400", linetest.TranscodingSucceeded)
+	c, err := a.FetchContent(t.Context(), "400")
+	require.NoError(t, err)
+	body, err := io.ReadAll(c)
+	require.NoError(t, err)
+	require.NoError(t, c.Close())
+	require.Equal(t, "MP4", string(body))
+
+	_, err = a.FetchContent(t.Context(), "401")
+	require.ErrorIs(t, err, channel.ErrNotFound, "LINE could not prepare it: it will never be available")
+	require.False(t, channel.IsRetryable(err))
+
+	api.Fail(linetest.OpTranscoding, linetest.ServerError())
+	_, err = a.FetchContent(t.Context(), "400")
+	require.ErrorIs(t, err, channel.ErrUnavailable, "a failed check is retryable, not a download")
+
+	n := len(api.Requests())
+	api.AddContent("402", linetest.Content{Type: "file", ContentType: "application/pdf", Data: []byte("PDF")})
+	c, err = a.FetchContent(t.Context(), "402")
+	require.NoError(t, err, "LINE refuses the question for files and images: they are downloaded at once")
+	c.Close()
+	require.Len(t, api.Requests(), n+2)
+}
+
 func TestFetchContentStreamLimit(t *testing.T) {
-	api := newFakeAPI(t)
+	t.Parallel()
+	api := newLineAPI(t, nil)
 	a := api.adapter(t, line.Config{}, &line.Options{MaxContentBytes: 4})
-	api.answerNext(answer{status: 200, body: strings.Repeat("x", 64), header: map[string]string{"Transfer-Encoding": "chunked"}})
+	api.Fail(linetest.OpContent, linetest.Fault{Kind: linetest.Answer, Status: 200, Body: strings.Repeat("x", 64),
+		Header: http.Header{"Transfer-Encoding": {"chunked"}}})
+	api.AddContent("1", linetest.Content{Type: "image"})
 	c, err := a.FetchContent(t.Context(), "1")
 	require.NoError(t, err, "without a declared length the download starts")
 	defer c.Close()

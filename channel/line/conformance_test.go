@@ -6,23 +6,25 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/msgkit/msgkit/channel"
 	"github.com/msgkit/msgkit/channel/channeltest"
 	"github.com/msgkit/msgkit/channel/line"
+	"github.com/msgkit/msgkit/channel/line/linetest"
 )
 
 const secret = "testsecret"
 
 func TestConformance(t *testing.T) {
 	channeltest.RunAdapter(t, channeltest.Harness{New: func(t *testing.T) channeltest.Instance {
-		api := newFakeAPI(t)
+		api := newLineAPI(t, nil)
 		return channeltest.Instance{
 			Adapter:         api.adapter(t, line.Config{}, nil),
 			SignatureHeader: line.SignatureHeader,
-			Sign:            func(body []byte) string { return signature(secret, body) },
+			Sign:            func(body []byte) string { return linetest.Sign(secret, body) },
 			Webhook: func(c channeltest.WebhookCase) []byte {
 				switch c {
 				case channeltest.WebhookText:
@@ -39,22 +41,15 @@ func TestConformance(t *testing.T) {
 				}
 			},
 			FailNext: func(f channeltest.Failure) {
-				switch f {
-				case channeltest.FailRateLimited:
-					api.failNext(http.StatusTooManyRequests, "Too many requests", map[string]string{"Retry-After": "3"})
-				case channeltest.FailQuota:
-					api.failNext(http.StatusTooManyRequests, "You have reached your monthly limit.", nil)
-				case channeltest.FailUnauthorized:
-					api.failNext(http.StatusUnauthorized, "Authentication failed.", nil)
-				case channeltest.FailInvalid:
-					api.failNext(http.StatusBadRequest, "The request body has 1 error(s)", nil)
-				case channeltest.FailReplyToken:
-					api.failNext(http.StatusBadRequest, "Invalid reply token", nil)
-				case channeltest.FailNotFound:
-					api.failNext(http.StatusNotFound, "Not found", nil)
-				case channeltest.FailServer:
-					api.failNext(http.StatusInternalServerError, "Internal server error", nil)
-				}
+				api.Fail(linetest.OpAny, map[channeltest.Failure]linetest.Fault{
+					channeltest.FailRateLimited:  linetest.RateLimit(3 * time.Second),
+					channeltest.FailQuota:        linetest.MonthlyLimit(),
+					channeltest.FailUnauthorized: linetest.ErrorAnswer(http.StatusUnauthorized, "Authentication failed."),
+					channeltest.FailInvalid:      linetest.ErrorAnswer(http.StatusBadRequest, "The request body has 1 error(s)"),
+					channeltest.FailReplyToken:   linetest.ErrorAnswer(http.StatusBadRequest, linetest.MessageInvalidToken),
+					channeltest.FailNotFound:     linetest.ErrorAnswer(http.StatusNotFound, linetest.MessageNotFound),
+					channeltest.FailServer:       linetest.ServerError(),
+				}[f])
 			},
 			To: channel.User("U4af4980629"),
 		}

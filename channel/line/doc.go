@@ -27,8 +27,31 @@
 //
 // A push carries SendOptions.RetryKey as X-Line-Retry-Key. Choose one UUID per logical message and reuse
 // it on every retry: LINE delivers a key once and answers a repeat with 409, which Send reports as
-// success with SendResult.Duplicate set. That makes "retry until it succeeds" safe after timeouts and
-// crashes.
+// success with SendResult.Duplicate set and the message IDs of the accepted request. That makes "retry
+// until it succeeds" safe after timeouts and crashes. A key that is not a UUID (8-4-4-4-12 hexadecimal
+// digits) is refused before sending: LINE would refuse it with a 400 no retry can fix.
+//
+// A reply cannot be deduplicated that way. When a send fails without an answer (a timeout, a reset
+// connection) channel.MayHaveSent reports true: it may have been delivered. Only a send that never got
+// a connection to LINE (refused, or cut short while connecting) reports false. Retry a reply whose
+// outcome is unknown only with the same reply token — LINE refuses a used one — and never as a push:
+// its "Invalid reply token" answer does not say whether the token expired or was used by the lost
+// attempt.
+//
+// # Message parts
+//
+// Text with mentions goes out as LINE's textV2: each mention's span of the text (and each emoji's)
+// becomes a placeholder, so LINE renders the mention. Quick replies (on the last message of a send:
+// LINE shows only those) become message actions, or postback actions when Data is set; a sender changes
+// the name and icon a message is shown under. Limits reports all three. A part LINE cannot carry (a
+// mention outside a text, a 21-character label, a fourteenth button, an http icon) is refused with
+// channel.ErrInvalidRequest before anything is sent, never dropped.
+//
+// # Content
+//
+// FetchContent asks LINE whether a video or audio clip is ready before downloading it: while LINE is
+// still preparing it the error wraps channel.ErrUnavailable with a RetryAfter hint; if preparing it
+// failed, channel.ErrNotFound (it will never be available).
 //
 // # Quota and errors
 //
@@ -51,7 +74,7 @@
 // AccountInfoer (bot info), a SettingsChecker (webhook URL and switch, a test delivery, LINE's chat mode;
 // greeting and auto-reply reported for manual confirmation), a QuotaReporter, a ContentFetcher (media
 // users sent, size-limited) and a Limiter (5 messages per call, 5,000 UTF-16 code units of text, no file
-// messages: send files as links).
+// messages: send files as links; mentions, quick replies and sender).
 //
 // # Concurrency
 //
@@ -60,7 +83,10 @@
 //
 // # Testing
 //
-// The package passes channeltest.RunAdapter against an httptest fake of LINE's API, and a contract test
-// sends every call to Prism serving LINE's own OpenAPI spec. Application tests should use
-// channeltest.Fake rather than this adapter.
+// Package linetest is a fake of LINE's API (an http.Handler) to point an Adapter at: it keeps what was
+// delivered, by reply token and by retry key, and takes scripted faults (error answers, timeouts and
+// connection resets before or after LINE handled the request). The package passes
+// channeltest.RunAdapter against it, drives every fault through it, and a contract test sends every call
+// to Prism serving LINE's own OpenAPI spec. Application tests that do not need LINE's wire behaviour can
+// use channeltest.Fake instead of this adapter.
 package line

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -37,12 +39,14 @@ func (a *Adapter) apiError(ctx context.Context, op string, res *http.Response, e
 		}
 		return e
 	}
-	e.Status = res.StatusCode
 	e.RequestID = res.Header.Get("X-Line-Request-Id")
 	if res.StatusCode/100 == 2 {
-		e.Category, e.Err = channel.ErrUnavailable, errMalformedResponse
+		// LINE accepted the request but its answer did not arrive whole (malformed, or cut off): like a
+		// lost answer, Status stays 0, since a send may have been delivered.
+		e.Category, e.Err = channel.ErrUnavailable, fmt.Errorf("%w (status %d)", errMalformedResponse, res.StatusCode)
 		return e
 	}
+	e.Status = res.StatusCode
 	var body errorBody
 	if res.Body != nil {
 		raw, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
@@ -72,6 +76,23 @@ func (a *Adapter) apiError(ctx context.Context, op string, res *http.Response, e
 		e.Category = channel.ErrInvalidRequest
 	}
 	return e
+}
+
+// sendError is apiError for a reply or push. A send that failed before the HTTP client got a connection
+// to LINE cannot have been delivered: its cause is reported as a dial error (a *net.OpError with Op
+// "dial"), for which channel.MayHaveSent reports false, even when the dial was cut short by the context.
+func (a *Adapter) sendError(ctx context.Context, op string, res *http.Response, err error, connected bool) error {
+	aerr := a.apiError(ctx, op, res, err)
+	var e *channel.APIError
+	if res != nil || connected || !errors.As(aerr, &e) {
+		return aerr
+	}
+	var dial *net.OpError
+	if errors.As(e.Err, &dial) && dial.Op == "dial" {
+		return aerr
+	}
+	e.Err = &net.OpError{Op: "dial", Net: "tcp", Err: e.Err}
+	return aerr
 }
 
 // transportCause strips the request URL from a transport error, keeping the cause (a dial error, a

@@ -20,7 +20,7 @@ import (
 func TestWebhookPathLogsNothingPersonal(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a := newFakeAPI(t).adapter(t, line.Config{}, &line.Options{Logger: logger})
+	a := newLineAPI(t, nil).adapter(t, line.Config{}, &line.Options{Logger: logger})
 	h, err := channel.NewHandler("shop", a, func(context.Context, channel.Delivery) error {
 		return errors.New("database is down")
 	}, &channel.HandlerOptions{Logger: logger})

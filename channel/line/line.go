@@ -144,12 +144,14 @@ func New(cfg Config, opts *Options) (*Adapter, error) {
 // Kind returns "line".
 func (a *Adapter) Kind() string { return Kind }
 
-// Limits reports LINE's limits: 5 messages per call, 5,000 UTF-16 code units of text, and every message
-// type but files, which go out as links.
+// Limits reports LINE's limits: 5 messages per call, 5,000 UTF-16 code units of text, every message
+// type but files (which go out as links), mentions (in text messages), a sender per message, and up to
+// 13 quick-reply buttons (on the last message of a send).
 func (a *Adapter) Limits() channel.Limits {
 	return channel.Limits{
 		MaxMessages: MaxMessages, MaxTextLength: MaxTextLength, TextUnit: channel.UnitUTF16,
 		Types: []channel.MessageType{channel.TypeText, channel.TypeImage, channel.TypeVideo, channel.TypeAudio,
 			channel.TypeSticker, channel.TypeLocation, channel.TypeLink, channel.TypeRaw},
+		Mentions: true, QuickReplies: true, Sender: true, MaxQuickReplies: MaxQuickReplies,
 	}
 }

@@ -7,9 +7,11 @@ import (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if prism.cmd != nil {
-		_ = prism.cmd.Process.Kill()
-		_ = prism.cmd.Wait()
+	for _, p := range []*prismProcess{&prism, &schemaPrism} {
+		if p.cmd != nil {
+			_ = p.cmd.Process.Kill()
+			_ = p.cmd.Wait()
+		}
 	}
 	os.Exit(code)
 }

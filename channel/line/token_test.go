@@ -2,7 +2,6 @@ package line_test
 
 import (
 	"context"
-	"net/http"
 	"net/url"
 	"sync"
 	"testing"
@@ -12,15 +11,13 @@ import (
 
 	"github.com/msgkit/msgkit/channel"
 	"github.com/msgkit/msgkit/channel/line"
+	"github.com/msgkit/msgkit/channel/line/linetest"
 )
 
 func TestStatelessTokensAreIssuedAndRenewedAheadOfExpiry(t *testing.T) {
-	api := newFakeAPI(t)
-	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
-	var mu sync.Mutex
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
-	a := api.adapter(t, line.Config{ChannelID: "1650000000", ChannelSecret: secret}, &line.Options{Now: clock})
+	clock := newClock()
+	api := newLineAPI(t, &linetest.Options{ChannelID: "1650000000", ChannelSecret: secret, Now: clock.Now})
+	a := api.adapter(t, line.Config{ChannelID: "1650000000", ChannelSecret: secret}, &line.Options{Now: clock.Now})
 	send := func() string {
 		t.Helper()
 		_, err := a.Send(t.Context(), channel.User("U1"), []channel.Message{channel.Text("x")}, channel.SendOptions{})
@@ -29,7 +26,7 @@ func TestStatelessTokensAreIssuedAndRenewedAheadOfExpiry(t *testing.T) {
 	}
 
 	require.Equal(t, "Bearer stateless-1", send())
-	tokenReq := api.recorded()[0]
+	tokenReq := api.Requests()[0]
 	require.Equal(t, "/oauth2/v3/token", tokenReq.Path)
 	form, err := url.ParseQuery(string(tokenReq.Body))
 	require.NoError(t, err)
@@ -37,14 +34,14 @@ func TestStatelessTokensAreIssuedAndRenewedAheadOfExpiry(t *testing.T) {
 	require.Equal(t, "1650000000", form.Get("client_id"))
 	require.Equal(t, secret, form.Get("client_secret"))
 
-	advance(12 * time.Minute)
+	clock.Advance(12 * time.Minute)
 	require.Equal(t, "Bearer stateless-1", send(), "a token with 3 minutes left is reused")
-	advance(time.Minute + time.Second)
+	clock.Advance(time.Minute + time.Second)
 	require.Equal(t, "Bearer stateless-2", send(), "a token within 2 minutes of expiry is renewed before use")
 }
 
 func TestStatelessTokenIsIssuedOnceForConcurrentCallers(t *testing.T) {
-	api := newFakeAPI(t)
+	api := newLineAPI(t, nil)
 	a := api.adapter(t, line.Config{ChannelID: "1650000000", ChannelSecret: secret}, nil)
 	errs := make([]error, 16)
 	var wg sync.WaitGroup
@@ -58,8 +55,8 @@ func TestStatelessTokenIsIssuedOnceForConcurrentCallers(t *testing.T) {
 		require.NoError(t, err, "call %d", i)
 	}
 	issued := 0
-	for _, r := range api.recorded() {
-		if r.Path == "/oauth2/v3/token" {
+	for _, r := range api.Requests() {
+		if r.Op == linetest.OpToken {
 			issued++
 		}
 	}
@@ -67,14 +64,17 @@ func TestStatelessTokenIsIssuedOnceForConcurrentCallers(t *testing.T) {
 }
 
 func TestTokenIssueFailures(t *testing.T) {
-	api := newFakeAPI(t)
-	a := api.adapter(t, line.Config{ChannelID: "1650000000", ChannelSecret: "wrong"}, nil)
-	api.answerNext(answer{status: http.StatusBadRequest, body: `{"error":"invalid_client","error_description":"invalid client_secret"}`})
-	_, err := a.Send(t.Context(), channel.User("U1"), []channel.Message{channel.Text("x")}, channel.SendOptions{})
+	api := newLineAPI(t, &linetest.Options{ChannelID: "1650000000", ChannelSecret: secret})
+	wrong := api.adapter(t, line.Config{ChannelID: "1650000000", ChannelSecret: "wrong"}, nil)
+	_, err := wrong.Send(t.Context(), channel.User("U1"), []channel.Message{channel.Text("x")}, channel.SendOptions{})
 	require.ErrorIs(t, err, channel.ErrUnauthorized, "a refused channel secret is an authorization failure")
 	require.Contains(t, err.Error(), "invalid_client")
 	require.NotContains(t, err.Error(), "wrong", "the secret never appears in errors")
 
+	a := api.adapter(t, line.Config{ChannelID: "1650000000", ChannelSecret: secret}, nil)
+	api.Fail(linetest.OpToken, linetest.ServerError())
+	_, err = a.Send(t.Context(), channel.User("U1"), []channel.Message{channel.Text("x")}, channel.SendOptions{})
+	require.ErrorIs(t, err, channel.ErrUnavailable)
 	_, err = a.Send(t.Context(), channel.User("U1"), []channel.Message{channel.Text("x")}, channel.SendOptions{})
 	require.NoError(t, err, "a failed issue is retried on the next call")
 

@@ -52,7 +52,7 @@ func golden(t *testing.T, name string, got []byte) {
 // Every body in testdata/webhooks parses to the events in its golden file, and to as many events, of the
 // same types and IDs, as the SDK's own parser finds.
 func TestWebhookGolden(t *testing.T) {
-	a := newFakeAPI(t).adapter(t, line.Config{}, nil)
+	a := newLineAPI(t, nil).adapter(t, line.Config{}, nil)
 	files, err := filepath.Glob(filepath.Join("testdata", "webhooks", "*.json"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
@@ -88,7 +88,7 @@ func sdkEventType(t *testing.T, e webhook.EventInterface) string {
 }
 
 func TestWebhookMapsEveryField(t *testing.T) {
-	a := newFakeAPI(t).adapter(t, line.Config{}, nil)
+	a := newLineAPI(t, nil).adapter(t, line.Config{}, nil)
 	parse := func(event string) channel.Event {
 		t.Helper()
 		events, err := a.ParseWebhook(signedRequest(secret, []byte(`{"destination":"Ubot","events":[`+event+`]}`)))
@@ -156,7 +156,7 @@ func TestWebhookMapsEveryField(t *testing.T) {
 
 // Types LINE adds later are kept, never an error: whole events, message contents and sources.
 func TestWebhookKeepsUnknownTypesRaw(t *testing.T) {
-	a := newFakeAPI(t).adapter(t, line.Config{}, nil)
+	a := newLineAPI(t, nil).adapter(t, line.Config{}, nil)
 	body := []byte(`{"destination":"Ubot","events":[
 		{"type":"botSuspended","mode":"active","timestamp":1,"webhookEventId":"E1","deliveryContext":{"isRedelivery":false}},
 		{"type":"message","mode":"active","timestamp":2,"webhookEventId":"E2","deliveryContext":{"isRedelivery":false},
@@ -186,7 +186,7 @@ func TestWebhookKeepsUnknownTypesRaw(t *testing.T) {
 }
 
 func TestWebhookRejectsBadSignatures(t *testing.T) {
-	a := newFakeAPI(t).adapter(t, line.Config{}, nil)
+	a := newLineAPI(t, nil).adapter(t, line.Config{}, nil)
 	body := readWebhook(t, "message-text-user.json")
 	for name, sig := range map[string]string{
 		"missing":      "",
@@ -206,7 +206,7 @@ func TestWebhookRejectsBadSignatures(t *testing.T) {
 func TestWebhookSecretRotation(t *testing.T) {
 	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	a := newFakeAPI(t).adapter(t, line.Config{ChannelSecret: "newsecret", PreviousSecret: secret,
+	a := newLineAPI(t, nil).adapter(t, line.Config{ChannelSecret: "newsecret", PreviousSecret: secret,
 		PreviousSecretUntil: now.Add(time.Hour)}, &line.Options{Now: clock})
 	body := readWebhook(t, "message-text-user.json")
 
@@ -227,7 +227,7 @@ func TestWebhookSecretRotation(t *testing.T) {
 // A body that verifies but is not a JSON object with an "events" array is an invalid request, and the
 // error holds none of it.
 func TestWebhookMalformedBodyErrorHoldsNoBody(t *testing.T) {
-	a := newFakeAPI(t).adapter(t, line.Config{}, nil)
+	a := newLineAPI(t, nil).adapter(t, line.Config{}, nil)
 	for name, body := range map[string]string{
 		"truncated":         `{"events":[{"type":"message","message":{"type":"text","text":"Call me at 090-1234-5678"}`,
 		"not JSON":          `Call me at 090-1234-5678`,
@@ -253,7 +253,7 @@ func TestWebhookMalformedBodyErrorHoldsNoBody(t *testing.T) {
 // message type that reuses a field name — comes back as an unknown event with its JSON and the common
 // fields that still decode; the events around it parse as usual and nothing fails.
 func TestWebhookOddEventKeepsNeighbours(t *testing.T) {
-	a := newFakeAPI(t).adapter(t, line.Config{}, nil)
+	a := newLineAPI(t, nil).adapter(t, line.Config{}, nil)
 	const (
 		good1 = `{"type":"message","mode":"active","timestamp":1700000000100,"webhookEventId":"E1",
 			"deliveryContext":{"isRedelivery":false},"replyToken":"rt1","source":{"type":"user","userId":"U1"},
@@ -344,7 +344,7 @@ func TestWebhookOddEventKeepsNeighbours(t *testing.T) {
 }
 
 func TestWebhookBodyLimit(t *testing.T) {
-	a := newFakeAPI(t).adapter(t, line.Config{}, &line.Options{MaxBodyBytes: 100})
+	a := newLineAPI(t, nil).adapter(t, line.Config{}, &line.Options{MaxBodyBytes: 100})
 	body := readWebhook(t, "message-text-user.json")
 	_, err := a.ParseWebhook(signedRequest(secret, body))
 	var tooBig *http.MaxBytesError
