@@ -288,3 +288,24 @@ func TestReplyExtrasAreFittedToTheChannel(t *testing.T) {
 	require.Equal(t, store.OutcomeRejected, sent.Parts[0].Outcome)
 	require.Contains(t, sent.Parts[0].StatusDetail, "14 quick replies")
 }
+
+// A reply delivers its own parts at once, and nothing else: other conversations' sends are Run's.
+func TestReplyDeliversOnlyItsOwnParts(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t, nil)
+	a := fx.inbound(t)
+	fx.ingest(t, fx.text("U2", "me too"))
+	b := fx.conversationWith(t, "U2")
+	fx.fake.Fail(channeltest.OpSend, channeltest.Error(channel.ErrRateLimited))
+	_, err := fx.svc.Reply(t.Context(), a.ID, "alice", conversation.Reply{Text: "for U1"})
+	require.NoError(t, err)
+	fx.clock.Advance(time.Minute) // U1's send is due again
+	_, err = fx.svc.Reply(t.Context(), b.ID, "bob", conversation.Reply{Text: "for U2"})
+	require.NoError(t, err)
+	sends := fx.fake.Sends()
+	require.Len(t, sends, 2, "U1's rate-limited attempt and U2's reply, nothing more")
+	require.Equal(t, "U2", sends[1].To.ID)
+	require.Equal(t, store.StatusQueued, fx.lastPart(t, a.ID).Status, "U1's retry is left to Run")
+	fx.flush(t)
+	require.Equal(t, store.StatusSent, fx.lastPart(t, a.ID).Status)
+}
