@@ -227,6 +227,12 @@ func TestSendsAreHeldWhileTheChannelIsDeactivated(t *testing.T) {
 
 	setActive(t, fx, true)
 	fx.clock.Advance(time.Minute)
+	fx.fake.Fail(channeltest.OpSend, channeltest.Error(channel.ErrUnavailable))
+	fx.flush(t)
+	p = fx.lastPart(t, c.ID)
+	require.Equal(t, store.StatusQueued, p.Status, "a failure after the hold is retried: the budget restarted when the hold ended")
+	require.Contains(t, p.StatusDetail, "retrying")
+	fx.clock.Advance(time.Minute)
 	fx.flush(t)
 	p = fx.lastPart(t, c.ID)
 	require.Equal(t, store.StatusSent, p.Status, "sent once the channel is active again")

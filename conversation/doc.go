@@ -48,13 +48,37 @@
 //
 // # Delivery
 //
-// A send is written to the store before it is attempted, so a crash cannot lose it: Run resumes it in
-// any process. Each send keeps one retry key for its life (its n-th channel call uses id.Derive(key, n)),
-// so LINE delivers each push exactly once however often it is retried, and calls already accepted are
-// not repeated. Rate limits and outages back off exponentially with jitter, honouring Retry-After; an
-// expired or used reply token falls back to a push once; a used-up quota, refused credentials or an
-// invalid request fail at once, with the reason on every part. Each sent part records whether it was free
-// (a reply) or billable (a push).
+// A reply's parts are stored, with the job that delivers them, before anything is sent, so a crash
+// cannot lose them: Run resumes them in any process. The guarantee is that every part reaches the
+// customer exactly once, or ends "uncertain" and reaches them at most once — never twice — through
+// crashes, store faults, channel faults and several instances:
+//
+//   - A push carries a retry key fixed for the send's life (its n-th call uses id.Derive(key, n)). LINE
+//     delivers a push once per key for 24 hours however often it is retried, so a push whose outcome is
+//     unknown (a timeout, a reset, a crash) is simply retried; the channel reports the duplicate.
+//     Sends are never retried past 24 hours.
+//   - A reply token can deliver once and cannot be told apart from a push by the channel, so an attempt
+//     with it is recorded first (the parts are "sending"). If its outcome is unknown, it is retried only
+//     with the same token while the token is fresh: LINE delivers it if the first attempt never arrived,
+//     and refuses the token otherwise. When the token refuses, or has expired before the retry, the parts
+//     become uncertain, with the reason in StatusDetail. A token attempt that failed with an answer (a
+//     rate limit, a 500) delivered nothing: it is retried with the token while it is fresh, so the free
+//     reply is not wasted, and pushed after that.
+//   - The outcome of a call and the job's completion are recorded in one transaction, retried through
+//     store faults for Options.Jobs.Persist.
+//
+// Uncertain means: the channel may have shown it to the customer, and msgkit cannot know. An agent (or
+// the host) who wants to be sure resends it on purpose, as a new Reply. Failed means it was not
+// delivered: a used-up quota, refused credentials, an invalid request fail at once; failures that may
+// pass (rate limits honouring Retry-After, outages, errors nobody categorised) are retried with
+// exponential backoff and jitter until Options.Jobs.RetryFor, and the parts say "retrying: attempt n
+// failed (…); next attempt at t" meanwhile. Sends of a deactivated channel are held and go out when it
+// is active again (Options.FailWhileInactive fails them instead). Each sent part records whether it was
+// free (a reply) or billable (a push).
+//
+// A client that calls Reply and gets no answer (a timeout, a lost connection) retries with the same
+// Reply.IdempotencyKey: the repeat returns the first call's parts and sends nothing new. Without a key,
+// a repeated call is a new reply.
 //
 // # Replay
 //
