@@ -24,10 +24,25 @@ type Channel struct {
 	Active bool
 	// Assignment is how new conversations from unregistered senders get an owner (FEATURES F6).
 	Assignment AssignmentRule
+	// Health is what msgkit last learned about the account's setup and sending (FEATURES F3, F21).
+	Health ChannelHealth
+	// DisconnectedAt is when the account was disconnected: its credentials removed, its history kept.
+	// Zero while connected.
+	DisconnectedAt time.Time
 
 	CreatedAt time.Time // set by the store
 	UpdatedAt time.Time // set by the store
 	Version   int64     // set by the store: 1 on create, +1 on every update
+}
+
+// ChannelHealth is what msgkit last learned about a channel's setup and sending.
+type ChannelHealth struct {
+	// Checks are the settings check's items as of CheckedAt (zero: never checked).
+	Checks    []channel.SettingCheck
+	CheckedAt time.Time
+	// QuotaExceededAt is when a send last failed because the account's message quota was used up; zero
+	// when it has not, or a send has succeeded since.
+	QuotaExceededAt time.Time
 }
 
 // PoolKind says how an assignment pool's members are given.
@@ -64,4 +79,8 @@ type Channels interface {
 	UpdateChannel(ctx context.Context, c Channel) (Channel, error)
 	// ListChannels returns every channel, oldest first (by CreatedAt, then ID).
 	ListChannels(ctx context.Context) ([]Channel, error)
+	// DeleteChannel deletes the channel id and everything kept of it: its contacts (with their link
+	// history), conversations (with their assignments and notification states), messages, channel events
+	// and archived webhooks. A missing channel returns ErrNotFound.
+	DeleteChannel(ctx context.Context, id string) error
 }

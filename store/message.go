@@ -79,6 +79,12 @@ type Message struct {
 	Version   int64     // set by the store
 }
 
+// SendCounts counts sent messages.
+type SendCounts struct {
+	Billable int // pushes: they count against the account's message quota
+	Free     int // replies
+}
+
 // Cursor returns m's position in a message list.
 func (m Message) Cursor() Cursor { return Cursor{Time: m.Time, ID: m.ID} }
 
@@ -98,6 +104,9 @@ type Messages interface {
 	// (the message's place in its conversation) are never updated. Setting ChannelMessageID to one that another message of the channel has returns
 	// ErrAlreadyExists.
 	UpdateMessage(ctx context.Context, m Message) (Message, error)
+	// CountSent counts the outbound messages of channelID sent since since (by Time), billable ones
+	// (pushes, counted against the account's quota) and free ones (replies) apart.
+	CountSent(ctx context.Context, channelID string, since time.Time) (SendCounts, error)
 	// ListMessages returns one page of conversationID's messages ordered by (Time, ID) in p.Order, and the
 	// cursor of the next page (zero when there is none).
 	ListMessages(ctx context.Context, conversationID string, p Page) ([]Message, Cursor, error)

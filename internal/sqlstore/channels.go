@@ -8,23 +8,28 @@ import (
 	"github.com/msgkit/msgkit/store"
 )
 
-const channelCols = `id, name, kind, external_id, credentials, account, active, assignment, created_at, updated_at, version`
+const channelCols = `id, name, kind, external_id, credentials, account, active, assignment, created_at, updated_at, version,
+	health_checks, checked_at, quota_exceeded_at, disconnected_at`
 
 func scanChannel(r Row) (store.Channel, error) {
 	var c store.Channel
-	var creds, account, assignment string
-	var created, updated int64
-	if err := r.Scan(&c.ID, &c.Name, &c.Kind, &c.ExternalID, &creds, &account, &c.Active, &assignment, &created, &updated, &c.Version); err != nil {
+	var creds, account, assignment, checks string
+	var created, updated, checked, quota, disconnected int64
+	if err := r.Scan(&c.ID, &c.Name, &c.Kind, &c.ExternalID, &creds, &account, &c.Active, &assignment, &created, &updated,
+		&c.Version, &checks, &checked, &quota, &disconnected); err != nil {
 		return c, err
 	}
 	c.CreatedAt, c.UpdatedAt = timeOf(created), timeOf(updated)
-	if err := fromJSON(creds, &c.Credentials); err != nil {
-		return c, err
+	c.Health.CheckedAt, c.Health.QuotaExceededAt, c.DisconnectedAt = timeOf(checked), timeOf(quota), timeOf(disconnected)
+	for _, f := range []struct {
+		text string
+		v    any
+	}{{creds, &c.Credentials}, {account, &c.Account}, {assignment, &c.Assignment}, {checks, &c.Health.Checks}} {
+		if err := fromJSON(f.text, f.v); err != nil {
+			return c, err
+		}
 	}
-	if err := fromJSON(account, &c.Account); err != nil {
-		return c, err
-	}
-	return c, fromJSON(assignment, &c.Assignment)
+	return c, nil
 }
 
 // CreateChannel implements store.Channels.
@@ -37,8 +42,9 @@ func (s *Store) CreateChannel(ctx context.Context, c store.Channel) (store.Chann
 	}
 	now := s.stamp()
 	got, err := scanChannel(s.db.QueryRow(ctx, `INSERT INTO channels (`+channelCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1) RETURNING `+channelCols,
-		c.ID, c.Name, c.Kind, c.ExternalID, jsonText(c.Credentials), jsonText(c.Account), c.Active, jsonText(c.Assignment), now))
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1, $10, $11, $12, $13) RETURNING `+channelCols,
+		c.ID, c.Name, c.Kind, c.ExternalID, jsonText(c.Credentials), jsonText(c.Account), c.Active, jsonText(c.Assignment), now,
+		jsonText(c.Health.Checks), micros(c.Health.CheckedAt), micros(c.Health.QuotaExceededAt), micros(c.DisconnectedAt)))
 	return got, s.mapErr(err, "channel "+c.ID)
 }
 
@@ -57,9 +63,11 @@ func (s *Store) UpdateChannel(ctx context.Context, c store.Channel) (store.Chann
 		return store.Channel{}, err
 	}
 	got, err := scanChannel(s.db.QueryRow(ctx, `UPDATE channels SET name = $3, kind = $4, external_id = $5, credentials = $6,
-		account = $7, active = $8, assignment = $9, updated_at = $10, version = version + 1
+		account = $7, active = $8, assignment = $9, updated_at = $10, version = version + 1, health_checks = $11,
+		checked_at = $12, quota_exceeded_at = $13, disconnected_at = $14
 		WHERE id = $1 AND version = $2 RETURNING `+channelCols,
-		c.ID, c.Version, c.Name, c.Kind, c.ExternalID, jsonText(c.Credentials), jsonText(c.Account), c.Active, jsonText(c.Assignment), s.stamp()))
+		c.ID, c.Version, c.Name, c.Kind, c.ExternalID, jsonText(c.Credentials), jsonText(c.Account), c.Active, jsonText(c.Assignment), s.stamp(),
+		jsonText(c.Health.Checks), micros(c.Health.CheckedAt), micros(c.Health.QuotaExceededAt), micros(c.DisconnectedAt)))
 	if s.d.IsNoRows(err) {
 		return store.Channel{}, s.versionConflict(ctx, "channels", "channel", c.ID, c.Version)
 	}
@@ -101,4 +109,33 @@ func queryAll[T any](ctx context.Context, s *Store, what string, scan func(Row) 
 		out = append(out, v)
 	}
 	return out, s.mapErr(rows.Err(), what)
+}
+
+// DeleteChannel implements store.Channels: every table's rows of the channel, children first, in one
+// transaction.
+func (s *Store) DeleteChannel(ctx context.Context, id string) error {
+	if err := check(ctx); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(ctx context.Context, tx *Store) error {
+		if _, err := tx.GetChannel(ctx, id); err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`DELETE FROM notifications WHERE conversation_id IN (SELECT id FROM conversations WHERE channel_id = $1)`,
+			`DELETE FROM assignments WHERE conversation_id IN (SELECT id FROM conversations WHERE channel_id = $1)`,
+			`DELETE FROM link_changes WHERE contact_id IN (SELECT id FROM contacts WHERE channel_id = $1)`,
+			`DELETE FROM messages WHERE channel_id = $1`,
+			`DELETE FROM conversations WHERE channel_id = $1`,
+			`DELETE FROM contacts WHERE channel_id = $1`,
+			`DELETE FROM channel_events WHERE channel_id = $1`,
+			`DELETE FROM webhooks WHERE channel_id = $1`,
+			`DELETE FROM channels WHERE id = $1`,
+		} {
+			if _, err := tx.db.Exec(ctx, q, id); err != nil {
+				return tx.mapErr(err, "deleting channel "+id)
+			}
+		}
+		return nil
+	})
 }

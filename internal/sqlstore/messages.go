@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/msgkit/msgkit/channel"
 	"github.com/msgkit/msgkit/internal/id"
@@ -105,6 +106,18 @@ func (s *Store) UpdateMessage(ctx context.Context, m store.Message) (store.Messa
 		return store.Message{}, s.versionConflict(ctx, "messages", "message", m.ID, m.Version)
 	}
 	return got, s.mapErr(err, "message "+m.ID)
+}
+
+// CountSent implements store.Messages: one range scan of the channel's outbound messages.
+func (s *Store) CountSent(ctx context.Context, channelID string, since time.Time) (store.SendCounts, error) {
+	if err := check(ctx); err != nil {
+		return store.SendCounts{}, err
+	}
+	var n store.SendCounts
+	err := s.db.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN billable THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN billable THEN 0 ELSE 1 END), 0) FROM messages
+		WHERE channel_id = $1 AND direction = 'out' AND status = 'sent' AND time >= $2`, channelID, micros(since)).Scan(&n.Billable, &n.Free)
+	return n, s.mapErr(err, "sent messages of channel "+channelID)
 }
 
 // ListMessages implements store.Messages.

@@ -93,5 +93,64 @@ func (h *handle) ListChannels(ctx context.Context) ([]store.Channel, error) {
 func cloneChannel(c store.Channel) store.Channel {
 	c.Credentials = maps.Clone(c.Credentials)
 	c.Assignment.PoolIDs = slices.Clone(c.Assignment.PoolIDs)
+	c.Health.Checks = slices.Clone(c.Health.Checks)
+	c.Health.CheckedAt, c.Health.QuotaExceededAt = norm(c.Health.CheckedAt), norm(c.Health.QuotaExceededAt)
+	c.DisconnectedAt = norm(c.DisconnectedAt)
 	return c
+}
+
+// DeleteChannel implements store.Channels.
+func (h *handle) DeleteChannel(ctx context.Context, id string) error {
+	unlock, err := h.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	ch, ok := h.st.channels[id]
+	if !ok {
+		return fmt.Errorf("channel %s: %w", id, store.ErrNotFound)
+	}
+	for cid, c := range h.st.convs {
+		if c.ChannelID != id {
+			continue
+		}
+		for _, mid := range h.st.msgsByConv[cid] {
+			m := h.st.messages[mid]
+			if m.ChannelMessageID != "" {
+				del(h.tx, h.st.msgByChannel, [2]string{id, m.ChannelMessageID})
+			}
+			del(h.tx, h.st.messages, mid)
+		}
+		del(h.tx, h.st.msgsByConv, cid)
+		del(h.tx, h.st.assignments, cid)
+		for k := range h.st.notifications {
+			if k[0] == cid {
+				del(h.tx, h.st.notifications, k)
+			}
+		}
+		del(h.tx, h.st.convByPeer, peerKey{id, string(c.Peer.Kind), c.Peer.ID})
+		h.index(inboxKey(c), store.Cursor{})
+		del(h.tx, h.st.convs, cid)
+	}
+	for kid, k := range h.st.contacts {
+		if k.ChannelID == id {
+			del(h.tx, h.st.linkChanges, kid)
+			del(h.tx, h.st.contactByPeer, peerKey{id, string(k.Peer.Kind), k.Peer.ID})
+			del(h.tx, h.st.contacts, kid)
+		}
+	}
+	for _, e := range h.st.channelEvents[id] {
+		del(h.tx, h.st.channelEventByID, [2]string{id, e.Event.ID})
+	}
+	del(h.tx, h.st.channelEvents, id)
+	for wid, w := range h.st.webhooks {
+		if w.ChannelID == id {
+			del(h.tx, h.st.webhooks, wid)
+		}
+	}
+	if ch.ExternalID != "" {
+		del(h.tx, h.st.channelByExt, [2]string{ch.Kind, ch.ExternalID})
+	}
+	del(h.tx, h.st.channels, id)
+	return nil
 }

@@ -99,22 +99,23 @@ func inboxKey(c store.Conversation) store.Cursor {
 	return store.Cursor{Time: c.LastMessageAt, ID: c.ID}
 }
 
-// index moves a conversation's inbox key from old (zero: none) to new, journaling the inverse move.
+// index moves a conversation's inbox key from old to new (either zero: none), journaling the inverse
+// move.
 func (h *handle) index(old, new store.Cursor) {
 	if old == new {
 		return
 	}
-	if !old.IsZero() {
-		h.st.inbox = removeKey(h.st.inbox, old)
+	move := func(from, to store.Cursor) {
+		if !from.IsZero() {
+			h.st.inbox = removeKey(h.st.inbox, from)
+		}
+		if !to.IsZero() {
+			h.st.inbox = insertKey(h.st.inbox, to)
+		}
 	}
-	h.st.inbox = insertKey(h.st.inbox, new)
+	move(old, new)
 	if h.tx != nil {
-		h.tx.undo = append(h.tx.undo, func() {
-			h.st.inbox = removeKey(h.st.inbox, new)
-			if !old.IsZero() {
-				h.st.inbox = insertKey(h.st.inbox, old)
-			}
-		})
+		h.tx.undo = append(h.tx.undo, func() { move(new, old) })
 	}
 }
 

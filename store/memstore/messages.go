@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/msgkit/msgkit/internal/id"
 	"github.com/msgkit/msgkit/store"
@@ -44,6 +45,34 @@ func (h *handle) AppendMessage(ctx context.Context, m store.Message) (store.Mess
 	}
 	put(h.tx, h.st.msgsByConv, m.ConversationID, h.insertSorted(h.st.msgsByConv[m.ConversationID], m))
 	return m, true, nil
+}
+
+// CountSent implements store.Messages. It scans the channel's conversations' messages.
+func (h *handle) CountSent(ctx context.Context, channelID string, since time.Time) (store.SendCounts, error) {
+	unlock, err := h.lock(ctx)
+	if err != nil {
+		return store.SendCounts{}, err
+	}
+	defer unlock()
+	since = norm(since)
+	var n store.SendCounts
+	for cid, c := range h.st.convs {
+		if c.ChannelID != channelID {
+			continue
+		}
+		for _, mid := range h.st.msgsByConv[cid] {
+			m := h.st.messages[mid]
+			if m.Direction != store.Outbound || m.Status != store.StatusSent || m.Time.Before(since) {
+				continue
+			}
+			if m.Billable {
+				n.Billable++
+			} else {
+				n.Free++
+			}
+		}
+	}
+	return n, nil
 }
 
 // insertSorted returns ids (sorted by message position) with m inserted. Appending at the end (the usual

@@ -37,6 +37,7 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		{"lossy-webhooks", "Webhooks", "ArchiveKeepsTheBodyByteForByte", "DeleteExpiredKeepsLiveAndUnboundedOnes"},
 		{"forgetful-requests", "Requests", "FirstCallIsRememberedAndRepeatsGetIt", ""},
 		{"endless-holds", "Jobs", "HoldReschedulesAndRestartsTheRetryBudget", "FailIsFinal"},
+		{"leaky-delete", "Channels", "DeleteChannelErasesEverythingOfItAndNothingElse", "GetMissingIsErrNotFound"},
 		{"c-strings", "Text", "AwkwardTextIsStoredAndReturned/NUL", "AwkwardTextIsStoredAndReturned/Emoji"},
 		{"racy-cursor", "Fairness", "RoundRobinIsFairUnderConcurrency", ""},
 		{"blind-claims", "Assignments", "AssignIsCompareAndSet", "ConcurrentCallersNeverShareAValue"},
@@ -224,6 +225,19 @@ func (b brokenStore) ArchiveWebhook(ctx context.Context, w store.Webhook) (store
 		w.Body = []byte(strings.ToValidUTF8(string(w.Body), "?")) // keeps the body as text
 	}
 	return b.Store.ArchiveWebhook(ctx, w)
+}
+
+func (b brokenStore) DeleteChannel(ctx context.Context, id string) error {
+	if b.which == "leaky-delete" { // deletes the channel record only
+		ch, err := b.Store.GetChannel(ctx, id)
+		if err != nil {
+			return err
+		}
+		ch.Active, ch.Credentials = false, nil
+		_, err = b.Store.UpdateChannel(ctx, ch)
+		return err
+	}
+	return b.Store.DeleteChannel(ctx, id)
 }
 
 func (b brokenStore) CreateChannel(ctx context.Context, c store.Channel) (store.Channel, error) {

@@ -20,6 +20,9 @@ func RunChannels(t *testing.T, h Harness) {
 				PictureURL: "https://example.com/p.png", ChatMode: "bot"},
 			Active:     true,
 			Assignment: store.AssignmentRule{Strategy: "round_robin", Pool: store.PoolUsers, PoolIDs: []string{"u1", "u2"}, MaxOpen: 3},
+			Health: store.ChannelHealth{CheckedAt: T0.Add(-time.Hour), QuotaExceededAt: T0.Add(-time.Minute),
+				Checks: []channel.SettingCheck{{ID: "webhook.url", Title: "Webhook URL", Status: channel.CheckProblem, Detail: "Set it."}}},
+			DisconnectedAt: T0.Add(-time.Second),
 		}
 	}
 
@@ -153,5 +156,74 @@ func RunChannels(t *testing.T, h Harness) {
 		require.NoError(t, err)
 		require.Equal(t, "s3cret", got.Credentials["secret"], "changing a returned map must not change the store")
 		require.Equal(t, "u1", got.Assignment.PoolIDs[0], "changing a returned slice must not change the store")
+	})
+
+	rule(t, h, "DeleteChannelErasesEverythingOfItAndNothingElse", func(t *testing.T, fx fixture) {
+		ctx := t.Context()
+		seed := func(ext string) (store.Channel, store.Conversation) {
+			ch := fx.newChannel(t, ext)
+			c := fx.conversationWith(t, ch, "U1")
+			_, _, err := fx.s.AppendMessage(ctx, store.Message{ConversationID: c.ID, ChannelMessageID: "m1", Content: channel.Text("x")})
+			require.NoError(t, err)
+			_, err = fx.s.AssignConversation(ctx, store.Assignment{ConversationID: c.ID, To: "agent"})
+			require.NoError(t, err)
+			_, err = fx.s.PutNotificationState(ctx, store.NotificationState{ConversationID: c.ID, UserID: "agent", Ignored: true})
+			require.NoError(t, err)
+			_, err = fx.s.LinkContact(ctx, store.LinkChange{ContactID: c.ContactID, To: store.RecordRef{Kind: store.RecordLead, ID: "L-" + ext}})
+			require.NoError(t, err)
+			_, _, err = fx.s.AppendChannelEvent(ctx, store.ChannelEvent{ChannelID: ch.ID, Event: channel.Event{ID: "e1"}})
+			require.NoError(t, err)
+			_, err = fx.s.ArchiveWebhook(ctx, store.Webhook{ChannelID: ch.ID, Body: []byte("{}")})
+			require.NoError(t, err)
+			return ch, c
+		}
+		gone, goneConv := seed("gone")
+		kept, keptConv := seed("kept")
+		require.NoError(t, fx.s.DeleteChannel(ctx, gone.ID))
+
+		_, err := fx.s.GetChannel(ctx, gone.ID)
+		require.ErrorIs(t, err, store.ErrNotFound, "the channel is gone")
+		_, err = fx.s.GetConversation(ctx, goneConv.ID)
+		require.ErrorIs(t, err, store.ErrNotFound, "its conversations are gone")
+		_, err = fx.s.GetContact(ctx, goneConv.ContactID)
+		require.ErrorIs(t, err, store.ErrNotFound, "its contacts are gone")
+		_, err = fx.s.FindMessage(ctx, gone.ID, "m1")
+		require.ErrorIs(t, err, store.ErrNotFound, "its messages are gone")
+		history, err := fx.s.ListAssignments(ctx, goneConv.ID)
+		require.NoError(t, err)
+		require.Empty(t, history, "its assignment history is gone")
+		_, err = fx.s.GetNotificationState(ctx, goneConv.ID, "agent")
+		require.ErrorIs(t, err, store.ErrNotFound, "its notification states are gone")
+		links, err := fx.s.ListLinkChanges(ctx, goneConv.ContactID)
+		require.NoError(t, err)
+		require.Empty(t, links, "its link history is gone")
+		linked, err := fx.s.ListContactsByRecord(ctx, store.RecordLead, "L-gone")
+		require.NoError(t, err)
+		require.Empty(t, linked)
+		events, _, err := fx.s.ListChannelEvents(ctx, gone.ID, store.Page{})
+		require.NoError(t, err)
+		require.Empty(t, events, "its event log is gone")
+		archived, _, err := fx.s.ListWebhooks(ctx, gone.ID, time.Time{}, time.Time{}, store.Page{})
+		require.NoError(t, err)
+		require.Empty(t, archived, "its archived webhooks are gone")
+		inbox, _, err := fx.s.ListConversations(ctx, store.View{}, store.Page{})
+		require.NoError(t, err)
+		require.Equal(t, []string{keptConv.ID}, cursorIDs(inbox), "the inbox lists the other channel's only")
+
+		_, err = fx.s.GetConversation(ctx, keptConv.ID)
+		require.NoError(t, err, "another channel's data is kept")
+		_, err = fx.s.FindMessage(ctx, kept.ID, "m1")
+		require.NoError(t, err)
+		history, err = fx.s.ListAssignments(ctx, keptConv.ID)
+		require.NoError(t, err)
+		require.Len(t, history, 1)
+		events, _, err = fx.s.ListChannelEvents(ctx, kept.ID, store.Page{})
+		require.NoError(t, err)
+		require.Len(t, events, 1)
+
+		again, err := fx.s.CreateChannel(ctx, store.Channel{Kind: "line", ExternalID: "gone"})
+		require.NoError(t, err, "the deleted account can be connected again")
+		require.NotEqual(t, gone.ID, again.ID)
+		require.ErrorIs(t, fx.s.DeleteChannel(ctx, "no-such-channel"), store.ErrNotFound)
 	})
 }

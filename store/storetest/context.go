@@ -27,7 +27,9 @@ func RunContext(t *testing.T, h Harness) {
 				_, err := fx.s.UpdateChannel(ctx, store.Channel{ID: c.ChannelID, Version: 1})
 				return err
 			},
-			"ListChannels": func() error { _, err := fx.s.ListChannels(ctx); return err },
+			"ListChannels":  func() error { _, err := fx.s.ListChannels(ctx); return err },
+			"DeleteChannel": func() error { return fx.s.DeleteChannel(ctx, c.ChannelID) },
+			"CountSent":     func() error { _, err := fx.s.CountSent(ctx, c.ChannelID, T0); return err },
 			"FindOrCreateContact": func() error {
 				_, _, err := fx.s.FindOrCreateContact(ctx, store.Contact{ChannelID: c.ChannelID, Peer: channel.User("U2")})
 				return err

@@ -467,3 +467,19 @@ func (f *Faults) GetRequest(ctx context.Context, scope, key string) (store.Reque
 	}
 	return f.inner.GetRequest(ctx, scope, key)
 }
+
+// DeleteChannel implements store.Channels.
+func (f *Faults) DeleteChannel(ctx context.Context, id string) error {
+	if err := f.check("DeleteChannel"); err != nil {
+		return err
+	}
+	return f.inner.DeleteChannel(ctx, id)
+}
+
+// CountSent implements store.Messages.
+func (f *Faults) CountSent(ctx context.Context, channelID string, since time.Time) (store.SendCounts, error) {
+	if err := f.check("CountSent"); err != nil {
+		return store.SendCounts{}, err
+	}
+	return f.inner.CountSent(ctx, channelID, since)
+}

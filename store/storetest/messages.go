@@ -260,6 +260,33 @@ func RunMessages(t *testing.T, h Harness) {
 		require.Empty(t, got)
 		require.True(t, next.IsZero())
 	})
+
+	rule(t, h, "CountSentCountsThisChannelsSentPartsSinceATime", func(t *testing.T, fx fixture) {
+		ctx := t.Context()
+		ch := fx.newChannel(t, "c")
+		c := fx.conversationWith(t, ch, "U1")
+		other := fx.conversationWith(t, fx.newChannel(t, "d"), "U1")
+		add := func(conv store.Conversation, dir store.Direction, st store.MessageStatus, billable bool, at time.Time) {
+			_, _, err := fx.s.AppendMessage(ctx, store.Message{ConversationID: conv.ID, Direction: dir, Status: st,
+				Billable: billable, Content: channel.Text("x"), Time: at})
+			require.NoError(t, err)
+		}
+		month := T0.AddDate(0, 0, -3)
+		add(c, store.Outbound, store.StatusSent, true, month.Add(time.Hour))
+		add(c, store.Outbound, store.StatusSent, true, month.Add(2*time.Hour))
+		add(c, store.Outbound, store.StatusSent, false, month.Add(3*time.Hour))
+		add(c, store.Outbound, store.StatusSent, true, month.Add(-time.Hour))     // before the period
+		add(c, store.Outbound, store.StatusQueued, true, month.Add(time.Hour))    // not sent (yet)
+		add(c, store.Outbound, store.StatusUncertain, true, month.Add(time.Hour)) // may or may not have been
+		add(c, store.Inbound, store.StatusReceived, false, month.Add(time.Hour))
+		add(other, store.Outbound, store.StatusSent, true, month.Add(time.Hour)) // another channel
+		got, err := fx.s.CountSent(ctx, ch.ID, month)
+		require.NoError(t, err)
+		require.Equal(t, store.SendCounts{Billable: 2, Free: 1}, got)
+		none, err := fx.s.CountSent(ctx, "no-such-channel", month)
+		require.NoError(t, err)
+		require.Zero(t, none)
+	})
 }
 
 // richMessage is an inbound message using every content field.

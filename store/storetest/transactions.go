@@ -78,6 +78,7 @@ func RunTransactions(t *testing.T, h Harness) {
 			require.NoError(t, err)
 			_, _, err = tx.RememberRequest(ctx, store.Request{Scope: "reply", Key: "k", Result: []byte(`1`)})
 			require.NoError(t, err)
+			require.NoError(t, tx.DeleteChannel(ctx, newChannel))
 			_, err = tx.PutNotificationState(ctx, store.NotificationState{ConversationID: before.ID, UserID: "agent-9", Ignored: true})
 			require.NoError(t, err)
 			_, err = tx.CreateTemplate(ctx, store.Template{Name: "rolled back"})

@@ -1,6 +1,6 @@
 -- Durable jobs replace the outbox (a send is a job of kind "send"); the event log of events that belong to
 -- no conversation; the webhook archive for replays; idempotency keys of requests; follow state by event
--- time. Inbound events are
+-- time; channel health and disconnection. Inbound events are
 -- deduplicated by their messages' channel IDs, so the dedup table goes.
 
 CREATE TABLE jobs (
@@ -64,3 +64,11 @@ CREATE TABLE requests (
 CREATE INDEX requests_expiry ON requests (expires_at) WHERE expires_at <> 0;
 
 ALTER TABLE contacts ADD COLUMN follow_changed_at BIGINT NOT NULL DEFAULT 0;
+
+-- What the last settings check found, the quota state, and disconnection (history kept).
+ALTER TABLE channels ADD COLUMN health_checks TEXT NOT NULL DEFAULT 'null';
+ALTER TABLE channels ADD COLUMN checked_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE channels ADD COLUMN quota_exceeded_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE channels ADD COLUMN disconnected_at BIGINT NOT NULL DEFAULT 0;
+-- This month's sends of a channel, counted for its quota.
+CREATE INDEX messages_channel_sent ON messages (channel_id, time) WHERE direction = 'out';
