@@ -90,10 +90,12 @@ func runReplyFlow(t *testing.T, open func(*testing.T, func() time.Time) store.St
 	ch, err := raw.CreateChannel(ctx, store.Channel{Name: "Tokyo shop", Kind: "line", ExternalID: "1", Active: true})
 	require.NoError(t, err)
 	fake := channeltest.NewFake(nil)
+	// Outcomes are recorded through a passing fault (Persist, long enough under load); a dead process
+	// gives up at once. A lease shorter than the reply token's life: a crashed process's claim lapses
+	// while the token is fresh, so the retry after a lost outcome meets LINE's refusal of a used token.
+	persist := map[bool]time.Duration{false: 2 * time.Second, true: 10 * time.Millisecond}[crash]
 	quiet := &conversation.Options{Now: clock.Now, OnError: func(error) {}, Assigner: assign.Strategies{},
-		// A lease shorter than the reply token's life: a crashed process's claim lapses while the token is
-		// fresh, so the retry after a lost outcome meets LINE's refusal of a used token.
-		Jobs: conversation.JobOptions{Lease: 10 * time.Second, MaxBackoff: time.Second, Persist: 20 * time.Millisecond}}
+		Jobs: conversation.JobOptions{Lease: 10 * time.Second, MaxBackoff: time.Second, Persist: persist}}
 
 	// The customer writes; this part is not under test.
 	setup, err := conversation.New(raw, conversation.AdapterMap{ch.ID: fake}, quiet)
