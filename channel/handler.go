@@ -34,6 +34,10 @@ type HandlerOptions struct {
 	// Logger receives one record per request that fails (status, channel ID, event count, error category).
 	// It never receives bodies, error texts from the adapter, or anything else personal. nil discards.
 	Logger *slog.Logger
+	// Rejected, when set, is told of every request answered other than 200, with the status and the
+	// error's category (ErrInvalidSignature for a forged or wrongly signed one): a spike of signature
+	// failures means a wrong or rotated secret. It must not block.
+	Rejected func(status int, category error)
 }
 
 // Handler is the webhook endpoint of one connected channel: it limits the body, has the adapter verify
@@ -53,6 +57,7 @@ type Handler struct {
 	sink      Sink
 	maxBody   int64
 	log       *slog.Logger
+	rejected  func(int, error)
 }
 
 // NewHandler returns the webhook Handler for the connected channel channelID served by a.
@@ -73,7 +78,7 @@ func NewHandler(channelID string, a Adapter, sink Sink, opts *HandlerOptions) (*
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{channelID: channelID, adapter: a, sink: sink, maxBody: o.MaxBodyBytes, log: o.Logger}, nil
+	return &Handler{channelID: channelID, adapter: a, sink: sink, maxBody: o.MaxBodyBytes, log: o.Logger, rejected: o.Rejected}, nil
 }
 
 // ServeHTTP handles one webhook delivery.
@@ -112,6 +117,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // reduced to its category.
 func (h *Handler) fail(r *http.Request, w http.ResponseWriter, status, events int, err error) {
 	http.Error(w, http.StatusText(status), status)
+	if h.rejected != nil {
+		h.rejected(status, Category(err))
+	}
 	level := slog.LevelWarn
 	if status == http.StatusInternalServerError {
 		level = slog.LevelError

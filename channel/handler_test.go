@@ -157,3 +157,23 @@ func TestNewHandlerValidates(t *testing.T) {
 	_, err = channel.NewHandler("c", f, sink, &channel.HandlerOptions{MaxBodyBytes: -1})
 	require.Error(t, err, "a negative limit is refused")
 }
+
+// Every request answered other than 200 is reported with its status and category, so a host can count
+// signature failures.
+func TestHandlerReportsRejectedRequests(t *testing.T) {
+	t.Parallel()
+	f := channeltest.NewFake(nil)
+	type rejection struct {
+		status   int
+		category error
+	}
+	var got []rejection
+	h, err := channel.NewHandler("ch-1", f, func(context.Context, channel.Delivery) error { return errors.New("down") },
+		&channel.HandlerOptions{Rejected: func(status int, category error) { got = append(got, rejection{status, category}) }})
+	require.NoError(t, err)
+	forged := f.Request(textEvent("ev-1", "hi"))
+	forged.Header.Set(channeltest.SignatureHeader, "forged")
+	h.ServeHTTP(httptest.NewRecorder(), forged)
+	h.ServeHTTP(httptest.NewRecorder(), f.Request(textEvent("ev-2", "hi")))
+	require.Equal(t, []rejection{{http.StatusUnauthorized, channel.ErrInvalidSignature}, {http.StatusInternalServerError, nil}}, got)
+}
