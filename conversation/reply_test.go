@@ -161,6 +161,15 @@ func TestQuotaExhaustedFailsAtOnce(t *testing.T) {
 	fx.clock.Advance(time.Hour)
 	require.Zero(t, fx.flush(t), "not retried")
 	require.Len(t, fx.fake.Sends(), 1)
+	ch, err := fx.s.GetChannel(t.Context(), fx.ch.ID)
+	require.NoError(t, err)
+	require.Equal(t, t0.Add(time.Minute), ch.Health.QuotaExceededAt, "the channel's status says its quota is used up")
+
+	_, err = fx.svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "the plan was upgraded"})
+	require.NoError(t, err)
+	ch, err = fx.s.GetChannel(t.Context(), fx.ch.ID)
+	require.NoError(t, err)
+	require.True(t, ch.Health.QuotaExceededAt.IsZero(), "a push that goes through clears it")
 }
 
 // A crash between writing the outbox and sending: another process resumes it, and it is delivered once.

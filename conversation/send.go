@@ -110,10 +110,35 @@ func (s *Service) runSend(ctx context.Context, j store.Job) error {
 			return err
 		}
 		if err := s.recordSent(ctx, j, done, msgs, res); err != nil || done {
+			if err == nil && res.Billable && !ch.Health.QuotaExceededAt.IsZero() {
+				s.quotaState(ctx, ch.ID, time.Time{}) // pushes go through again
+			}
 			return orErr(err, errJobDone)
 		}
 	}
 	return nil
+}
+
+// quotaState records on the channel when a send last failed for a used-up quota (zero: it goes through
+// again), so the channel's status says so (FEATURES F21). A failure to record it is reported, not
+// returned: the send's own outcome is what counts.
+func (s *Service) quotaState(ctx context.Context, channelID string, at time.Time) {
+	for range maxConflictRetries {
+		ch, err := s.store.GetChannel(ctx, channelID)
+		if err == nil && ch.Health.QuotaExceededAt.Equal(at) {
+			return
+		}
+		if err == nil {
+			ch.Health.QuotaExceededAt = at
+			_, err = s.store.UpdateChannel(ctx, ch)
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			if err != nil {
+				s.o.OnError(fmt.Errorf("conversation: recording the channel's quota state: %w", err))
+			}
+			return
+		}
+	}
 }
 
 // orErr returns err, or alt when err is nil.
@@ -253,6 +278,9 @@ func (s *Service) sendFailed(ctx context.Context, j store.Job, cause error) erro
 		why = "not sent: the channel was deactivated"
 	case !permanent(cause):
 		why = fmt.Sprintf("not sent after %d attempts: %s", j.Attempts, reason(cause))
+	}
+	if errors.Is(cause, channel.ErrQuotaExceeded) {
+		s.quotaState(ctx, p.ChannelID, s.o.Now())
 	}
 	msgs, err := s.loadMessages(ctx, p.MessageIDs)
 	if err != nil {
