@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"time"
 )
 
 // ProfileFetcher is implemented by adapters that can look up a user's profile.
@@ -110,6 +112,54 @@ type Content struct {
 	Length      int64 // -1 when unknown
 }
 
+// Handshaker is implemented by adapters whose channel verifies a webhook URL with a GET request before
+// it sends webhooks to it (Meta: hub.mode=subscribe, hub.verify_token, hub.challenge). The Handler
+// answers GET requests through it.
+type Handshaker interface {
+	// Handshake answers a verification request with the body to answer 200 with, or an error wrapping
+	// ErrInvalidSignature when the request is not the channel's (a wrong verify token), or
+	// ErrInvalidRequest when it is malformed. Safe for concurrent use.
+	Handshake(r *http.Request) ([]byte, error)
+}
+
+// Outside says what a business may send after a channel's reply window closed.
+type Outside string
+
+// What may be sent outside the reply window.
+const (
+	OutsideNothing   Outside = "nothing"   // the customer must write first (LINE)
+	OutsideTemplates Outside = "templates" // approved templates only (WhatsApp)
+	OutsideAnything  Outside = "anything"  // the window limits nothing
+)
+
+// Rules are how a channel lets a business write: its reply window, its reply tokens and what its
+// retries promise. The conversation service takes its policy and its delivery from them, and assumes
+// nothing from another channel.
+type Rules struct {
+	// Window is how long after the customer's last message the business may write freely (LINE: 7 days;
+	// WhatsApp: 24 hours); 0 means no window.
+	Window time.Duration
+	// OutsideWindow is what may be sent after the window closed, and before the customer first wrote.
+	OutsideWindow Outside
+	// ReplyTokenTTL is how long an event's reply token works (LINE: about a minute; msgkit uses it for a
+	// little less); 0 when the channel has none.
+	ReplyTokenTTL time.Duration
+	// RetryKeys is set when a send carrying SendOptions.RetryKey is delivered once however often it is
+	// retried (LINE pushes). Without it, a send whose outcome is unknown is never retried.
+	RetryKeys bool
+}
+
+// RuleReporter is implemented by adapters that state their channel's Rules. Rules must be constant.
+type RuleReporter interface {
+	Rules() Rules
+}
+
+// ReadMarker is implemented by adapters that can tell the customer their messages were read.
+type ReadMarker interface {
+	// MarkRead marks the inbound message messageID (the channel's ID) and those before it as read.
+	MarkRead(ctx context.Context, messageID string) error
+}
+
 // BodyParser is implemented by adapters that can parse a webhook body they verified before, without its
 // request: replaying archived webhooks (the secret may have rotated since) needs it.
 type BodyParser interface {
@@ -198,6 +248,23 @@ func FetchContent(ctx context.Context, a Adapter, messageID string) (*Content, e
 		return p.FetchContent(ctx, messageID)
 	}
 	return nil, unsupported(a, "download content")
+}
+
+// RulesOf returns a's Rules, or an error wrapping errors.ErrUnsupported if a does not state them.
+func RulesOf(a Adapter) (Rules, error) {
+	if p, ok := a.(RuleReporter); ok {
+		return p.Rules(), nil
+	}
+	return Rules{}, unsupported(a, "state its rules")
+}
+
+// MarkRead marks a message read through a's ReadMarker, or returns an error wrapping
+// errors.ErrUnsupported.
+func MarkRead(ctx context.Context, a Adapter, messageID string) error {
+	if p, ok := a.(ReadMarker); ok {
+		return p.MarkRead(ctx, messageID)
+	}
+	return unsupported(a, "mark messages read")
 }
 
 // ParseBody parses an archived webhook body through a's BodyParser, or returns an error wrapping

@@ -42,8 +42,8 @@ type Connection struct {
 // CredentialError says which credential a channel refused, in words an administrator can act on. It
 // unwraps to its category (ErrUnauthorized, ErrInvalidRequest) and to the cause.
 type CredentialError struct {
-	Field  string // the Credentials key, e.g. "channel_secret"
-	Reason string // e.g. "LINE refused the channel secret for this channel ID"
+	Field    string // the Credentials key, e.g. "channel_secret"
+	Reason   string // e.g. "LINE refused the channel secret for this channel ID"
 	Category error
 	Err      error // the cause, if any (an *APIError)
 }

@@ -26,6 +26,9 @@
 //	ContentFetcher   FetchContent      download media a user sent
 //	Limiter          LimitsOf          messages per send, text length and unit, sendable types
 //	BodyParser       ParseBody         parse an archived webhook body again, for replays
+//	RuleReporter     RulesOf           reply window, what may go outside it, reply tokens, retry keys
+//	Handshaker       (Handler)         answer a GET verification of the webhook URL
+//	ReadMarker       MarkRead          tell the customer their messages were read
 //
 // New capabilities arrive as new interfaces, so adapters written against an older msgkit keep compiling.
 //

@@ -23,6 +23,8 @@ const (
 	EventVideoPlayComplete EventKind = "videoPlayComplete" // the user watched a tracked video to the end (Event.TrackingID)
 	EventBeacon            EventKind = "beacon"            // the user came near a beacon (Event.Beacon)
 	EventAccountLink       EventKind = "accountLink"       // the user linked an account (Event.AccountLink)
+	EventReceipt           EventKind = "receipt"           // what became of an outbound message: delivered, read, failed (Event.Receipt)
+	EventReaction          EventKind = "reaction"          // the user reacted to a message with an emoji (Event.Reaction)
 	EventUnknown           EventKind = "unknown"           // a type msgkit does not model; see Event.Type and Event.Raw
 )
 
@@ -42,8 +44,12 @@ const (
 // adapter keeps it (always for EventUnknown), so nothing the library does not model is lost.
 type Event struct {
 	// ID is the channel's unique event ID (LINE: webhookEventId). Deduplicate on it: channels redeliver.
-	ID   string    `json:"id"`
-	Kind EventKind `json:"kind"`
+	ID string `json:"id"`
+	// Account is the receiving business account's ID on the channel (LINE: the destination bot user ID;
+	// WhatsApp: the phone number ID), so one webhook URL can serve several accounts. Empty when the
+	// channel does not say.
+	Account string    `json:"account,omitempty"`
+	Kind    EventKind `json:"kind"`
 	// Type is the channel's own name for the event type ("message", "things", …); for EventUnknown it is
 	// the only description there is.
 	Type string    `json:"type,omitempty"`
@@ -64,6 +70,8 @@ type Event struct {
 	TrackingID      string       `json:"trackingId,omitempty"`      // EventVideoPlayComplete
 	Beacon          *Beacon      `json:"beacon,omitempty"`          // EventBeacon
 	AccountLink     *AccountLink `json:"accountLink,omitempty"`     // EventAccountLink
+	Receipt         *Receipt     `json:"receipt,omitempty"`         // EventReceipt
+	Reaction        *Reaction    `json:"reaction,omitempty"`        // EventReaction
 
 	Raw json.RawMessage `json:"raw,omitempty"`
 }
@@ -87,4 +95,31 @@ type Beacon struct {
 type AccountLink struct {
 	Result string `json:"result"` // "ok" or "failed"
 	Nonce  string `json:"nonce"`
+}
+
+// ReceiptStatus is what a channel reports of an outbound message, in the order it happens.
+type ReceiptStatus string
+
+// Receipt statuses. A later status never goes back to an earlier one: a late "delivered" after "read"
+// changes nothing.
+const (
+	ReceiptSent      ReceiptStatus = "sent"      // the channel's servers have it
+	ReceiptDelivered ReceiptStatus = "delivered" // it reached the customer's device
+	ReceiptRead      ReceiptStatus = "read"      // the customer opened it
+	ReceiptFailed    ReceiptStatus = "failed"    // it could not be delivered; Receipt.Error says why
+)
+
+// Receipt is a channel's report on one outbound message.
+type Receipt struct {
+	// MessageID is the channel's ID of the outbound message (SendResult.MessageIDs).
+	MessageID string        `json:"messageId"`
+	Status    ReceiptStatus `json:"status"`
+	// Error is the channel's own words for a failure: a code and title, never message content.
+	Error string `json:"error,omitempty"`
+}
+
+// Reaction is an emoji the user put on (or, with Emoji empty, took off) a message.
+type Reaction struct {
+	MessageID string `json:"messageId"` // the channel's ID of the message reacted to
+	Emoji     string `json:"emoji,omitempty"`
 }

@@ -46,9 +46,12 @@ type HandlerOptions struct {
 //	200 when the sink returned nil (or the request held no events: a channel's connectivity check)
 //	401 when the signature is missing or wrong; the sink is not called
 //	400 when the body verified but could not be parsed
-//	405 for methods other than POST
+//	405 for methods other than POST (and GET, for adapters that are Handshakers)
 //	413 when the body exceeds the limit
 //	500 when the sink failed, so the channel delivers again
+//
+// A GET request is a channel's verification of the webhook URL when the adapter is a Handshaker: it is
+// answered 200 with the adapter's answer, 403 when the adapter refuses it, 400 when it is malformed.
 //
 // Handler is safe for concurrent use.
 type Handler struct {
@@ -83,8 +86,14 @@ func NewHandler(channelID string, a Adapter, sink Sink, opts *HandlerOptions) (*
 
 // ServeHTTP handles one webhook delivery.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		if hs, ok := h.adapter.(Handshaker); ok {
+			h.handshake(w, r, hs)
+			return
+		}
+	}
 	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
+		w.Header().Set("Allow", h.allowed())
 		h.fail(r, w, http.StatusMethodNotAllowed, 0, nil)
 		return
 	}
@@ -111,6 +120,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(http.StatusOK)
 	}
+}
+
+// handshake answers a channel's GET verification of the webhook URL.
+func (h *Handler) handshake(w http.ResponseWriter, r *http.Request, hs Handshaker) {
+	body, err := hs.Handshake(r)
+	switch {
+	case errors.Is(err, ErrInvalidSignature):
+		h.fail(r, w, http.StatusForbidden, 0, err)
+	case err != nil:
+		h.fail(r, w, http.StatusBadRequest, 0, err)
+	default:
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write(body)
+	}
+}
+
+// allowed lists the methods the handler answers.
+func (h *Handler) allowed() string {
+	if _, ok := h.adapter.(Handshaker); ok {
+		return "GET, POST"
+	}
+	return http.MethodPost
 }
 
 // fail answers status and logs the failure without any text that could carry personal data: the error is

@@ -177,3 +177,44 @@ func TestHandlerReportsRejectedRequests(t *testing.T) {
 	h.ServeHTTP(httptest.NewRecorder(), f.Request(textEvent("ev-2", "hi")))
 	require.Equal(t, []rejection{{http.StatusUnauthorized, channel.ErrInvalidSignature}, {http.StatusInternalServerError, nil}}, got)
 }
+
+// handshaking is a Fake whose channel verifies the webhook URL with a GET, as Meta's does.
+type handshaking struct{ *channeltest.Fake }
+
+func (handshaking) Handshake(r *http.Request) ([]byte, error) {
+	q := r.URL.Query()
+	switch {
+	case q.Get("hub.mode") != "subscribe" || q.Get("hub.challenge") == "":
+		return nil, fmt.Errorf("not a verification: %w", channel.ErrInvalidRequest)
+	case q.Get("hub.verify_token") != "right":
+		return nil, fmt.Errorf("wrong verify token: %w", channel.ErrInvalidSignature)
+	}
+	return []byte(q.Get("hub.challenge")), nil
+}
+
+// A GET is a channel's verification of the webhook URL when the adapter can answer it; otherwise 405.
+func TestHandlerAnswersVerificationRequests(t *testing.T) {
+	t.Parallel()
+	h, _ := newHandler(t, handshaking{channeltest.NewFake(nil)}, nil, nil)
+	for _, tc := range []struct {
+		query string
+		code  int
+		body  string
+	}{
+		{"hub.mode=subscribe&hub.verify_token=right&hub.challenge=1158201444", http.StatusOK, "1158201444"},
+		{"hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1", http.StatusForbidden, ""},
+		{"", http.StatusBadRequest, ""},
+	} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/webhook?"+tc.query, nil))
+		require.Equal(t, tc.code, w.Code, tc.query)
+		if tc.body != "" {
+			require.Equal(t, tc.body, w.Body.String())
+		}
+	}
+	plain, _ := newHandler(t, channeltest.NewFake(nil), nil, nil)
+	w := httptest.NewRecorder()
+	plain.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/webhook", nil))
+	require.Equal(t, http.StatusMethodNotAllowed, w.Code)
+	require.Equal(t, "POST", w.Header().Get("Allow"))
+}

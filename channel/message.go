@@ -22,6 +22,7 @@ const (
 	TypeLocation MessageType = "location"
 	TypeSticker  MessageType = "sticker"
 	TypeLink     MessageType = "link"
+	TypeTemplate MessageType = "template" // outbound: a message template the channel approved (WhatsApp)
 	TypeRaw      MessageType = "raw"
 )
 
@@ -46,6 +47,7 @@ type Message struct {
 	Location *Location `json:"location,omitempty"`
 	Sticker  *Sticker  `json:"sticker,omitempty"`
 	Link     *Link     `json:"link,omitempty"`
+	Template *Template `json:"template,omitempty"`
 
 	// Raw is the channel's own JSON: the content of an inbound message type the library does not model,
 	// or, for an outbound TypeRaw, a channel-native message sent as is (e.g. a LINE flex message).
@@ -129,6 +131,18 @@ type Sticker struct {
 	ResourceType string   `json:"resourceType,omitempty"` // inbound: "STATIC", "ANIMATION", …
 	Keywords     []string `json:"keywords,omitempty"`     // inbound: words describing the sticker
 	Text         string   `json:"text,omitempty"`         // inbound: the text of a message sticker
+}
+
+// Template names a message template the channel approved beforehand, and fills it: channels with a reply
+// window (WhatsApp) let a business write outside it with templates only.
+type Template struct {
+	Name     string `json:"name"`
+	Language string `json:"language"` // e.g. "en_US"
+	// BodyParams fill the template body's placeholders {{1}}, {{2}}, … in order.
+	BodyParams []string `json:"bodyParams,omitempty"`
+	// Components, when set, are the channel's own JSON for the template's components (header, buttons),
+	// sent as they are instead of BodyParams.
+	Components json.RawMessage `json:"components,omitempty"`
 }
 
 // Link is a URL sent as a message: how a file goes out on a channel that cannot send files.
@@ -215,6 +229,13 @@ func (m Message) Validate() error {
 			return invalid(m.Type, "link is missing")
 		}
 		return checkHTTPS(m.Type, "url", m.Link.URL)
+	case TypeTemplate:
+		if m.Template == nil || m.Template.Name == "" || m.Template.Language == "" {
+			return invalid(m.Type, "template name and language are required")
+		}
+		if len(m.Template.Components) > 0 && !json.Valid(m.Template.Components) {
+			return invalid(m.Type, "components are not valid JSON")
+		}
 	case TypeRaw:
 		if len(m.Raw) == 0 || !json.Valid(m.Raw) {
 			return invalid(m.Type, "raw is not valid JSON")
