@@ -185,6 +185,12 @@ func LinkMessage(url, title string) Message {
 	return Message{Type: TypeLink, Link: &Link{URL: url, Title: title}}
 }
 
+// TemplateMessage returns a template message: the approved template name in language, its body's
+// placeholders filled with bodyParams in order.
+func TemplateMessage(name, language string, bodyParams ...string) Message {
+	return Message{Type: TypeTemplate, Template: &Template{Name: name, Language: language, BodyParams: bodyParams}}
+}
+
 // Raw returns a channel-native message sent as is; raw must be the channel's JSON for one message.
 func Raw(raw json.RawMessage) Message { return Message{Type: TypeRaw, Raw: raw} }
 

@@ -68,16 +68,20 @@ func (s *Service) ingest(ctx context.Context, channelID string, events []channel
 		}
 		return 0, nil
 	}
+	rt := ingestRun{tokenTTL: s.o.ReplyTokenTTL}
+	if a, err := s.adapters.Adapter(ctx, ch); err == nil {
+		rt.tokenTTL = s.tokenTTL(a)
+	}
 	order := chatOrder(events)
 	stored := 0
 	for start := 0; start < len(order); start += s.o.Batch {
 		chunk := order[start:min(start+s.o.Batch, len(order))]
-		n, err := s.ingestChunk(ctx, ch, events, chunk, archive)
+		n, err := s.ingestChunk(ctx, rt, ch, events, chunk, archive)
 		if err != nil && len(chunk) > 1 {
 			// Store the events one by one, so one that cannot be stored does not hold back the others.
 			n = 0
 			for _, i := range chunk {
-				m, err := s.ingestChunk(ctx, ch, events, []int{i}, archive)
+				m, err := s.ingestChunk(ctx, rt, ch, events, []int{i}, archive)
 				if err != nil {
 					return stored + n, fmt.Errorf("conversation: storing event %d of %d (%s): %w", i+1, len(events), events[i].Kind, err)
 				}
@@ -134,9 +138,14 @@ func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, tx stor
 	return err
 }
 
+// ingestRun is what the events of one batch share.
+type ingestRun struct {
+	tokenTTL time.Duration // how long the channel's reply tokens are used
+}
+
 // ingestChunk stores the events at indexes idx (and archive) in one transaction, and returns how many
 // were new.
-func (s *Service) ingestChunk(ctx context.Context, ch store.Channel, events []channel.Event, idx []int, archive *store.Webhook) (int, error) {
+func (s *Service) ingestChunk(ctx context.Context, rt ingestRun, ch store.Channel, events []channel.Event, idx []int, archive *store.Webhook) (int, error) {
 	var n int
 	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
 		n = 0
@@ -146,7 +155,7 @@ func (s *Service) ingestChunk(ctx context.Context, ch store.Channel, events []ch
 			}
 		}
 		for _, i := range idx {
-			created, err := s.ingestEvent(ctx, tx, ch, &events[i])
+			created, err := s.ingestEvent(ctx, tx, rt, ch, &events[i])
 			if err != nil {
 				return err
 			}
@@ -160,8 +169,11 @@ func (s *Service) ingestChunk(ctx context.Context, ch store.Channel, events []ch
 }
 
 // ingestEvent stores one event in tx and reports whether it was new.
-func (s *Service) ingestEvent(ctx context.Context, tx store.Store, ch store.Channel, e *channel.Event) (bool, error) {
-	if !isChat(e.Source) {
+func (s *Service) ingestEvent(ctx context.Context, tx store.Store, rt ingestRun, ch store.Channel, e *channel.Event) (bool, error) {
+	if e.Kind == channel.EventReceipt && e.Receipt != nil {
+		return applyReceipt(ctx, tx, ch, e)
+	}
+	if !isChat(e.Source) || (e.Account != "" && ch.Account.UserID != "" && e.Account != ch.Account.UserID) {
 		ev := *e
 		ev.ReplyToken = ""
 		_, created, err := tx.AppendChannelEvent(ctx, store.ChannelEvent{ChannelID: ch.ID, Event: ev})
@@ -193,8 +205,8 @@ func (s *Service) ingestEvent(ctx context.Context, tx store.Store, ch store.Chan
 	switch e.Kind {
 	case channel.EventMessage:
 		note := store.InboundNote{At: e.Time}
-		if active && e.ReplyToken != "" {
-			note.ReplyToken, note.ReplyTokenExpiresAt = e.ReplyToken, e.Time.Add(s.o.ReplyTokenTTL)
+		if active && e.ReplyToken != "" && rt.tokenTTL > 0 {
+			note.ReplyToken, note.ReplyTokenExpiresAt = e.ReplyToken, e.Time.Add(rt.tokenTTL)
 		}
 		if _, err := tx.RecordInbound(ctx, conv.ID, note); err != nil {
 			return false, err
@@ -220,6 +232,40 @@ func (s *Service) ingestEvent(ctx context.Context, tx store.Store, ch store.Chan
 		}
 	}
 	return true, nil
+}
+
+// receiptRank orders outbound statuses as receipts move them: a receipt never moves a part back.
+var receiptRank = map[store.MessageStatus]int{store.StatusSent: 1, store.StatusDelivered: 2, store.StatusRead: 3}
+
+// applyReceipt moves the outbound part the receipt names forward (delivered, read) or to failed, and
+// reports whether it changed anything. A receipt for a part not found (sent by something else, or not
+// recorded yet) is kept in the channel's event log.
+func applyReceipt(ctx context.Context, tx store.Store, ch store.Channel, e *channel.Event) (bool, error) {
+	m, err := tx.FindMessage(ctx, ch.ID, e.Receipt.MessageID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && m.Direction != store.Outbound) {
+		_, created, err := tx.AppendChannelEvent(ctx, store.ChannelEvent{ChannelID: ch.ID, Event: *e})
+		return created, err
+	}
+	if err != nil {
+		return false, err
+	}
+	switch r := e.Receipt; r.Status {
+	case channel.ReceiptDelivered, channel.ReceiptRead:
+		to := store.MessageStatus(r.Status)
+		if receiptRank[to] <= receiptRank[m.Status] {
+			return false, nil // late or repeated: "delivered" never overwrites "read"
+		}
+		m.Status = to
+	case channel.ReceiptFailed:
+		if receiptRank[m.Status] >= receiptRank[store.StatusDelivered] || m.Status == store.StatusFailed {
+			return false, nil
+		}
+		m.Status, m.StatusDetail = store.StatusFailed, note(m.StatusDetail, "not delivered: the channel reported "+cmp.Or(r.Error, "a failure"))
+	default:
+		return false, nil // "sent" is what msgkit recorded already
+	}
+	_, err = tx.UpdateMessage(ctx, m)
+	return err == nil, err
 }
 
 // isChat reports whether an event's source is a chat msgkit keeps conversations for.

@@ -105,12 +105,12 @@ func (s *Service) Reply(ctx context.Context, conversationID, author string, r Re
 	if !contact.Followed {
 		return Sent{}, ErrUnfollowed
 	}
-	decision := s.policy(ch.Kind).Decide(conv, s.o.Now())
-	if !decision.Allowed {
-		return Sent{}, decision.Err
-	}
 	adapter, err := s.adapters.Adapter(ctx, ch)
 	if err != nil {
+		return Sent{}, err
+	}
+	policy := s.policy(ch, adapter)
+	if err := allowed(policy.Decide(conv, s.o.Now()), r); err != nil {
 		return Sent{}, err
 	}
 	limits := limitsOf(adapter)
@@ -151,9 +151,9 @@ func (s *Service) Reply(ctx context.Context, conversationID, author string, r Re
 		if err != nil {
 			return err
 		}
-		decision := s.policy(ch.Kind).Decide(fresh, s.o.Now())
-		if !decision.Allowed {
-			return decision.Err
+		decision := policy.Decide(fresh, s.o.Now())
+		if err := allowed(decision, r); err != nil {
+			return err
 		}
 		job, conv, err = s.recordReply(ctx, tx, fresh, author, ids, parts, decision.UseReplyToken)
 		return err
@@ -171,6 +171,25 @@ func (s *Service) Reply(ctx context.Context, conversationID, author string, r Re
 	sent := Sent{Conversation: conv}
 	sent.Parts, err = s.loadMessages(ctx, ids)
 	return sent, err
+}
+
+// allowed reports whether the policy's decision lets r go out: outside a window that takes templates
+// only, every part must be a template.
+func allowed(d Decision, r Reply) error {
+	if !d.Allowed {
+		return d.Err
+	}
+	if !d.TemplatesOnly {
+		return nil
+	}
+	onlyTemplates := r.Text == "" && r.TemplateID == "" && len(r.Attachments) == 0 && len(r.Messages) > 0
+	for _, m := range r.Messages {
+		onlyTemplates = onlyTemplates && m.Type == channel.TypeTemplate
+	}
+	if !onlyTemplates {
+		return d.Err
+	}
+	return nil
 }
 
 // replayed answers a repeated Reply from what the first call remembered: its parts as they are now.

@@ -64,6 +64,7 @@ func (s *Service) runSend(ctx context.Context, j store.Job) error {
 	if err != nil {
 		return err
 	}
+	rules, _ := channel.RulesOf(adapter) // a channel that states nothing promises no retry keys
 	calls := slices.Collect(slices.Chunk(p.MessageIDs, max(limitsOf(adapter).MaxMessages, 1)))
 	for n, ids := range calls {
 		done := n == len(calls)-1 // the last call completes the job
@@ -75,10 +76,16 @@ func (s *Service) runSend(ctx context.Context, j store.Job) error {
 			continue // settled on an earlier attempt
 		}
 		useToken := n == 0 && p.ReplyToken != "" && s.o.Now().Before(p.ReplyTokenExpiresAt)
-		unknown := hasStatus(msgs, store.StatusSending) // an earlier attempt with the token may have delivered
+		// An attempt the channel cannot deduplicate (with a reply token, or any on a channel without
+		// retry keys) is recorded first; one left "sending" ended without an answer and may have delivered.
+		marked := useToken || !rules.RetryKeys
+		unknown := hasStatus(msgs, store.StatusSending)
 		if unknown && !useToken {
-			err := s.settle(ctx, j, done, msgs, store.StatusUncertain,
-				"uncertain: an attempt to send it as a reply ended without an answer, and its reply token has expired, so it may or may not have reached the customer; resend it if it matters")
+			why := "uncertain: an attempt to send it ended without an answer, and the channel cannot tell a repeat from a new message, so it may or may not have reached the customer; resend it if it matters"
+			if rules.RetryKeys {
+				why = "uncertain: an attempt to send it as a reply ended without an answer, and its reply token has expired, so it may or may not have reached the customer; resend it if it matters"
+			}
+			err := s.settle(ctx, j, done, msgs, store.StatusUncertain, why)
 			if err != nil || done {
 				return orErr(err, errJobDone)
 			}
@@ -87,10 +94,10 @@ func (s *Service) runSend(ctx context.Context, j store.Job) error {
 		opt := channel.SendOptions{RetryKey: id.Derive(p.RetryKey, n)}
 		if useToken {
 			opt.ReplyToken = p.ReplyToken
-			if !unknown {
-				if err := s.setStatus(ctx, msgs, store.StatusQueued, store.StatusSending); err != nil {
-					return err
-				}
+		}
+		if marked && !unknown {
+			if err := s.setStatus(ctx, msgs, store.StatusQueued, store.StatusSending); err != nil {
+				return err
 			}
 		}
 		res, err := s.send(ctx, adapter, p.To, msgs, opt, unknown)
@@ -103,7 +110,7 @@ func (s *Service) runSend(ctx context.Context, j store.Job) error {
 			}
 			continue
 		case err != nil:
-			if useToken && !unknown && !channel.MayHaveSent(err) {
+			if marked && !unknown && !channel.MayHaveSent(err) {
 				// Known not delivered: the next attempt may push once the token has expired.
 				_ = s.setStatus(ctx, msgs, store.StatusSending, store.StatusQueued)
 			}
@@ -332,7 +339,11 @@ func (s *Service) loadMessages(ctx context.Context, ids []string) ([]store.Messa
 
 // isSettled reports whether an outbound part's delivery has ended, one way or another.
 func isSettled(st store.MessageStatus) bool {
-	return st == store.StatusSent || st == store.StatusFailed || st == store.StatusUncertain
+	switch st {
+	case store.StatusSent, store.StatusDelivered, store.StatusRead, store.StatusFailed, store.StatusUncertain:
+		return true
+	}
+	return false
 }
 
 func settled(msgs []store.Message) bool {

@@ -57,7 +57,8 @@ type Options struct {
 	Assigner assign.Assigner
 	// Notifier receives new-message signals. nil sends none.
 	Notifier Notifier
-	// Policies are the reply-window policies by channel kind; a kind without one gets Window{LINEWindow}.
+	// Policies are the reply-window policies by channel kind. A kind without one gets the policy its
+	// adapter's channel.Rules state (PolicyFor); an adapter that states none, no window.
 	Policies map[string]Policy
 	// Fields fills templates' merge fields; nil means BasicFields.
 	Fields FieldSource
@@ -65,8 +66,8 @@ type Options struct {
 	// every new inbound image, video, audio clip or file, e.g. to copy it before the channel discards it.
 	// nil does nothing.
 	Media func(ctx context.Context, m store.Message) error
-	// ReplyTokenTTL is how long after its event a reply token is used (default 50s: LINE's expire after
-	// about a minute).
+	// ReplyTokenTTL is how long after its event a reply token is used; 0 means what the channel's
+	// adapter states (channel.Rules; LINE: 50s, as its tokens expire after about a minute).
 	ReplyTokenTTL time.Duration
 	// Archive keeps the verified body of every accepted webhook for this long, so Replay can re-ingest a
 	// time range. 0 (the default) keeps none.
@@ -149,7 +150,6 @@ func New(s store.Store, adapters Adapters, opts *Options) (*Service, error) {
 	if o.Archive < 0 {
 		return nil, errors.New("conversation: Options.Archive must not be negative")
 	}
-	o.ReplyTokenTTL = orDefault(o.ReplyTokenTTL, 50*time.Second)
 	o.Batch = orDefault(o.Batch, 100)
 	o.IdempotencyTTL = orDefault(o.IdempotencyTTL, 24*time.Hour)
 	j := &o.Jobs
@@ -195,9 +195,20 @@ func category(err error) string {
 	return "other"
 }
 
-func (s *Service) policy(kind string) Policy {
-	if p, ok := s.o.Policies[kind]; ok {
+// policy returns the reply policy of ch, served by a.
+func (s *Service) policy(ch store.Channel, a channel.Adapter) Policy {
+	if p, ok := s.o.Policies[ch.Kind]; ok {
 		return p
 	}
-	return Window{Length: LINEWindow}
+	r, _ := channel.RulesOf(a)
+	return PolicyFor(r)
+}
+
+// tokenTTL returns how long a reply token of ch is used.
+func (s *Service) tokenTTL(a channel.Adapter) time.Duration {
+	if s.o.ReplyTokenTTL > 0 {
+		return s.o.ReplyTokenTTL
+	}
+	r, _ := channel.RulesOf(a)
+	return r.ReplyTokenTTL
 }

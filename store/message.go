@@ -21,11 +21,13 @@ type MessageStatus string
 
 // Message statuses.
 const (
-	StatusReceived MessageStatus = "received" // inbound, stored
-	StatusQueued   MessageStatus = "queued"   // outbound, waiting to be sent (StatusDetail says if it is retrying or held)
-	StatusSending  MessageStatus = "sending"  // outbound, an attempt is under way that cannot simply be repeated
-	StatusSent     MessageStatus = "sent"     // outbound, accepted by the channel
-	StatusFailed   MessageStatus = "failed"   // outbound, given up; StatusDetail says why
+	StatusReceived  MessageStatus = "received"  // inbound, stored
+	StatusQueued    MessageStatus = "queued"    // outbound, waiting to be sent (StatusDetail says if it is retrying or held)
+	StatusSending   MessageStatus = "sending"   // outbound, an attempt is under way that cannot simply be repeated
+	StatusSent      MessageStatus = "sent"      // outbound, accepted by the channel
+	StatusDelivered MessageStatus = "delivered" // outbound, the channel reported it reached the customer's device
+	StatusRead      MessageStatus = "read"      // outbound, the channel reported the customer read it
+	StatusFailed    MessageStatus = "failed"    // outbound, given up; StatusDetail says why
 	// StatusUncertain: outbound, an attempt's outcome could not be known and it could not be retried
 	// without risking a second delivery, so it may or may not have reached the customer. StatusDetail
 	// says why; an agent who wants to be sure resends it on purpose.
@@ -104,8 +106,9 @@ type Messages interface {
 	// (the message's place in its conversation) are never updated. Setting ChannelMessageID to one that another message of the channel has returns
 	// ErrAlreadyExists.
 	UpdateMessage(ctx context.Context, m Message) (Message, error)
-	// CountSent counts the outbound messages of channelID sent since since (by Time), billable ones
-	// (pushes, counted against the account's quota) and free ones (replies) apart.
+	// CountSent counts the outbound messages of channelID sent (status sent, delivered or read) since
+	// since (by Time), billable ones (pushes, counted against the account's quota) and free ones
+	// (replies) apart.
 	CountSent(ctx context.Context, channelID string, since time.Time) (SendCounts, error)
 	// ListMessages returns one page of conversationID's messages ordered by (Time, ID) in p.Order, and the
 	// cursor of the next page (zero when there is none).

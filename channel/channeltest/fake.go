@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/msgkit/msgkit/channel"
 )
@@ -40,10 +41,19 @@ type FakeOptions struct {
 	Kind   string          // adapter kind; default "fake"
 	Secret string          // webhook signing secret; default "fake-secret"
 	Limits *channel.Limits // default DefaultLimits()
+	// Rules are what the Fake states of its channel (default DefaultRules(): LINE's).
+	Rules *channel.Rules
 	// Account, Quota and Settings are what the capabilities report.
 	Account  channel.AccountInfo
 	Quota    channel.Quota
 	Settings []channel.SettingCheck
+}
+
+// DefaultRules returns a Fake's rules unless FakeOptions.Rules says otherwise: LINE's (a 7-day window the
+// business cannot write outside, reply tokens used for 50 seconds, retry keys on pushes).
+func DefaultRules() channel.Rules {
+	return channel.Rules{Window: 7 * 24 * time.Hour, OutsideWindow: channel.OutsideNothing, ReplyTokenTTL: 50 * time.Second,
+		RetryKeys: true}
 }
 
 // DefaultLimits returns a Fake's limits unless FakeOptions.Limits says otherwise: LINE's.
@@ -68,6 +78,7 @@ func DefaultLimits() channel.Limits {
 type Fake struct {
 	kind, secret string
 	limits       channel.Limits
+	rules        channel.Rules
 
 	mu        sync.Mutex
 	account   channel.AccountInfo
@@ -111,6 +122,7 @@ var (
 	_ channel.ContentFetcher  = (*Fake)(nil)
 	_ channel.Limiter         = (*Fake)(nil)
 	_ channel.BodyParser      = (*Fake)(nil)
+	_ channel.RuleReporter    = (*Fake)(nil)
 )
 
 // NewFake returns a Fake.
@@ -131,11 +143,18 @@ func NewFake(opts *FakeOptions) *Fake {
 	if o.Limits != nil {
 		f.limits = *o.Limits
 	}
+	f.rules = DefaultRules()
+	if o.Rules != nil {
+		f.rules = *o.Rules
+	}
 	return f
 }
 
 // Kind implements channel.Adapter.
 func (f *Fake) Kind() string { return f.kind }
+
+// Rules implements channel.RuleReporter.
+func (f *Fake) Rules() channel.Rules { return f.rules }
 
 // Limits implements channel.Limiter.
 func (f *Fake) Limits() channel.Limits { return f.limits }

@@ -90,6 +90,7 @@ var (
 	_ channel.ContentFetcher  = (*Adapter)(nil)
 	_ channel.Limiter         = (*Adapter)(nil)
 	_ channel.BodyParser      = (*Adapter)(nil)
+	_ channel.RuleReporter    = (*Adapter)(nil)
 )
 
 // New returns the Adapter for the channel cfg describes. It checks the configuration but makes no network
@@ -139,6 +140,20 @@ func New(cfg Config, opts *Options) (*Adapter, error) {
 	}
 	a.tokens = newTokenSource(a)
 	return a, nil
+}
+
+// LINE's reply rules.
+const (
+	// ReplyWindow is how long after a user's last message the account may write to them.
+	ReplyWindow = 7 * 24 * time.Hour
+	// ReplyTokenTTL is how long a reply token is used: LINE's expire after about a minute.
+	ReplyTokenTTL = 50 * time.Second
+)
+
+// Rules reports LINE's rules: replies for 7 days after the user's last message and nothing outside
+// them, reply tokens used for 50 seconds, and pushes delivered once per retry key.
+func (a *Adapter) Rules() channel.Rules {
+	return channel.Rules{Window: ReplyWindow, OutsideWindow: channel.OutsideNothing, ReplyTokenTTL: ReplyTokenTTL, RetryKeys: true}
 }
 
 // Kind returns "line".

@@ -116,7 +116,7 @@ func (s *Store) CountSent(ctx context.Context, channelID string, since time.Time
 	var n store.SendCounts
 	err := s.db.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN billable THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN billable THEN 0 ELSE 1 END), 0) FROM messages
-		WHERE channel_id = $1 AND direction = 'out' AND status = 'sent' AND time >= $2`, channelID, micros(since)).Scan(&n.Billable, &n.Free)
+		WHERE channel_id = $1 AND direction = 'out' AND status IN ('sent', 'delivered', 'read') AND time >= $2`, channelID, micros(since)).Scan(&n.Billable, &n.Free)
 	return n, s.mapErr(err, "sent messages of channel "+channelID)
 }
 

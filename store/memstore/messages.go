@@ -62,7 +62,8 @@ func (h *handle) CountSent(ctx context.Context, channelID string, since time.Tim
 		}
 		for _, mid := range h.st.msgsByConv[cid] {
 			m := h.st.messages[mid]
-			if m.Direction != store.Outbound || m.Status != store.StatusSent || m.Time.Before(since) {
+			sent := m.Status == store.StatusSent || m.Status == store.StatusDelivered || m.Status == store.StatusRead
+			if m.Direction != store.Outbound || !sent || m.Time.Before(since) {
 				continue
 			}
 			if m.Billable {

@@ -275,14 +275,16 @@ func RunMessages(t *testing.T, h Harness) {
 		add(c, store.Outbound, store.StatusSent, true, month.Add(time.Hour))
 		add(c, store.Outbound, store.StatusSent, true, month.Add(2*time.Hour))
 		add(c, store.Outbound, store.StatusSent, false, month.Add(3*time.Hour))
-		add(c, store.Outbound, store.StatusSent, true, month.Add(-time.Hour))     // before the period
-		add(c, store.Outbound, store.StatusQueued, true, month.Add(time.Hour))    // not sent (yet)
-		add(c, store.Outbound, store.StatusUncertain, true, month.Add(time.Hour)) // may or may not have been
+		add(c, store.Outbound, store.StatusRead, false, month.Add(3*time.Hour))     // sent, and read since
+		add(c, store.Outbound, store.StatusDelivered, true, month.Add(3*time.Hour)) // sent, and delivered since
+		add(c, store.Outbound, store.StatusSent, true, month.Add(-time.Hour))       // before the period
+		add(c, store.Outbound, store.StatusQueued, true, month.Add(time.Hour))      // not sent (yet)
+		add(c, store.Outbound, store.StatusUncertain, true, month.Add(time.Hour))   // may or may not have been
 		add(c, store.Inbound, store.StatusReceived, false, month.Add(time.Hour))
 		add(other, store.Outbound, store.StatusSent, true, month.Add(time.Hour)) // another channel
 		got, err := fx.s.CountSent(ctx, ch.ID, month)
 		require.NoError(t, err)
-		require.Equal(t, store.SendCounts{Billable: 2, Free: 1}, got)
+		require.Equal(t, store.SendCounts{Billable: 3, Free: 2}, got)
 		none, err := fx.s.CountSent(ctx, "no-such-channel", month)
 		require.NoError(t, err)
 		require.Zero(t, none)
