@@ -1,6 +1,7 @@
 package line_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -77,6 +78,14 @@ func TestAccountInfoAndQuota(t *testing.T) {
 	require.ErrorIs(t, err, channel.ErrUnavailable)
 }
 
+func ids(checks []channel.SettingCheck) []string {
+	var out []string
+	for _, c := range checks {
+		out = append(out, c.ID)
+	}
+	return out
+}
+
 func TestCheckSettings(t *testing.T) {
 	t.Parallel()
 	byID := func(checks []channel.SettingCheck) map[string]channel.SettingCheck {
@@ -94,11 +103,21 @@ func TestCheckSettings(t *testing.T) {
 		checks, err := channel.CheckSettings(t.Context(), a, channel.SettingsWant{WebhookURL: hook})
 		require.NoError(t, err)
 		got := byID(checks)
-		for _, id := range []string{line.CheckWebhookURL, line.CheckWebhookActive, line.CheckWebhookTest, line.CheckChatMode} {
+		require.Equal(t, []string{line.CheckToken, line.CheckWebhookURL, line.CheckWebhookActive, line.CheckWebhookTest,
+			line.CheckChatMode, line.CheckGreeting, line.CheckAutoReply, line.CheckRedelivery}, ids(checks), "one item each, in order")
+		for _, id := range []string{line.CheckToken, line.CheckWebhookURL, line.CheckWebhookActive, line.CheckWebhookTest, line.CheckChatMode} {
 			require.Equal(t, channel.CheckOK, got[id].Status, id)
 		}
-		require.Equal(t, channel.CheckManual, got[line.CheckGreeting].Status)
-		require.Equal(t, channel.CheckManual, got[line.CheckAutoReply].Status)
+		require.Equal(t, "LINE accepts the channel access token.", got[line.CheckToken].Detail)
+		require.Equal(t, "LINE sends webhooks to "+hook+", this channel's URL.", got[line.CheckWebhookURL].Detail)
+		for _, id := range []string{line.CheckGreeting, line.CheckAutoReply, line.CheckRedelivery} {
+			require.Equal(t, channel.CheckManual, got[id].Status, id)
+			require.Contains(t, got[id].Detail, "Confirm by hand", id)
+		}
+		require.Contains(t, got[line.CheckGreeting].Detail, "LINE Official Account Manager", "says where to look")
+		require.Contains(t, got[line.CheckGreeting].Detail, "Response settings")
+		require.Contains(t, got[line.CheckAutoReply].Detail, "Response settings")
+		require.Contains(t, got[line.CheckRedelivery].Detail, "Webhook settings")
 		require.Contains(t, string(api.Requests()[1].Body), `"endpoint":"`+hook+`"`, "the wanted URL is the one tested")
 	})
 	t.Run("every problem reported", func(t *testing.T) {
@@ -111,7 +130,9 @@ func TestCheckSettings(t *testing.T) {
 		require.NoError(t, err, "problems are findings, not an error: the admin can still finish")
 		got := byID(checks)
 		require.Equal(t, channel.CheckProblem, got[line.CheckWebhookURL].Status)
-		require.Contains(t, got[line.CheckWebhookURL].Detail, "https://old.example.com/hook")
+		require.Contains(t, got[line.CheckWebhookURL].Detail, "LINE sends webhooks to https://old.example.com/hook, but this channel's URL is "+hook,
+			"says what it is and what it must be")
+		require.Contains(t, got[line.CheckWebhookURL].Detail, "set Webhook URL to exactly "+hook)
 		require.Equal(t, channel.CheckProblem, got[line.CheckWebhookActive].Status)
 		require.Contains(t, got[line.CheckWebhookActive].Detail, "Use webhook")
 		require.Equal(t, channel.CheckProblem, got[line.CheckWebhookTest].Status)
@@ -140,12 +161,76 @@ func TestCheckSettings(t *testing.T) {
 		require.Equal(t, channel.CheckFailed, got[line.CheckWebhookURL].Status)
 		require.Equal(t, channel.CheckOK, got[line.CheckChatMode].Status)
 	})
-	t.Run("refused credentials fail the whole check", func(t *testing.T) {
+	t.Run("refused credentials: the token item is the problem, nothing else could be checked", func(t *testing.T) {
 		t.Parallel()
-		api := newLineAPI(t, &linetest.Options{AccessToken: "the-right-token"})
+		for name, tc := range map[string]struct {
+			opts   linetest.Options
+			cfg    line.Config
+			detail string
+		}{
+			"revoked token":         {linetest.Options{AccessToken: "the-right-token"}, line.Config{}, "LINE refused the channel access token"},
+			"ID and secret refused": {linetest.Options{ChannelID: "1650000000", ChannelSecret: "other"}, line.Config{ChannelID: "1650000000"}, "channel ID and secret"},
+		} {
+			api := newLineAPI(t, &tc.opts)
+			a := api.adapter(t, tc.cfg, nil)
+			checks, err := a.CheckSettings(t.Context(), channel.SettingsWant{WebhookURL: hook})
+			require.ErrorIs(t, err, channel.ErrUnauthorized, name)
+			got := byID(checks)
+			require.Equal(t, channel.CheckProblem, got[line.CheckToken].Status, name)
+			require.Contains(t, got[line.CheckToken].Detail, tc.detail, name)
+			for _, id := range []string{line.CheckWebhookURL, line.CheckWebhookActive, line.CheckWebhookTest, line.CheckChatMode} {
+				require.Equal(t, channel.CheckFailed, got[id].Status, "%s: %s", name, id)
+			}
+			require.Equal(t, channel.CheckManual, got[line.CheckGreeting].Status, "%s: what to confirm by hand is still listed", name)
+			require.NotContains(t, got[line.CheckToken].Detail, secret, name)
+		}
+		api := newLineAPI(t, nil)
 		a := api.adapter(t, line.Config{}, nil)
+		api.Fail(linetest.OpWebhookEndpoint, linetest.ErrorAnswer(401, linetest.MessageUnauthenticated))
 		_, err := a.CheckSettings(t.Context(), channel.SettingsWant{})
-		require.ErrorIs(t, err, channel.ErrUnauthorized)
+		require.ErrorIs(t, err, channel.ErrUnauthorized, "a token refused by the first call")
+	})
+	t.Run("tokens issued from the ID and secret", func(t *testing.T) {
+		t.Parallel()
+		api := newLineAPI(t, &linetest.Options{ChannelID: "1650000000", ChannelSecret: secret, WebhookURL: hook, WebhookActive: true})
+		a := api.adapter(t, line.Config{ChannelID: "1650000000"}, nil)
+		checks, err := a.CheckSettings(t.Context(), channel.SettingsWant{WebhookURL: hook})
+		require.NoError(t, err)
+		require.Equal(t, channel.SettingCheck{ID: line.CheckToken, Title: "Access token", Status: channel.CheckOK,
+			Detail: "LINE issues access tokens for the channel ID and secret."}, byID(checks)[line.CheckToken])
+	})
+	t.Run("URLs that nearly match are compared exactly", func(t *testing.T) {
+		t.Parallel()
+		for set, hint := range map[string]string{
+			hook + "/":                                 "differ only in a trailing slash",
+			"https://CRM.example.com/webhooks/line":    "upper and lower case",
+			"http://crm.example.com/webhooks/line":     "plain http",
+			"https://crm.example.com/webhooks/line?x=": "",
+		} {
+			api := newLineAPI(t, &linetest.Options{WebhookURL: set, WebhookActive: true})
+			a := api.adapter(t, line.Config{}, nil)
+			checks, err := a.CheckSettings(t.Context(), channel.SettingsWant{WebhookURL: hook})
+			require.NoError(t, err)
+			url := byID(checks)[line.CheckWebhookURL]
+			require.Equal(t, channel.CheckProblem, url.Status, set)
+			require.Contains(t, url.Detail, hint, set)
+		}
+	})
+	t.Run("a failed test delivery says what to do", func(t *testing.T) {
+		t.Parallel()
+		for status, hint := range map[int]string{401: "channel secret stored here is not this channel's", 404: "check the URL",
+			0: "reachable from the internet over HTTPS", 500: "server's logs"} {
+			api := newLineAPI(t, &linetest.Options{WebhookURL: hook, WebhookActive: true})
+			a := api.adapter(t, line.Config{}, nil)
+			api.Fail(linetest.OpWebhookTest, linetest.Fault{Kind: linetest.Answer, Status: 200,
+				Body: fmt.Sprintf(`{"success":false,"timestamp":"2026-11-26T09:00:00Z","statusCode":%d,"reason":"R","detail":"D"}`, status)})
+			checks, err := a.CheckSettings(t.Context(), channel.SettingsWant{WebhookURL: hook})
+			require.NoError(t, err)
+			test := byID(checks)[line.CheckWebhookTest]
+			require.Equal(t, channel.CheckProblem, test.Status)
+			require.Contains(t, test.Detail, fmt.Sprintf("status %d", status))
+			require.Contains(t, test.Detail, hint, "status %d", status)
+		}
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -152,6 +153,69 @@ func TestContractWithLINESpec(t *testing.T) {
 	})
 }
 
+// TestContractConnectorWithLINESpec connects an account through the Connector, with and without an
+// access token, against Prism serving LINE's own specs: the token calls (verify, issue a stateless
+// token) go to a Prism serving testdata/openapi/channel-access-token.yml, the bot info to the one
+// serving messaging-api.yml. Prism checks every request against its operation, and answers with the
+// spec's examples: the verification example names channel 1350031035, so that is the channel
+// connected. It needs Prism, as TestContractWithLINESpec does.
+func TestContractConnectorWithLINESpec(t *testing.T) {
+	messaging := prismURL(t)
+	tokens := tokenPrismURL(t)
+	tr := &prismTransport{}
+	connector, err := line.NewConnector(&line.Options{APIEndpoint: messaging, DataEndpoint: messaging,
+		HTTPClient: &http.Client{Transport: &tokenRouter{tokens: tokens, next: tr}, Timeout: 30 * time.Second}})
+	require.NoError(t, err)
+	const channelID = "1350031035" // the client_id of the spec's verification example
+
+	for name, creds := range map[string]channel.Credentials{
+		"ID and secret": {line.CredChannelID: channelID, line.CredChannelSecret: "0123456789abcdef0123456789abcdef"},
+		"with an access token": {line.CredChannelID: channelID, line.CredChannelSecret: "0123456789abcdef0123456789abcdef",
+			line.CredAccessToken: "long-lived-token"},
+	} {
+		conn, err := connector.Verify(t.Context(), creds)
+		require.NoError(t, err, "%s: refused by LINE's spec", name)
+		require.Empty(t, tr.takeViolations(), "%s: a request violates LINE's spec", name)
+		require.Equal(t, channelID, conn.ExternalID, name)
+		require.NotEmpty(t, conn.Account.UserID, name)
+		require.Equal(t, conn.Account.UserID, conn.Credentials[line.CredBotUserID], name)
+	}
+
+	// The passes above prove something only if Prism checks these form bodies: wrong ones are caught
+	// (these operations declare no 400, so Prism answers a violation with 422).
+	for path, form := range map[string]string{
+		"/oauth2/v3/token": "grant_type=password&client_id=" + channelID,
+		"/v2/oauth/verify": "token=x",
+	} {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, tokens+path, strings.NewReader(form))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := tr.RoundTrip(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		require.NotEmpty(t, tr.takeViolations(), "%s %s: Prism did not catch it", path, form)
+	}
+}
+
+// tokenRouter sends the token endpoints' requests (/oauth2/…, /v2/oauth/…) to the Prism serving the
+// token spec, and the rest where they were going.
+type tokenRouter struct {
+	tokens string
+	next   http.RoundTripper
+}
+
+func (r *tokenRouter) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.HasPrefix(req.URL.Path, "/oauth2/") || strings.HasPrefix(req.URL.Path, "/v2/oauth/") {
+		u, err := url.Parse(r.tokens)
+		if err != nil {
+			return nil, err
+		}
+		req = req.Clone(req.Context())
+		req.URL.Scheme, req.URL.Host, req.Host = u.Scheme, u.Host, u.Host
+	}
+	return r.next.RoundTrip(req)
+}
+
 // prismTransport adds Prism's Prefer header (or drops the token) on the next request, and collects
 // the spec violations Prism reports.
 type prismTransport struct {
@@ -209,7 +273,11 @@ func (p *prismTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	p.mu.Unlock()
 	res, err := http.DefaultTransport.RoundTrip(r)
 	if err == nil {
-		if v := res.Header.Get("sl-violations"); v != "" {
+		v := res.Header.Get("sl-violations")
+		if v == "" && res.StatusCode == http.StatusUnprocessableEntity {
+			v = "422: Prism's answer to a violation where the operation declares no 400"
+		}
+		if v != "" {
 			p.mu.Lock()
 			p.violations = append(p.violations, r.Method+" "+r.URL.Path+": "+v)
 			p.mu.Unlock()
@@ -311,8 +379,9 @@ type prismProcess struct {
 	err  error
 }
 
-// prism serves LINE's spec; schemaPrism serves partSchemas, one operation each.
-var prism, schemaPrism prismProcess
+// prism serves LINE's Messaging API spec; schemaPrism serves partSchemas, one operation each;
+// tokenPrism serves LINE's channel access token spec.
+var prism, schemaPrism, tokenPrism prismProcess
 
 // prismURL returns the base URL of a Prism serving LINE's spec, starting one from .cache/prism if needed.
 func prismURL(t *testing.T) string {
@@ -334,6 +403,27 @@ func prismURL(t *testing.T) string {
 	})
 	require.NoError(t, prism.err)
 	return prism.url
+}
+
+// tokenPrismURL returns the base URL of a Prism serving LINE's channel access token spec, starting one
+// from .cache/prism.
+func tokenPrismURL(t *testing.T) string {
+	bin := prismBin(t)
+	tokenPrism.once.Do(func() {
+		spec, err := filepath.Abs(filepath.Join("testdata", "openapi", "channel-access-token.yml"))
+		if err != nil {
+			tokenPrism.err = err
+			return
+		}
+		tokenPrism.url, tokenPrism.err = startPrism(&tokenPrism, bin, spec, func(url string) *http.Request {
+			req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, url+"/v2/oauth/verify",
+				strings.NewReader("access_token=probe"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			return req
+		})
+	})
+	require.NoError(t, tokenPrism.err)
+	return tokenPrism.url
 }
 
 // schemaPrismURL returns the base URL of a Prism whose operation POST /{schema} takes a body of that

@@ -7,6 +7,16 @@
 // access token or nothing more: without AccessToken the adapter issues stateless 15-minute tokens from
 // the ID and secret, renews them two minutes before they expire, and lets concurrent callers share one.
 //
+// A host that connects accounts at run time uses a Connector (channel.Connector): Verify checks what an
+// administrator entered against LINE — the access token's channel through LINE's token verification,
+// the channel ID and secret by issuing a stateless token (LINE's only check of a secret), the bot info
+// with the token adapters will use — and returns what to store (the Cred… keys, with the bot user ID
+// added) and the account. Refusals are *channel.CredentialError values naming the field (wrong channel
+// ID, wrong secret, or, when LINE's answer does not tell them apart, the pair; a revoked token; a token
+// of another channel), failures to reach LINE wrap channel.ErrUnavailable. Adapter builds an account's
+// Adapter from its stored credentials, with a secret rotation window and the bot user ID; EntryPoints
+// makes its add-friend link (https://line.me/R/ti/p/@basicid) and LINE's "Add friend" button.
+//
 // # Webhooks
 //
 // ParseWebhook (used through channel.Handler) checks X-Line-Signature on a size-limited body and decodes
@@ -15,6 +25,9 @@
 // channel.EventUnknown with their JSON, never as an error, and so does an event that does not decode (a
 // field of an unexpected JSON type): it never fails the other events of its body. Only a body that is not
 // a JSON object, or whose "events" is not an array, is refused. Decoding errors never quote the body.
+// With Config.BotUserID set, a verified body with events for another bot (its "destination") is refused
+// with ErrOtherDestination, which wraps channel.ErrInvalidSignature; LINE's connectivity check (no
+// events) always passes.
 //
 // # Reply or push
 //
@@ -71,10 +84,19 @@
 // # Capabilities
 //
 // Besides channel.Adapter, an Adapter is a ProfileFetcher (users, and group or room members), an
-// AccountInfoer (bot info), a SettingsChecker (webhook URL and switch, a test delivery, LINE's chat mode;
-// greeting and auto-reply reported for manual confirmation), a QuotaReporter, a ContentFetcher (media
-// users sent, size-limited) and a Limiter (5 messages per call, 5,000 UTF-16 code units of text, no file
-// messages: send files as links; mentions, quick replies and sender).
+// AccountInfoer (bot info), a SettingsChecker, a QuotaReporter, a ContentFetcher (media users sent,
+// size-limited) and a Limiter (5 messages per call, 5,000 UTF-16 code units of text, no file messages:
+// send files as links; mentions, quick replies and sender).
+//
+// # Settings check
+//
+// CheckSettings returns an administrator's checklist, one item per setting (the Check… IDs). Checked
+// automatically through LINE's API: the access token is accepted (or one is issued for the ID and
+// secret); the webhook URL is exactly the expected one (both are named when they differ); "Use webhook"
+// is on; LINE's test delivery to the webhook URL succeeds (with a hint from the status it got); LINE's
+// own chat is off (the bot info's chat mode). Not exposed by the API, so listed as "confirm by hand"
+// with where to find them in LINE Official Account Manager or the LINE Developers console: the greeting
+// message and auto-reply messages are off, webhook redelivery is on.
 //
 // # Concurrency
 //
@@ -83,10 +105,11 @@
 //
 // # Testing
 //
-// Package linetest is a fake of LINE's API (an http.Handler) to point an Adapter at: it keeps what was
-// delivered, by reply token and by retry key, and takes scripted faults (error answers, timeouts and
-// connection resets before or after LINE handled the request). The package passes
-// channeltest.RunAdapter against it, drives every fault through it, and a contract test sends every call
-// to Prism serving LINE's own OpenAPI spec. Application tests that do not need LINE's wire behaviour can
-// use channeltest.Fake instead of this adapter.
+// Package linetest is a fake of LINE's API (an http.Handler) to point an Adapter or a Connector at: it
+// keeps what was delivered, by reply token and by retry key, knows one channel's ID, secret and token
+// (and which tokens were revoked), and takes scripted faults (error answers, timeouts and connection
+// resets before or after LINE handled the request). The package passes channeltest.RunAdapter against
+// it, drives every fault and every refusal of Verify through it, and a contract test sends every call,
+// the Connector's token calls included, to Prism serving LINE's own OpenAPI specs. Application tests
+// that do not need LINE's wire behaviour can use channeltest.Fake instead of this adapter.
 package line

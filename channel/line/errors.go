@@ -31,6 +31,11 @@ type errorBody struct {
 // never used: for non-2xx answers it holds the response body, and for transport errors the request URL.
 // Failures without an answer are ErrUnavailable, wrapping the transport error or the ended context.
 func (a *Adapter) apiError(ctx context.Context, op string, res *http.Response, err error) error {
+	return apiError(ctx, a.now(), op, res, err)
+}
+
+// apiError is Adapter.apiError at time now (for Retry-After dates).
+func apiError(ctx context.Context, now time.Time, op string, res *http.Response, err error) error {
 	e := &channel.APIError{Channel: Kind, Op: op}
 	if res == nil { // no answer: a transport error, or the caller's context ended
 		e.Category, e.Err = channel.ErrUnavailable, transportCause(err)
@@ -56,7 +61,7 @@ func (a *Adapter) apiError(ctx context.Context, op string, res *http.Response, e
 	if e.Message == "" {
 		e.Message = strings.TrimSpace(body.Error + " " + body.ErrorDescription)
 	}
-	e.RetryAfter = retryAfter(res.Header.Get("Retry-After"), a.now())
+	e.RetryAfter = retryAfter(res.Header.Get("Retry-After"), now)
 	switch s := res.StatusCode; {
 	case s == http.StatusTooManyRequests && strings.Contains(strings.ToLower(e.Message), "monthly limit"):
 		e.Category = channel.ErrQuotaExceeded

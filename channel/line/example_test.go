@@ -85,3 +85,68 @@ func ExampleConfig_secretRotation() {
 	// <nil>
 	// true
 }
+
+// Connecting a LINE account: Verify checks the credentials an administrator entered against LINE and
+// says what to store; Adapter builds the account's adapter from what was stored; EntryPoints makes its
+// add-friend link and button. (linetest plays LINE, knowing one channel ID and secret.)
+func ExampleConnector() {
+	lineAPI := linetest.NewServer(&linetest.Options{ChannelID: "1650000000", ChannelSecret: "0123456789abcdef0123456789abcdef"})
+	defer lineAPI.Close()
+	connector, err := line.NewConnector(&line.Options{APIEndpoint: lineAPI.URL, DataEndpoint: lineAPI.URL,
+		HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+
+	// A mistyped secret: the error names the field and says what to do.
+	_, err = connector.Verify(ctx, channel.Credentials{line.CredChannelID: "1650000000", line.CredChannelSecret: "0123456789abcdef0123456789abcdee"})
+	var refused *channel.CredentialError
+	if errors.As(err, &refused) {
+		fmt.Println("refused:", refused.Field, errors.Is(err, channel.ErrUnauthorized))
+	}
+
+	conn, err := connector.Verify(ctx, channel.Credentials{
+		line.CredChannelID:     "1650000000",
+		line.CredChannelSecret: "0123456789abcdef0123456789abcdef",
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("account:", conn.ExternalID, conn.Account.BasicID, conn.Account.DisplayName)
+	fmt.Println("bot user ID stored:", conn.Credentials[line.CredBotUserID] == conn.Account.UserID)
+
+	adapter, err := connector.Adapter(conn.Credentials) // later, from the stored (unsealed) credentials
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("adapter:", adapter.Kind())
+
+	entry, err := connector.EntryPoints(conn.Account)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(entry.URL)
+	// Output:
+	// refused: channel_secret true
+	// account: 1650000000 @linetest linetest
+	// bot user ID stored: true
+	// adapter: line
+	// https://line.me/R/ti/p/@linetest
+}
+
+// The add-friend link and LINE's "Add friend" button of an account, from its basic ID. A QR code of the
+// link does what the link does.
+func ExampleConnector_EntryPoints() {
+	connector, _ := line.NewConnector(nil)
+	entry, err := connector.EntryPoints(channel.AccountInfo{BasicID: "@123abcde"})
+	fmt.Println(entry.URL, err)
+	fmt.Println(entry.ButtonHTML)
+
+	_, err = connector.EntryPoints(channel.AccountInfo{})
+	fmt.Println(errors.Is(err, channel.ErrInvalidRequest))
+	// Output:
+	// https://line.me/R/ti/p/@123abcde <nil>
+	// <a href="https://line.me/R/ti/p/@123abcde"><img height="36" border="0" alt="Add friend" src="https://scdn.line-apps.com/n/line_add_friends/btn/en.png"></a>
+	// true
+}

@@ -30,7 +30,7 @@ const (
 )
 
 // Config identifies one LINE Official Account's Messaging API channel. All of it is secret except
-// ChannelID: never log it.
+// ChannelID and BotUserID: never log it.
 type Config struct {
 	// ChannelID is the Messaging API channel's ID (a number, as a string).
 	ChannelID string
@@ -44,9 +44,14 @@ type Config struct {
 	// AccessToken is a long-lived channel access token. When empty, the adapter issues stateless
 	// 15-minute tokens from ChannelID and ChannelSecret and renews them ahead of expiry.
 	AccessToken string
+	// BotUserID is the account's own user ID (bot info's userId, U followed by 32 hexadecimal digits).
+	// When set, ParseWebhook refuses a body whose "destination" names another bot, even if its signature
+	// verifies (see ParseWebhook). Connector.Verify finds it; empty skips the check.
+	BotUserID string
 }
 
-// Options tunes an Adapter. The zero value (or nil) means the defaults.
+// Options tunes an Adapter, and a Connector, which passes them on to every Adapter it builds. The zero
+// value (or nil) means the defaults.
 type Options struct {
 	// HTTPClient makes every API call. Default: a client with DefaultTimeout. The SDK's own default,
 	// http.DefaultClient, has no timeout and is never used.
@@ -96,10 +101,6 @@ var (
 // New returns the Adapter for the channel cfg describes. It checks the configuration but makes no network
 // call: the first token is issued on first use.
 func New(cfg Config, opts *Options) (*Adapter, error) {
-	var o Options
-	if opts != nil {
-		o = *opts
-	}
 	switch {
 	case cfg.ChannelSecret == "":
 		return nil, errors.New("line: Config.ChannelSecret is required")
@@ -107,39 +108,54 @@ func New(cfg Config, opts *Options) (*Adapter, error) {
 		return nil, errors.New("line: Config.ChannelID is required to issue access tokens (or set AccessToken)")
 	case cfg.PreviousSecret != "" && cfg.PreviousSecretUntil.IsZero():
 		return nil, errors.New("line: Config.PreviousSecretUntil is required with PreviousSecret")
-	case o.MaxBodyBytes < 0 || o.MaxContentBytes < 0:
-		return nil, errors.New("line: size limits must not be negative")
+	}
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	a := &Adapter{cfg: cfg, http: o.HTTPClient, api: o.APIEndpoint, data: o.DataEndpoint,
 		maxBody: o.MaxBodyBytes, maxContent: o.MaxContentBytes, log: o.Logger, now: o.Now}
-	if a.http == nil {
-		a.http = &http.Client{Timeout: DefaultTimeout}
-	}
-	if a.api == "" {
-		a.api = DefaultAPIEndpoint
-	}
-	if a.data == "" {
-		a.data = DefaultDataEndpoint
-	}
-	for _, e := range []string{a.api, a.data} {
-		if u, err := url.Parse(e); err != nil || u.Scheme == "" || u.Host == "" {
-			return nil, fmt.Errorf("line: endpoint %q is not an absolute URL", e)
-		}
-	}
-	if a.maxBody == 0 {
-		a.maxBody = DefaultMaxBodyBytes
-	}
-	if a.maxContent == 0 {
-		a.maxContent = DefaultMaxContentBytes
-	}
-	if a.log == nil {
-		a.log = slog.New(slog.DiscardHandler)
-	}
-	if a.now == nil {
-		a.now = time.Now
-	}
 	a.tokens = newTokenSource(a)
 	return a, nil
+}
+
+// withDefaults checks opts and returns a copy with every default filled in. A default HTTP client is
+// made here, once, so that everything built from the result shares it (and its connection pool).
+func (opts *Options) withDefaults() (Options, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.MaxBodyBytes < 0 || o.MaxContentBytes < 0 {
+		return Options{}, errors.New("line: size limits must not be negative")
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: DefaultTimeout}
+	}
+	if o.APIEndpoint == "" {
+		o.APIEndpoint = DefaultAPIEndpoint
+	}
+	if o.DataEndpoint == "" {
+		o.DataEndpoint = DefaultDataEndpoint
+	}
+	for _, e := range []string{o.APIEndpoint, o.DataEndpoint} {
+		if u, err := url.Parse(e); err != nil || u.Scheme == "" || u.Host == "" {
+			return Options{}, fmt.Errorf("line: endpoint %q is not an absolute URL", e)
+		}
+	}
+	if o.MaxBodyBytes == 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxContentBytes == 0 {
+		o.MaxContentBytes = DefaultMaxContentBytes
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o, nil
 }
 
 // LINE's reply rules.

@@ -17,10 +17,24 @@ import (
 // SignatureHeader carries a webhook's signature: base64(HMAC-SHA256(channel secret, body)).
 const SignatureHeader = "X-Line-Signature"
 
+// ErrOtherDestination is the error ParseWebhook returns (wrapped) for a body whose signature verifies
+// but whose "destination" is not Config.BotUserID: a delivery for another LINE bot. It wraps
+// channel.ErrInvalidSignature, so channel.Handler answers it as it answers a forged signature, with 401.
+//
+// A verified body can name another bot only if this channel's secret also signs that bot's webhooks:
+// the stored secret belongs to another channel than the stored bot, or the webhook URL of another
+// channel points here and the secrets were mixed up. Nothing in such a body belongs to this account.
+var ErrOtherDestination = fmt.Errorf("line: webhook for another bot: %w", channel.ErrInvalidSignature)
+
 // ParseWebhook verifies the request's X-Line-Signature against the channel secret (or, during a
 // changeover, the previous one) on a body of at most Options.MaxBodyBytes, then decodes each event on its
 // own. Events, message contents and sources LINE adds later come back as channel.EventUnknown,
 // channel.TypeRaw and a Peer of the unknown kind, with their JSON kept.
+//
+// With Config.BotUserID set, a verified body with events whose "destination" is not that bot is
+// refused with an error wrapping ErrOtherDestination (and so channel.ErrInvalidSignature). A body
+// without events (LINE's connectivity check) is accepted whatever its destination: nothing in it is
+// used.
 //
 // One event never fails the others: an event that cannot be decoded (say a type LINE adds later that
 // reuses a field name with another JSON type) comes back as channel.EventUnknown with its JSON in Raw and
@@ -37,12 +51,50 @@ func (a *Adapter) ParseWebhook(r *http.Request) ([]channel.Event, error) {
 	if !a.verify(r.Header.Get(SignatureHeader), body) {
 		return nil, fmt.Errorf("line webhook: %w", channel.ErrInvalidSignature)
 	}
-	return parseBody(body)
+	events, dest, err := parseBody(body)
+	if err != nil {
+		return nil, err
+	}
+	if a.cfg.BotUserID != "" && len(events) > 0 && string(dest) != a.cfg.BotUserID {
+		return nil, otherDestination(dest, a.cfg.BotUserID)
+	}
+	return events, nil
+}
+
+// otherDestination describes a destination mismatch. The destination is quoted only when it has the
+// form of a LINE user ID, so that nothing else of the body can reach the error text.
+func otherDestination(dest destination, bot string) error {
+	got := "no bot"
+	if isLINEUserID(string(dest)) {
+		got = "bot " + string(dest)
+	} else if dest != "" {
+		got = "an unrecognised destination"
+	}
+	return fmt.Errorf("line webhook: the body is addressed to %s, but this channel's bot is %s (is the stored channel secret "+
+		"another channel's?): %w", got, bot, ErrOtherDestination)
+}
+
+// isLINEUserID reports whether s has the form of a LINE user ID: U and 32 lower-case hexadecimal digits.
+func isLINEUserID(s string) bool {
+	if len(s) != 33 || s[0] != 'U' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // ParseBody implements channel.BodyParser: the events of a body ParseWebhook verified before (an
 // archived webhook being replayed), parsed exactly as ParseWebhook parses them.
-func (a *Adapter) ParseBody(body []byte) ([]channel.Event, error) { return parseBody(body) }
+//
+// A replayed body's destination is not checked again: ParseWebhook checked it when the body arrived.
+func (a *Adapter) ParseBody(body []byte) ([]channel.Event, error) {
+	events, _, err := parseBody(body)
+	return events, err
+}
 
 // readBody reads at most maxBody bytes, answering a larger body with *http.MaxBytesError as
 // http.MaxBytesReader would.
@@ -86,10 +138,12 @@ func sign(secret string, body []byte) []byte {
 
 // The webhook body as LINE sends it (webhook.yml). The top level is split into raw events, and each
 // event decodes on its own into one struct that holds the fields of every event type; mapping picks the
-// fields that belong to the type. The destination is not used, so it is not decoded.
+// fields that belong to the type. The destination is decoded in the same pass, leniently (see
+// destination).
 type (
 	webhookBody struct {
-		Events []json.RawMessage `json:"events"`
+		Destination destination       `json:"destination"`
+		Events      []json.RawMessage `json:"events"`
 	}
 	// eventHead is what recoverEvent reads from an event that does not decode into lineEvent: the
 	// fields every event shares, each kept raw so that one of the wrong type spoils only itself.
@@ -192,43 +246,67 @@ type (
 // The usual body (known types, fields as documented) first takes a fast path: one decoding pass over
 // the whole body. Only when that fails, or an event needs its raw JSON, is the body decoded event by
 // event.
-func parseBody(body []byte) ([]channel.Event, error) {
-	if events, ok := parseFast(body); ok {
-		return events, nil
+func parseBody(body []byte) ([]channel.Event, destination, error) {
+	if events, dest, ok := parseFast(body); ok {
+		return events, dest, nil
 	}
 	return parseEach(body)
 }
 
 // parseEach decodes body event by event.
-func parseEach(body []byte) ([]channel.Event, error) {
+func parseEach(body []byte) ([]channel.Event, destination, error) {
 	var wb webhookBody
 	if err := json.Unmarshal(body, &wb); err != nil {
 		// The decoder's message may quote the body; say only where it broke.
-		return nil, fmt.Errorf("line webhook: body is not valid webhook JSON (%s): %w", jsonErrorPlace(err), channel.ErrInvalidRequest)
+		return nil, "", fmt.Errorf("line webhook: body is not valid webhook JSON (%s): %w", jsonErrorPlace(err), channel.ErrInvalidRequest)
 	}
 	events := make([]channel.Event, len(wb.Events))
 	decoded := make([]lineEvent, len(wb.Events)) // one allocation; each event decodes into a zero struct
 	for i, raw := range wb.Events {
 		parseEvent(raw, &decoded[i], &events[i])
 	}
-	return events, nil
+	return events, wb.Destination, nil
 }
 
 // parseFast decodes body in one pass and reports whether every event mapped without its raw JSON.
-func parseFast(body []byte) ([]channel.Event, bool) {
+func parseFast(body []byte) ([]channel.Event, destination, bool) {
 	var all struct {
-		Events []lineEvent `json:"events"`
+		Destination destination `json:"destination"`
+		Events      []lineEvent `json:"events"`
 	}
 	if json.Unmarshal(body, &all) != nil {
-		return nil, false
+		return nil, "", false
 	}
 	events := make([]channel.Event, len(all.Events))
 	for i := range all.Events {
 		if !mapEvent(&all.Events[i], &events[i]) {
-			return nil, false
+			return nil, "", false
 		}
 	}
-	return events, true
+	return events, all.Destination, true
+}
+
+// destination is a webhook body's "destination": the user ID of the bot the body is for. It decodes
+// leniently: a value that is not a JSON string leaves it empty instead of failing the body, as the
+// destination never decided whether a body parses.
+type destination string
+
+// UnmarshalJSON keeps a JSON string and ignores anything else.
+func (d *destination) UnmarshalJSON(b []byte) error {
+	if len(b) < 2 || b[0] != '"' {
+		*d = ""
+		return nil
+	}
+	if bytes.IndexByte(b, '\\') < 0 { // the usual case: no escapes, the bytes between the quotes
+		*d = destination(b[1 : len(b)-1])
+		return nil
+	}
+	var s string
+	if json.Unmarshal(b, &s) != nil {
+		s = ""
+	}
+	*d = destination(s)
+	return nil
 }
 
 // parseEvent decodes one event's JSON into le and maps it onto e, attaching the raw JSON the mapping

@@ -377,9 +377,40 @@ func FuzzParseWebhook(f *testing.F) {
 	} {
 		f.Add([]byte(body), true)
 	}
+	f.Add([]byte(`{"destination":"U0123456789abcdef0123456789abcdef","events":[{"type":"follow"}]}`), true)
+	f.Add([]byte(`{"destination":"Uother","DESTINATION":"U0123456789abcdef0123456789abcdef","events":[{"type":"follow"}]}`), true)
 	a, err := line.New(line.Config{ChannelSecret: secret, AccessToken: "t"}, nil)
 	require.NoError(f, err)
+	const bot = "U0123456789abcdef0123456789abcdef"
+	checked, err := line.New(line.Config{ChannelSecret: secret, AccessToken: "t", BotUserID: bot}, nil)
+	require.NoError(f, err)
 	f.Fuzz(func(t *testing.T, body []byte, sign bool) {
+		// With a bot user ID, a body that parses is refused exactly when it has events and names another
+		// bot, and the refusal never quotes the body.
+		defer func() {
+			want, wantErr := a.ParseBody(body)
+			got, err := checked.ParseWebhook(signedRequest(secret, body))
+			if wantErr != nil {
+				require.ErrorIs(t, err, channel.ErrInvalidRequest)
+				return
+			}
+			var top struct {
+				Destination json.RawMessage `json:"destination"`
+			}
+			_ = json.Unmarshal(body, &top)
+			var dest string
+			_ = json.Unmarshal(top.Destination, &dest)
+			if len(want) == 0 || dest == bot {
+				require.NoError(t, err)
+				require.Equal(t, want, got)
+				return
+			}
+			require.ErrorIs(t, err, line.ErrOtherDestination)
+			require.Nil(t, got)
+			if b := strings.TrimSpace(string(body)); len(b) > 16 {
+				require.NotContains(t, err.Error(), b, "errors never repeat the body")
+			}
+		}()
 		r := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body))
 		if sign {
 			r.Header.Set(line.SignatureHeader, signature(secret, body))

@@ -29,6 +29,12 @@ const (
 	// DefaultBotUserID is the account's user ID unless Options.Bot says otherwise; webhooks name it as
 	// their destination.
 	DefaultBotUserID = "U0123456789abcdef0123456789abcdef"
+	// DefaultChannelID is the channel the token verification endpoint names for the tokens it accepts
+	// when Options.ChannelID is unset.
+	DefaultChannelID = "1650000000"
+	// LongLivedTokenTTL is what the token verification endpoint answers as the remaining lifetime of a
+	// long-lived token (Options.AccessToken, or any token when that is unset).
+	LongLivedTokenTTL = 10 * 365 * 24 * time.Hour
 )
 
 // maxRequestBytes bounds a request body the API reads.
@@ -37,10 +43,13 @@ const maxRequestBytes = 4 << 20
 // Options configures an API. nil (or a zero field) means the documented default.
 type Options struct {
 	// ChannelID and ChannelSecret, when set, are the only credentials the token endpoint accepts;
-	// unset, it accepts any.
+	// unset, it accepts any. It answers a channel ID other than ChannelID with 400 invalid_client
+	// "invalid client_id", and ChannelID with another secret with 400 invalid_client "invalid
+	// client_secret" (see TokenErrorInvalidClientID).
 	ChannelID, ChannelSecret string
 	// AccessToken, when set, is the only long-lived channel access token accepted (tokens the API
-	// issued are accepted until they expire). Unset, any non-empty bearer token is accepted.
+	// issued are accepted until they expire). Unset, any non-empty bearer token is accepted. Revoked
+	// tokens (RevokeAccessToken) are refused either way.
 	AccessToken string
 	// ReplyTokenTTL is how long a reply token works after it was issued (default DefaultReplyTokenTTL).
 	ReplyTokenTTL time.Duration
@@ -142,7 +151,8 @@ func (d Delivery) Texts() []string {
 	return out
 }
 
-// API is a fake of LINE's Messaging API, data API and stateless token endpoint, as an http.Handler.
+// API is a fake of LINE's Messaging API, data API, stateless token endpoint and token verification
+// endpoint, as an http.Handler.
 // Point a LINE adapter's API and data endpoints at wherever it is served (NewServer does that for you).
 //
 // It behaves as LINE does where a client's correctness depends on it: reply tokens work once and expire
@@ -170,6 +180,7 @@ type API struct {
 	replyTokens map[string]*replyToken
 	accepted    map[string]acceptedPush // lower-cased retry key →
 	issued      map[string]time.Time    // stateless access token → expiry
+	revoked     map[string]bool         // access tokens revoked
 	profiles    map[string]channel.Profile
 	content     map[string]Content
 	usage       int64
@@ -216,7 +227,7 @@ func New(opts *Options) *API {
 	}
 	a := &API{opts: o, now: o.Now, closed: make(chan struct{}),
 		faults: map[Op][]Fault{}, replyTokens: map[string]*replyToken{}, accepted: map[string]acceptedPush{},
-		issued: map[string]time.Time{}, profiles: map[string]channel.Profile{}, content: map[string]Content{}}
+		issued: map[string]time.Time{}, revoked: map[string]bool{}, profiles: map[string]channel.Profile{}, content: map[string]Content{}}
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -278,6 +289,15 @@ func (a *API) SetTranscoding(messageID, status string) {
 		c.Transcoding = status
 		a.content[messageID] = c
 	}
+}
+
+// RevokeAccessToken revokes token, as an administrator does in the LINE Developers console (or with
+// LINE's revoke endpoint): from now on API calls with it answer 401 and the token verification endpoint
+// answers 400.
+func (a *API) RevokeAccessToken(token string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.revoked[token] = true
 }
 
 // SetWebhookEndpoint sets what the webhook endpoint info answers.
@@ -453,6 +473,8 @@ func route(method, path string) (Op, []string) {
 		return OpWebhookTest, nil
 	case is(http.MethodPost, "oauth2", "v3", "token"):
 		return OpToken, nil
+	case is(http.MethodPost, "v2", "oauth", "verify"):
+		return OpVerifyToken, nil
 	}
 	return OpUnknown, nil
 }
@@ -462,8 +484,11 @@ func (a *API) handle(op Op, params []string, r *http.Request, body []byte, reqID
 	if op == OpUnknown {
 		return errorAnswer(http.StatusNotFound, MessageNotFound)
 	}
-	if op == OpToken {
+	switch op {
+	case OpToken:
 		return a.issueToken(body, now)
+	case OpVerifyToken:
+		return a.verifyToken(body, now)
 	}
 	if !a.authorized(r.Header.Get("Authorization"), now) {
 		return errorAnswer(http.StatusUnauthorized, MessageUnauthenticated)
@@ -531,24 +556,50 @@ func transcoded(c Content) bool { return c.Type == "video" || c.Type == "audio" 
 
 func (a *API) authorized(h string, now time.Time) bool {
 	token, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || token == "" {
+	if !ok {
 		return false
 	}
-	if exp, ok := a.issued[token]; ok {
-		return now.Before(exp)
+	_, ok = a.tokenLife(token, now)
+	return ok
+}
+
+// tokenLife returns how long token has left, and whether the API accepts it.
+func (a *API) tokenLife(token string, now time.Time) (time.Duration, bool) {
+	switch exp, issued := a.issued[token]; {
+	case token == "" || a.revoked[token]:
+		return 0, false
+	case issued:
+		return exp.Sub(now), now.Before(exp)
 	}
-	return a.opts.AccessToken == "" || token == a.opts.AccessToken
+	return LongLivedTokenTTL, a.opts.AccessToken == "" || token == a.opts.AccessToken
+}
+
+// verifyToken answers LINE's token verification (POST /v2/oauth/verify): the channel the token belongs
+// to and its remaining lifetime, or 400 for a token LINE does not accept.
+func (a *API) verifyToken(body []byte, now time.Time) answer {
+	form, err := url.ParseQuery(string(body))
+	if err != nil || form.Get("access_token") == "" {
+		return tokenError(TokenErrorInvalidRequest, TokenErrorMissing)
+	}
+	left, ok := a.tokenLife(form.Get("access_token"), now)
+	if !ok {
+		return tokenError(TokenErrorInvalidRequest, TokenErrorInvalidToken)
+	}
+	return jsonAnswer(map[string]any{"client_id": cmp.Or(a.opts.ChannelID, DefaultChannelID),
+		"expires_in": int64(left / time.Second), "scope": "P CM"})
 }
 
 func (a *API) issueToken(body []byte, now time.Time) answer {
 	form, err := url.ParseQuery(string(body))
 	switch {
 	case err != nil || form.Get("grant_type") != "client_credentials":
-		return jsonStatus(http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type", "error_description": "grant_type must be client_credentials"})
-	case form.Get("client_id") == "" || form.Get("client_secret") == "",
-		a.opts.ChannelID != "" && form.Get("client_id") != a.opts.ChannelID,
-		a.opts.ChannelSecret != "" && form.Get("client_secret") != a.opts.ChannelSecret:
-		return jsonStatus(http.StatusBadRequest, map[string]string{"error": "invalid_client", "error_description": "invalid client_id or client_secret"})
+		return tokenError("unsupported_grant_type", "grant_type must be client_credentials")
+	case form.Get("client_id") == "" || form.Get("client_secret") == "":
+		return tokenError(TokenErrorInvalidRequest, TokenErrorMissing)
+	case a.opts.ChannelID != "" && form.Get("client_id") != a.opts.ChannelID:
+		return tokenError(TokenErrorInvalidClient, TokenErrorInvalidClientID)
+	case a.opts.ChannelSecret != "" && form.Get("client_secret") != a.opts.ChannelSecret:
+		return tokenError(TokenErrorInvalidClient, TokenErrorInvalidClientSecret)
 	}
 	a.tokenSeq++
 	token := fmt.Sprintf("stateless-%d", a.tokenSeq)
@@ -676,6 +727,11 @@ func isUUID(s string) bool {
 		}
 	}
 	return true
+}
+
+// tokenError is the token endpoints' 400 answer, {"error": code, "error_description": description}.
+func tokenError(code, description string) answer {
+	return jsonStatus(http.StatusBadRequest, map[string]string{"error": code, "error_description": description})
 }
 
 func errorAnswer(status int, message string) answer {

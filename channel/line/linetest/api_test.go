@@ -190,9 +190,18 @@ func TestAuthentication(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return answer{res.StatusCode, res.Header, string(b)}
 	}
-	bad := issue("1650000000", "wrong")
-	require.Equal(t, 400, bad.status)
-	require.Contains(t, bad.body, "invalid_client")
+	for name, tc := range map[string]struct {
+		id, secret, body string
+	}{
+		"wrong secret":     {"1650000000", "wrong", `{"error":"invalid_client","error_description":"invalid client_secret"}`},
+		"wrong channel ID": {"1650000999", "secret", `{"error":"invalid_client","error_description":"invalid client_id"}`},
+		"both wrong":       {"1650000999", "wrong", `{"error":"invalid_client","error_description":"invalid client_id"}`},
+		"no secret":        {"1650000000", "", `{"error":"invalid_request","error_description":"some parameters missed or invalid"}`},
+	} {
+		bad := issue(tc.id, tc.secret)
+		require.Equal(t, 400, bad.status, name)
+		require.JSONEq(t, tc.body, bad.body, name)
+	}
 	ok := issue("1650000000", "secret")
 	require.Equal(t, 200, ok.status)
 	var tok struct {
@@ -202,8 +211,30 @@ func TestAuthentication(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(ok.body), &tok))
 	require.Equal(t, 900, tok.ExpiresIn)
 	require.Equal(t, 200, get(tok.AccessToken))
+
+	verify := func(token string) answer {
+		req, _ := http.NewRequestWithContext(t.Context(), "POST", s.URL+"/v2/oauth/verify", strings.NewReader("access_token="+token))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return answer{res.StatusCode, res.Header, string(b)}
+	}
+	require.JSONEq(t, `{"client_id":"1650000000","expires_in":315360000,"scope":"P CM"}`, verify("long-lived").body)
+	require.JSONEq(t, `{"client_id":"1650000000","expires_in":900,"scope":"P CM"}`, verify(tok.AccessToken).body,
+		"an issued token's remaining lifetime")
+	unknown := verify("other")
+	require.Equal(t, 400, unknown.status)
+	require.JSONEq(t, `{"error":"invalid_request","error_description":"invalid access token"}`, unknown.body)
+
+	s.RevokeAccessToken("long-lived")
+	require.Equal(t, 401, get("long-lived"), "a revoked token is refused")
+	require.Equal(t, 400, verify("long-lived").status)
+
 	clk.Advance(15 * time.Minute)
 	require.Equal(t, 401, get(tok.AccessToken), "issued tokens expire")
+	require.Equal(t, 400, verify(tok.AccessToken).status)
 }
 
 func TestFaults(t *testing.T) {

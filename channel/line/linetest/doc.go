@@ -1,5 +1,5 @@
-// Package linetest is a fake of LINE's API: the Messaging API, the data API (content) and the stateless
-// channel access token endpoint, as an http.Handler. Point the LINE adapter's endpoints at it to run
+// Package linetest is a fake of LINE's API: the Messaging API, the data API (content), the stateless
+// channel access token endpoint and the token verification endpoint, as an http.Handler. Point the LINE adapter's endpoints at it to run
 // demos with no LINE account, and to test hosts and the adapter against faults that are hard to provoke
 // on the real service.
 //
@@ -14,6 +14,12 @@
 // sentMessages; a retry key that is not a UUID answers 400. Pushes count against Options.MonthlyLimit and
 // answer 429 "You have reached your monthly limit." past it. Videos and audio clips report their
 // transcoding status. Requests need a bearer token; every answer carries x-line-request-id.
+//
+// Credentials: with Options.ChannelID and ChannelSecret set, the token endpoint issues tokens for that
+// pair only, answering a wrong channel ID and a wrong secret each with its own 400 (see
+// TokenErrorInvalidClientID); with Options.AccessToken set, it is the only long-lived token accepted.
+// The token verification endpoint names the channel of a token it accepts and its remaining lifetime,
+// and answers 400 for one it does not. RevokeAccessToken revokes a token as an administrator would.
 //
 // What LINE delivered is kept: Deliveries lists each reply and push (recipient, messages, reply token or
 // retry key, request ID), DeliveriesByReplyToken and DeliveriesByRetryKey count them, and Requests lists

@@ -23,6 +23,7 @@ const (
 	OpContent          Op = "content"          // GET /v2/bot/message/{id}/content (data API)
 	OpTranscoding      Op = "transcoding"      // GET /v2/bot/message/{id}/content/transcoding (data API)
 	OpToken            Op = "token"            // POST /oauth2/v3/token (stateless channel access token)
+	OpVerifyToken      Op = "verifyToken"      // POST /v2/oauth/verify (which channel a token belongs to)
 	OpUnknown          Op = "unknown"          // any other path: 404
 
 	// OpAny scripts a fault for whichever request comes next, of any operation. A fault scripted for
@@ -71,6 +72,27 @@ const (
 	MessageNotFound        = "Not found"
 	MessageUnauthenticated = "Authentication failed. Confirm that the access token in the authorization header is valid."
 )
+
+// The token endpoints' error answers, {"error": …, "error_description": …}, all with status 400. The
+// codes are OAuth's (RFC 6749) and the first description is the example of LINE's spec. LINE documents
+// neither which code nor which description it gives for a wrong channel ID as against a wrong secret,
+// or for a revoked token: the API gives these, and a client may take a description that names a field as
+// a hint, never as a promise.
+const (
+	TokenErrorInvalidRequest = "invalid_request"
+	TokenErrorInvalidClient  = "invalid_client"
+
+	TokenErrorMissing             = "some parameters missed or invalid"
+	TokenErrorInvalidClientID     = "invalid client_id"
+	TokenErrorInvalidClientSecret = "invalid client_secret"
+	TokenErrorInvalidToken        = "invalid access token"
+)
+
+// TokenError returns an Answer fault: the token endpoints' 400 answer with error code and description.
+func TokenError(code, description string) Fault {
+	body, _ := json.Marshal(map[string]string{"error": code, "error_description": description})
+	return Fault{Kind: Answer, Status: http.StatusBadRequest, Header: http.Header{"Content-Type": {"application/json"}}, Body: string(body)}
+}
 
 // ErrorAnswer returns an Answer fault: status with LINE's error body {"message": message}.
 func ErrorAnswer(status int, message string) Fault {
