@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,6 +61,10 @@ type Instance struct {
 	Webhook func(c WebhookCase) []byte
 	// FailNext makes the adapter's next API call fail as f says.
 	FailNext func(f Failure)
+	// Unsupported lists the failures the channel has no counterpart of (WhatsApp has no reply tokens
+	// and no quota answer): their ErrorCategory rules are skipped, saying so. FailNext is never called
+	// with them.
+	Unsupported []Failure
 	// To is a chat the adapter can send to.
 	To channel.Peer
 }
@@ -226,6 +231,9 @@ func RunAdapter(t *testing.T, h Harness) {
 	}
 	for _, c := range categories {
 		adapterRule("ErrorCategory/"+strings.ReplaceAll(string(c.f), " ", "-"), func(t *testing.T, in Instance) {
+			if slices.Contains(in.Unsupported, c.f) {
+				t.Skipf("the channel has no %s failure (Instance.Unsupported)", c.f)
+			}
 			in.FailNext(c.f)
 			opt := channel.SendOptions{RetryKey: "5d8c9a4e-1b2f-4c3d-8e9f-a0b1c2d3e4f5"}
 			if c.reply {
