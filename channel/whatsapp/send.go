@@ -25,8 +25,8 @@ import (
 // Everything is checked before anything is sent, and refused with an error wrapping
 // channel.ErrInvalidRequest: no messages or more than MaxMessages, a message failing
 // channel.Message.Validate, text longer than MaxTextLength UTF-16 code units, a part WhatsApp cannot
-// carry (mentions, emojis, quick replies, a sender), a sticker that is neither an https URL nor a media
-// ID, a raw message that is not a JSON object with a "type", a peer that is not a user or group.
+// carry (mentions, emojis, quick replies, a sender), a sticker whose StickerID is not an https URL, a
+// raw message that is not a JSON object with a "type", a peer that is not a user or group.
 //
 // When the first message fails, Send returns its error (an *channel.APIError; a free-form message
 // after the 24-hour window also wraps ErrWindowClosed). When a later one fails, Send returns the IDs of
@@ -206,10 +206,7 @@ func content(m channel.Message) (map[string]any, error) {
 		if strings.HasPrefix(id, "https://") {
 			return map[string]any{"type": "sticker", "sticker": map[string]string{"link": id}}, nil
 		}
-		if digits(id) {
-			return map[string]any{"type": "sticker", "sticker": map[string]string{"id": id}}, nil
-		}
-		return nil, fmt.Errorf("a sticker's ID must be an https URL of a WebP sticker or a WhatsApp media ID")
+		return nil, fmt.Errorf("a sticker's ID must be the https URL of a WebP sticker")
 	case channel.TypeLocation:
 		l := m.Location
 		loc := map[string]any{"latitude": l.Latitude, "longitude": l.Longitude}

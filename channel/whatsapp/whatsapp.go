@@ -183,7 +183,7 @@ func (a *Adapter) PhoneNumberID() string { return a.cfg.PhoneNumberID }
 // Limits reports the adapter's limits: MaxMessages messages per Send (one API call each), MaxTextLength
 // UTF-16 code units of text, text, image, video, audio, location, link (sent as text), template and
 // raw messages; no mentions, quick replies or per-message sender. Stickers are sent only when
-// Sticker.StickerID is an https URL of a WebP sticker or a WhatsApp media ID, so they are not listed.
+// Sticker.StickerID is the https URL of a WebP sticker (a sticker by link), so they are not listed.
 func (a *Adapter) Limits() channel.Limits {
 	return channel.Limits{
 		MaxMessages: MaxMessages, MaxTextLength: MaxTextLength, TextUnit: channel.UnitUTF16,

@@ -231,6 +231,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.seq++
 	trace := fmt.Sprintf("AWtest%017d", a.seq)
 	fault, faulted := a.nextFault(op)
+	if fault.Kind == Pass {
+		faulted = false
+	}
 	a.requests = append(a.requests, Request{Op: op, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 		Header: r.Header.Clone(), Body: body, TraceID: trace, Fault: fault.Kind, Time: now})
 	var ans answer

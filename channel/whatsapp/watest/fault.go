@@ -29,6 +29,9 @@ type FaultKind string
 // happen once WhatsApp handled it: the message is sent (recorded) and only the answer is lost. A client
 // cannot tell a Before fault from the matching After one: that is the point.
 const (
+	// Pass: the request is handled normally, as if no fault were scripted: it lets a script fail a later
+	// request ("the second message of a send").
+	Pass FaultKind = "pass"
 	// Answer: the API answers Fault.Status, Fault.Header and Fault.Body instead of handling the request.
 	Answer FaultKind = "answer"
 	// TimeoutBefore: the request is held without an answer until the client gives up (or the API is
