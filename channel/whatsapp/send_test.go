@@ -2,7 +2,6 @@ package whatsapp_test
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -144,12 +143,9 @@ func TestSendUnknownOutcome(t *testing.T) {
 			require.Len(t, f.Sent(), tc.delivered)
 		})
 	}
-	f, a := openFake(t)
-	f.Close()
 	dead, err := whatsapp.New(whatsapp.Config{PhoneNumberID: watest.DefaultPhoneNumberID, AccessToken: accessToken, AppSecret: appSecret},
 		&whatsapp.Options{Endpoint: "http://127.0.0.1:1", HTTPClient: &http.Client{Timeout: time.Second}})
 	require.NoError(t, err)
-	_ = a
 	_, err = dead.Send(t.Context(), channel.User(customer), []channel.Message{channel.Text("hello")}, channel.SendOptions{})
 	require.ErrorIs(t, err, channel.ErrUnavailable)
 	require.False(t, channel.MayHaveSent(err), "no connection was made: nothing was sent")
@@ -257,5 +253,3 @@ func TestLimitsAndRules(t *testing.T) {
 	require.False(t, r.RetryKeys, "WhatsApp has no retry key")
 	require.Zero(t, r.ReplyTokenTTL)
 }
-
-var _ = errors.New
