@@ -22,7 +22,10 @@
 // event carries the receiving phone number ID (value.metadata.phone_number_id) as Event.Account, so one
 // webhook URL can serve every number of an app. WhatsApp gives events no ID of their own, so the
 // adapter derives stable ones: a message's wamid; a status's wamid and status ("wamid.…:delivered");
-// for other parts, their type and a hash of their bytes. Redeliveries deduplicate on them.
+// for other parts, their type and a hash of their bytes. Redeliveries deduplicate on them. Event.Type
+// is the message's type ("text", "interactive", …), "status", "error", or another change's field name
+// ("message_template_status_update"). WhatsApp has no reply tokens, no standby mode and no redelivery
+// hint: ReplyToken, Mode and Redelivery stay empty.
 //
 // Messages map onto channel.Message as follows (Message.ID is always the wamid, context.id becomes
 // QuotedMessageID):
@@ -78,8 +81,8 @@
 // Failures are *channel.APIError values with the Graph error's message, code (as a detail) and
 // fbtrace_id, unwrapping to a category by the error code first (the Graph API answers most errors with
 // 400): 4, 80007, 130429, 131048, 131056 and HTTP 429 are channel.ErrRateLimited; 131047 (the window
-// has closed) is channel.ErrInvalidRequest with Reason ErrWindowClosed; 190, 0, 3, 10, 200–299, HTTP 401
-// and 403 channel.ErrUnauthorized; 131026 (the number cannot receive WhatsApp messages) and 100/33 (no
+// has closed) is channel.ErrInvalidRequest with Reason ErrWindowClosed; 190, 3, 10, 200–299, HTTP 401 and
+// 403 channel.ErrUnauthorized; 131026 (the number cannot receive WhatsApp messages) and 100/33 (no
 // such object) channel.ErrNotFound; 131030 (recipient not in the test number's allowed list)
 // channel.ErrInvalidRequest; 2, 131000, 131016 and 5xx channel.ErrUnavailable; the rest
 // channel.ErrInvalidRequest. WhatsApp has no message quota answer: nothing maps to

@@ -75,8 +75,8 @@ func ExampleAdapter_Handshake() {
 	// Output: 200 1158201444
 }
 
-// The wa.me link and chat button of a connected number.
-func ExampleConnector_EntryPoints() {
+// The connector of WhatsApp numbers: the wa.me link and chat button of a connected number.
+func ExampleNewConnector() {
 	ep, _ := whatsapp.NewConnector(nil).EntryPoints(channel.AccountInfo{BasicID: "+1 555-078-3881", DisplayName: "Lucky Shrub"})
 	fmt.Println(ep.URL)
 	// Output: https://wa.me/15550783881

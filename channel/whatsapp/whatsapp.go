@@ -71,7 +71,8 @@ type Options struct {
 	MaxBodyBytes int64
 	// MaxContentBytes limits media downloads (default DefaultMaxContentBytes).
 	MaxContentBytes int64
-	// Logger receives debug records; never personal data, tokens or bodies. nil discards.
+	// Logger receives debug records (the adapter logs nothing yet); never personal data, tokens or
+	// bodies. nil discards.
 	Logger *slog.Logger
 	// Now is the adapter's clock: the secret changeover window and Retry-After dates. nil means time.Now.
 	Now func() time.Time

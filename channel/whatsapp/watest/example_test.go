@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"time"
 
 	"github.com/msgkit/msgkit/channel"
@@ -38,4 +39,17 @@ func ExampleNewServer() {
 	// Output:
 	// reply: <nil>
 	// lost answer: true sent: 2
+}
+
+// The API is an http.Handler: serve it wherever the test or demo needs it.
+func ExampleNew() {
+	api := watest.New(&watest.Options{VerifiedName: "Lucky Shrub"})
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	defer api.Close()
+	conn, err := whatsapp.NewConnector(&whatsapp.Options{Endpoint: srv.URL, HTTPClient: &http.Client{Timeout: 10 * time.Second}}).
+		Verify(context.Background(), channel.Credentials{whatsapp.CredPhoneNumberID: watest.DefaultPhoneNumberID,
+			whatsapp.CredAccessToken: "token", whatsapp.CredAppSecret: "secret"})
+	fmt.Println(conn.Account.DisplayName, conn.Account.BasicID, err)
+	// Output: Lucky Shrub 15550783881 <nil>
 }
