@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -40,10 +41,14 @@ func start(t *testing.T, args ...string) string {
 	return ""
 }
 
-func call(t *testing.T, method, url, body string, into any) int {
+// call makes a request (with headers given as name, value pairs) and decodes its answer into into.
+func call(t *testing.T, method, url, body string, into any, header ...string) int {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	require.NoError(t, err)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	res, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer res.Body.Close()
@@ -105,15 +110,18 @@ func TestDemo(t *testing.T) {
 			require.GreaterOrEqual(t, len(list.Conversations), 2)
 			require.True(t, assignees["aiko"] && assignees["ben"], "assigned in turn: %v", assignees)
 
-			var sent struct{ Parts []struct{ Status string } }
-			require.Equal(t, http.StatusOK, call(t, "POST", base+"/api/conversations/"+hanako+"/reply", `{"author":"aiko","text":"Yes, it ships tomorrow."}`, &sent))
+			var sent, again struct{ Parts []struct{ ID, Status string } }
+			reply := `{"author":"aiko","text":"Yes, it ships tomorrow."}`
+			require.Equal(t, http.StatusOK, call(t, "POST", base+"/api/conversations/"+hanako+"/reply", reply, &sent, "Idempotency-Key", "req-1"))
 			require.Equal(t, "sent", sent.Parts[0].Status)
+			require.Equal(t, http.StatusOK, call(t, "POST", base+"/api/conversations/"+hanako+"/reply", reply, &again, "Idempotency-Key", "req-1"))
+			require.Equal(t, sent, again, "a retried request answers with the first one's parts")
 			var demoSent []struct {
 				To    string
 				Reply bool
 			}
 			call(t, "GET", base+"/demo/sent", "", &demoSent)
-			require.Len(t, demoSent, 1)
+			require.Len(t, demoSent, 1, "a retried request sends nothing new")
 			require.True(t, demoSent[0].Reply, "the first reply used the reply token")
 
 			var msgs struct{ Messages []struct{ Direction string } }
@@ -137,4 +145,21 @@ func TestFlags(t *testing.T) {
 	require.ErrorContains(t, err, "-demo", "without LINE credentials the example says how to run it")
 	err = run(t.Context(), []string{"-demo", "-store", "cassandra"}, io.Discard, nil)
 	require.ErrorContains(t, err, "cassandra")
+
+	t.Setenv("LINE_CHANNEL_SECRET", "env-secret")
+	t.Setenv("LINE_API_ENDPOINT", "http://127.0.0.1:1")
+	var usage bytes.Buffer
+	_, err = parse([]string{"-h"}, &usage)
+	require.ErrorIs(t, err, flag.ErrHelp)
+	require.Contains(t, usage.String(), "-line-api")
+	require.NotContains(t, usage.String(), "env-secret", "-h never prints a secret from the environment")
+	c, err := parse([]string{"-line-channel-id", "1", "-line-data", "http://127.0.0.1:2", "-job-lease", "2s"}, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, "env-secret", c.lineSecret)
+	require.Equal(t, "http://127.0.0.1:1", c.lineAPI, "from the environment")
+	require.Equal(t, "http://127.0.0.1:2", c.lineData)
+	require.Equal(t, 2*time.Second, c.jobLease)
+	require.Equal(t, 50*time.Second, c.replyTokenTTL)
+	_, err = parse([]string{"-demo", "-job-lease", "0s"}, io.Discard)
+	require.ErrorContains(t, err, "-job-lease")
 }

@@ -3,12 +3,13 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/msgkit/msgkit/channel"
-	"github.com/msgkit/msgkit/channel/channeltest"
+	"github.com/msgkit/msgkit/channel/line/linetest"
 	"github.com/msgkit/msgkit/conversation"
 	"github.com/msgkit/msgkit/store"
 )
@@ -20,6 +21,7 @@ type server struct {
 	ch      store.Channel
 	adapter channel.Adapter
 	webhook http.Handler
+	demo    *linetest.Server // the fake LINE of demo mode; nil otherwise
 }
 
 func (s *server) routes() http.Handler {
@@ -35,9 +37,9 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /api/conversations/{id}/messages", s.listMessages)
 	mux.HandleFunc("POST /api/conversations/{id}/reply", s.reply)
 	mux.HandleFunc("GET /api/channel", s.channelInfo)
-	if fake, ok := s.adapter.(*channeltest.Fake); ok {
-		mux.HandleFunc("POST /demo/customer", s.demoCustomer(fake))
-		mux.HandleFunc("GET /demo/sent", s.demoSent(fake))
+	if s.demo != nil {
+		mux.HandleFunc("POST /demo/customer", s.demoCustomer)
+		mux.HandleFunc("GET /demo/sent", s.demoSent)
 	}
 	return mux
 }
@@ -130,7 +132,18 @@ func (s *server) listMessages(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, out)
 }
 
+// maxIdempotencyKey bounds the Idempotency-Key header of a reply.
+const maxIdempotencyKey = 200
+
+// reply sends an agent's reply. An Idempotency-Key header (a request ID of the client's) makes it safe to
+// retry: a request with a key already used in this conversation sends nothing new and answers with the
+// first request's parts, as they are now — across restarts.
 func (s *server) reply(w http.ResponseWriter, r *http.Request) {
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > maxIdempotencyKey {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("the Idempotency-Key header is longer than %d bytes", maxIdempotencyKey))
+		return
+	}
 	var in struct {
 		Author      string                    `json:"author"`
 		Text        string                    `json:"text"`
@@ -142,10 +155,12 @@ func (s *server) reply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sent, err := s.svc.Reply(r.Context(), r.PathValue("id"), in.Author,
-		conversation.Reply{Text: in.Text, TemplateID: in.TemplateID, Attachments: in.Attachments})
+		conversation.Reply{Text: in.Text, TemplateID: in.TemplateID, Attachments: in.Attachments, IdempotencyKey: key})
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, err)
+	case errors.Is(err, conversation.ErrReplyTooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, err)
 	case errors.Is(err, conversation.ErrOutsideReplyWindow), errors.Is(err, conversation.ErrUnfollowed),
 		errors.Is(err, conversation.ErrChannelInactive), errors.Is(err, conversation.ErrEmptyReply):
 		writeError(w, http.StatusConflict, err)
@@ -172,43 +187,34 @@ func (s *server) channelInfo(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, out)
 }
 
-// demoCustomer plays a LINE user writing to the demo account: it signs a webhook as LINE would and
-// delivers it through the same handler real webhooks use.
-func (s *server) demoCustomer(fake *channeltest.Fake) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		var in struct{ User, Name, Text string }
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&in); err != nil || in.User == "" || in.Text == "" {
-			writeError(w, http.StatusBadRequest, errors.New(`the body must be JSON: {"user": "U1", "name": "Hanako", "text": "…"}`))
-			return
-		}
-		if in.Name != "" {
-			fake.SetProfile(channel.Profile{UserID: in.User, DisplayName: in.Name})
-		}
-		now := time.Now()
-		id := strconv.FormatInt(now.UnixNano(), 36)
-		msg := channel.Text(in.Text)
-		msg.ID = "demo-msg-" + id
-		webhook := fake.Request(channel.Event{ID: "demo-ev-" + id, Kind: channel.EventMessage, Type: "message", Time: now,
-			Mode: channel.ModeActive, Source: channel.User(in.User), ReplyToken: "demo-rt-" + id, Message: &msg})
-		webhook = webhook.WithContext(r.Context())
-		s.webhook.ServeHTTP(w, webhook)
+// demoCustomer plays a LINE user writing to the demo account: the fake LINE writes the webhook and signs
+// it as LINE would, and it is delivered through the same handler real webhooks use.
+func (s *server) demoCustomer(w http.ResponseWriter, r *http.Request) {
+	var in struct{ User, Name, Text string }
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&in); err != nil || in.User == "" || in.Text == "" {
+		writeError(w, http.StatusBadRequest, errors.New(`the body must be JSON: {"user": "U1", "name": "Hanako", "text": "…"}`))
+		return
 	}
+	if in.Name != "" {
+		s.demo.SetProfile(channel.Profile{UserID: in.User, DisplayName: in.Name})
+	}
+	body := s.demo.Webhook(linetest.Event{UserID: in.User, Text: in.Text})
+	webhook, err := linetest.NewWebhookRequest(r.Context(), "/webhooks/"+s.ch.ID, demoSecret, body)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	s.webhook.ServeHTTP(w, webhook)
 }
 
-// demoSent shows what the demo account sent, as LINE would have received it.
-func (s *server) demoSent(fake *channeltest.Fake) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
-		out := []map[string]any{}
-		for _, send := range fake.Sends() {
-			errText := ""
-			if send.Err != nil {
-				errText = send.Err.Error()
-			}
-			out = append(out, map[string]any{"to": send.To.String(), "messages": send.Messages, "reply": send.Options.ReplyToken != "",
-				"billable": send.Result.Billable, "error": errText})
-		}
-		writeJSON(w, out)
+// demoSent shows what the demo account sent, as LINE delivered it.
+func (s *server) demoSent(w http.ResponseWriter, _ *http.Request) {
+	out := []map[string]any{}
+	for _, d := range s.demo.Deliveries() {
+		out = append(out, map[string]any{"to": d.To, "messages": d.Messages, "reply": d.Op == linetest.OpReply,
+			"billable": d.Op == linetest.OpPush})
 	}
+	writeJSON(w, out)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
