@@ -25,8 +25,9 @@ type Contact struct {
 	// FollowChangedAt is the time of the event that last set Followed: a follow or unfollow event older
 	// than it is stale (channels redeliver out of order) and changes nothing.
 	FollowChangedAt time.Time
-	// Record is the CRM record the contact is linked to; zero while unregistered. Change it with
-	// Links.LinkContact, which keeps the history; UpdateContact stores it as given.
+	// Record is the CRM record the contact is linked to; zero while unregistered. Only Links.LinkContact
+	// changes it (keeping the history, and mirroring it onto the contact's conversations); UpdateContact
+	// keeps the stored one.
 	Record RecordRef
 
 	CreatedAt time.Time // set by the store
@@ -59,6 +60,7 @@ type RecordRef struct {
 	Kind  RecordKind
 	ID    string
 	Owner string // user ID of the record's owner in the CRM
+	Name  string // the record's name as the CRM showed it when linked, for display
 }
 
 // IsZero reports whether r points at nothing (the contact is unregistered).
@@ -73,7 +75,7 @@ type Contacts interface {
 	// GetContact returns the contact id, or ErrNotFound.
 	GetContact(ctx context.Context, id string) (Contact, error)
 	// UpdateContact replaces the stored contact c.ID if its Version equals c.Version and returns it with
-	// Version+1; otherwise ErrConflict (ErrNotFound if missing). The identity (ChannelID, Peer) is never
-	// updated: the stored one is kept and returned.
+	// Version+1; otherwise ErrConflict (ErrNotFound if missing). The identity (ChannelID, Peer) and the
+	// linked Record are never updated: the stored ones are kept and returned.
 	UpdateContact(ctx context.Context, c Contact) (Contact, error)
 }

@@ -20,8 +20,16 @@ type Conversation struct {
 	Unreplied      bool
 	LastInboundAt  time.Time // the customer's last message; the reply window counts from it
 	LastOutboundAt time.Time
-	// LastMessageAt orders the inbox. Set by the store: the later of LastInboundAt and LastOutboundAt.
+	// LastMessageAt orders the inbox. Set by the store: the later of LastInboundAt and LastOutboundAt, or
+	// CreatedAt while there is neither (a conversation opened by a follow sorts by when it opened).
 	LastMessageAt time.Time
+	// Preview is the latest message's preview for the inbox: its text cut short, "[sticker]", "[image]"…,
+	// empty for an unsent one. RecordInbound sets it for a newer inbound message; UpdateConversation stores
+	// it as given.
+	Preview string
+	// Record mirrors its contact's linked record, kept by the store (set at creation, changed by
+	// Links.LinkContact), so the inbox's record views need no join. Updates leave it as stored.
+	Record RecordRef
 	// ReplyToken is the latest unused reply token and ReplyTokenExpiresAt when it stops working.
 	ReplyToken          string
 	ReplyTokenExpiresAt time.Time
@@ -34,6 +42,8 @@ type Conversation struct {
 // InboundNote is what an inbound message changes on its conversation (Conversations.RecordInbound).
 type InboundNote struct {
 	At time.Time // when the message was sent
+	// Preview becomes the conversation's Preview when the message is its latest.
+	Preview string
 	// ReplyToken is the message's reply token and ReplyTokenExpiresAt when it stops working; empty when it
 	// has none, or must not be used (a standby event).
 	ReplyToken          string
@@ -61,6 +71,8 @@ type View struct {
 	Unreplied   bool    // only conversations awaiting a reply
 	// InboundSince keeps conversations whose last inbound message is at or after it ("today's").
 	InboundSince time.Time
+	// Viewer, when set, makes each entry carry this user's notification state for its conversation.
+	Viewer string
 }
 
 // InboxEntry is one row of an inbox list: the conversation and its contact, so a list shows who it is
@@ -68,6 +80,9 @@ type View struct {
 type InboxEntry struct {
 	Conversation Conversation
 	Contact      Contact
+	// Notification is View.Viewer's notification state for the conversation; nil when there is none or
+	// no Viewer was given.
+	Notification *NotificationState
 }
 
 // Cursor returns the entry's position in a conversation list.
@@ -93,7 +108,11 @@ type Conversations interface {
 	// when it expires later. It returns the updated conversation (Version+1), or ErrNotFound.
 	RecordInbound(ctx context.Context, id string, n InboundNote) (Conversation, error)
 	// ListConversations returns one page of the conversations v selects, ordered by (LastMessageAt, ID) in
-	// p.Order, each with its contact, and the cursor to pass as p.After for the next page (zero when there
-	// is none).
+	// p.Order, each with its contact (and v.Viewer's notification state), and the cursor to pass as
+	// p.After for the next page (zero when there is none). A page costs what it returns, not the number of
+	// conversations: backends keep indexes for every View a standard inbox view uses.
 	ListConversations(ctx context.Context, v View, p Page) ([]InboxEntry, Cursor, error)
+	// CountConversations counts the conversations v selects, up to limit: a badge says "99+" rather than
+	// counting every row (limit ≤ 0 means no limit). v.Viewer is ignored.
+	CountConversations(ctx context.Context, v View, limit int) (int, error)
 }

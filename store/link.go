@@ -34,7 +34,8 @@ type LinkChange struct {
 // Implementations must be safe for concurrent use.
 type Links interface {
 	// LinkContact sets the contact's Record to ch.To if its current record is still ch.From (compared by
-	// Kind and ID; the owner may differ), and records ch in the history (stamping ID and At), atomically.
+	// Kind and ID; the owner and name may differ), mirrors it onto the contact's conversations, and records
+	// ch in the history (stamping ID and At), atomically.
 	// Of concurrent changes from the same link exactly one succeeds; the others get ErrConflict. A
 	// missing contact returns ErrNotFound. It returns the updated contact (Version+1).
 	LinkContact(ctx context.Context, ch LinkChange) (Contact, error)

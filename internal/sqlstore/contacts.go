@@ -10,7 +10,7 @@ import (
 )
 
 const contactCols = `id, channel_id, peer_kind, peer_id, profile, profile_status, profile_error, followed,
-	record_kind, record_id, record_owner, created_at, updated_at, version, follow_changed_at`
+	record_kind, record_id, record_owner, created_at, updated_at, version, follow_changed_at, record_name`
 
 // contactScan receives a contact row.
 type contactScan struct {
@@ -22,7 +22,7 @@ type contactScan struct {
 func (x *contactScan) dest() []any {
 	c := &x.c
 	return []any{&c.ID, &c.ChannelID, &x.kind, &c.Peer.ID, &x.profile, &x.status, &c.ProfileError, &c.Followed,
-		&x.recordKind, &c.Record.ID, &c.Record.Owner, &x.created, &x.updated, &c.Version, &x.followChanged}
+		&x.recordKind, &c.Record.ID, &c.Record.Owner, &x.created, &x.updated, &c.Version, &x.followChanged, &c.Record.Name}
 }
 
 func (x *contactScan) value() (store.Contact, error) {
@@ -63,10 +63,10 @@ func (s *Store) FindOrCreateContact(ctx context.Context, c store.Contact) (store
 	}
 	now := s.stamp()
 	got, err := scanContact(s.db.QueryRow(ctx, `INSERT INTO contacts (`+contactCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1, $13)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1, $13, $14)
 		ON CONFLICT (channel_id, peer_kind, peer_id) DO NOTHING RETURNING `+contactCols,
 		c.ID, c.ChannelID, string(c.Peer.Kind), c.Peer.ID, jsonText(c.Profile), string(c.ProfileStatus), c.ProfileError,
-		c.Followed, string(c.Record.Kind), c.Record.ID, c.Record.Owner, now, micros(c.FollowChangedAt)))
+		c.Followed, string(c.Record.Kind), c.Record.ID, c.Record.Owner, now, micros(c.FollowChangedAt), c.Record.Name))
 	if err == nil {
 		return got, true, nil
 	}
@@ -92,11 +92,10 @@ func (s *Store) UpdateContact(ctx context.Context, c store.Contact) (store.Conta
 		return store.Contact{}, err
 	}
 	got, err := scanContact(s.db.QueryRow(ctx, `UPDATE contacts SET profile = $3, profile_status = $4, profile_error = $5,
-		followed = $6, record_kind = $7, record_id = $8, record_owner = $9, updated_at = $10, follow_changed_at = $11,
-		version = version + 1
+		followed = $6, updated_at = $7, follow_changed_at = $8, version = version + 1
 		WHERE id = $1 AND version = $2 RETURNING `+contactCols,
-		c.ID, c.Version, jsonText(c.Profile), string(c.ProfileStatus), c.ProfileError, c.Followed,
-		string(c.Record.Kind), c.Record.ID, c.Record.Owner, s.stamp(), micros(c.FollowChangedAt)))
+		c.ID, c.Version, jsonText(c.Profile), string(c.ProfileStatus), c.ProfileError, c.Followed, s.stamp(),
+		micros(c.FollowChangedAt)))
 	if s.d.IsNoRows(err) {
 		return store.Contact{}, s.versionConflict(ctx, "contacts", "contact", c.ID, c.Version)
 	}

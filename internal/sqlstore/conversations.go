@@ -10,24 +10,26 @@ import (
 )
 
 const convCols = `id, channel_id, contact_id, peer_kind, peer_id, assignee, unreplied, last_inbound_at, last_outbound_at,
-	last_message_at, reply_token, reply_token_expires_at, created_at, updated_at, version`
+	last_message_at, reply_token, reply_token_expires_at, created_at, updated_at, version, preview, record_kind, record_id,
+	record_owner, record_name`
 
 // convScan receives a conversation row.
 type convScan struct {
 	c                                      store.Conversation
-	kind                                   string
+	kind, recordKind                       string
 	in, out, last, rtExp, created, updated int64
 }
 
 func (x *convScan) dest() []any {
 	c := &x.c
 	return []any{&c.ID, &c.ChannelID, &c.ContactID, &x.kind, &c.Peer.ID, &c.Assignee, &c.Unreplied, &x.in, &x.out, &x.last,
-		&c.ReplyToken, &x.rtExp, &x.created, &x.updated, &c.Version}
+		&c.ReplyToken, &x.rtExp, &x.created, &x.updated, &c.Version, &c.Preview, &x.recordKind, &c.Record.ID, &c.Record.Owner,
+		&c.Record.Name}
 }
 
 func (x *convScan) value() store.Conversation {
 	c := x.c
-	c.Peer.Kind = channel.PeerKind(x.kind)
+	c.Peer.Kind, c.Record.Kind = channel.PeerKind(x.kind), store.RecordKind(x.recordKind)
 	c.LastInboundAt, c.LastOutboundAt, c.LastMessageAt = timeOf(x.in), timeOf(x.out), timeOf(x.last)
 	c.ReplyTokenExpiresAt, c.CreatedAt, c.UpdatedAt = timeOf(x.rtExp), timeOf(x.created), timeOf(x.updated)
 	return c
@@ -39,7 +41,8 @@ func scanConversation(r Row) (store.Conversation, error) {
 	return x.value(), err
 }
 
-// lastMessage is the later of the inbound and outbound times, as the contract derives LastMessageAt.
+// lastMessage is the later of the inbound and outbound times, as the contract derives LastMessageAt (0
+// when neither is set: the creation time then stands in).
 func lastMessage(c store.Conversation) int64 {
 	return max(micros(c.LastInboundAt), micros(c.LastOutboundAt))
 }
@@ -63,11 +66,18 @@ func (s *Store) FindOrCreateConversation(ctx context.Context, c store.Conversati
 		c.ID = id.New()
 	}
 	now := s.stamp()
+	last := lastMessage(c)
+	if last == 0 {
+		last = now
+	}
+	// The record comes from the contact, in the same statement: the store keeps the mirror.
 	got, err := scanConversation(s.db.QueryRow(ctx, `INSERT INTO conversations (`+convCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, 1)
+		SELECT $1, $2, k.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, 1, $14, k.record_kind, k.record_id, k.record_owner,
+			k.record_name
+		FROM contacts k WHERE k.id = $3
 		ON CONFLICT (channel_id, peer_kind, peer_id) DO NOTHING RETURNING `+convCols,
 		c.ID, c.ChannelID, c.ContactID, string(c.Peer.Kind), c.Peer.ID, c.Assignee, c.Unreplied, micros(c.LastInboundAt),
-		micros(c.LastOutboundAt), lastMessage(c), c.ReplyToken, micros(c.ReplyTokenExpiresAt), now))
+		micros(c.LastOutboundAt), last, c.ReplyToken, micros(c.ReplyTokenExpiresAt), now, c.Preview))
 	if err == nil {
 		return got, true, nil
 	}
@@ -93,11 +103,11 @@ func (s *Store) UpdateConversation(ctx context.Context, c store.Conversation) (s
 		return store.Conversation{}, err
 	}
 	got, err := scanConversation(s.db.QueryRow(ctx, `UPDATE conversations SET assignee = $3, unreplied = $4,
-		last_inbound_at = $5, last_outbound_at = $6, last_message_at = $7, reply_token = $8, reply_token_expires_at = $9,
-		updated_at = $10, version = version + 1
+		last_inbound_at = $5, last_outbound_at = $6, last_message_at = CASE WHEN CAST($7 AS BIGINT) = 0 THEN created_at ELSE $7 END,
+		reply_token = $8, reply_token_expires_at = $9, updated_at = $10, preview = $11, version = version + 1
 		WHERE id = $1 AND version = $2 RETURNING `+convCols,
 		c.ID, c.Version, c.Assignee, c.Unreplied, micros(c.LastInboundAt), micros(c.LastOutboundAt), lastMessage(c),
-		c.ReplyToken, micros(c.ReplyTokenExpiresAt), s.stamp()))
+		c.ReplyToken, micros(c.ReplyTokenExpiresAt), s.stamp(), c.Preview))
 	if s.d.IsNoRows(err) {
 		return store.Conversation{}, s.versionConflict(ctx, "conversations", "conversation", c.ID, c.Version)
 	}
@@ -115,12 +125,13 @@ func (s *Store) RecordInbound(ctx context.Context, id string, n store.InboundNot
 		exp = 0
 	}
 	got, err := scanConversation(s.db.QueryRow(ctx, `UPDATE conversations SET unreplied = $2,
+		preview = CASE WHEN last_inbound_at < $3 AND last_outbound_at <= $3 THEN $7 ELSE preview END,
 		last_inbound_at = CASE WHEN last_inbound_at < $3 THEN $3 ELSE last_inbound_at END,
 		last_message_at = CASE WHEN last_message_at < $3 THEN $3 ELSE last_message_at END,
 		reply_token = CASE WHEN reply_token_expires_at < $5 THEN $4 ELSE reply_token END,
 		reply_token_expires_at = CASE WHEN reply_token_expires_at < $5 THEN $5 ELSE reply_token_expires_at END,
 		updated_at = $6, version = version + 1
-		WHERE id = $1 RETURNING `+convCols, id, true, at, token, exp, s.stamp()))
+		WHERE id = $1 RETURNING `+convCols, id, true, at, token, exp, s.stamp(), n.Preview))
 	return got, s.mapErr(err, "conversation "+id)
 }
 
@@ -138,7 +149,7 @@ func (s *Store) ListConversations(ctx context.Context, v store.View, p store.Pag
 	defer rows.Close()
 	var out []store.InboxEntry
 	for rows.Next() {
-		e, err := scanEntry(rows)
+		e, err := scanEntry(rows, v.Viewer)
 		if err != nil {
 			return nil, store.Cursor{}, s.mapErr(err, "conversations")
 		}
@@ -155,7 +166,22 @@ func (s *Store) ListConversations(ctx context.Context, v store.View, p store.Pag
 func ViewQuery(v store.View, p store.Page) (string, []any) { return viewQuery(v, p) }
 
 func viewQuery(v store.View, p store.Page) (string, []any) {
-	var where []string
+	where, args := viewWhere(v)
+	cols := prefixed("c.", convCols) + `, ` + prefixed("k.", contactCols)
+	from := ` FROM conversations c JOIN contacts k ON k.id = c.contact_id`
+	if v.Viewer != "" {
+		args = append(args, v.Viewer)
+		cols += `, n.user_id IS NOT NULL, COALESCE(n.snoozed_until, 0), COALESCE(n.ignored, FALSE), COALESCE(n.updated_at, 0)`
+		from += ` LEFT JOIN notifications n ON n.conversation_id = c.id AND n.user_id = ` + param(len(args))
+	}
+	return keyset(`SELECT `+cols+from+` WHERE `+strings.Join(where, " AND "), args, "c.last_message_at", "c.id", p)
+}
+
+// viewWhere is the WHERE clause of a view. Every condition is written so that the view's index serves it
+// (literal TRUE and ” match the partial indexes' predicates), and "today" also bounds last_message_at:
+// always true when the last inbound message is that recent, it lets the index walk stop early.
+func viewWhere(v store.View) ([]string, []any) {
+	where := []string{"TRUE"}
 	var args []any
 	arg := func(x any) string {
 		args = append(args, x)
@@ -171,33 +197,69 @@ func viewQuery(v store.View, p store.Page) (string, []any) {
 		where = append(where, "c.assignee = ''")
 	}
 	if v.RecordOwner != "" {
-		where = append(where, "k.record_id <> '' AND k.record_owner = "+arg(v.RecordOwner))
+		where = append(where, "c.record_id <> '' AND c.record_owner = "+arg(v.RecordOwner))
 	}
 	switch v.Linkage {
 	case store.Unregistered:
-		where = append(where, "k.record_id = ''")
+		where = append(where, "c.record_id = ''")
 	case store.Linked:
-		where = append(where, "k.record_id <> ''")
+		where = append(where, "c.record_id <> ''")
 	}
 	if v.Unreplied {
-		where = append(where, "c.unreplied = "+arg(true))
+		where = append(where, "c.unreplied = TRUE")
 	}
 	if !v.InboundSince.IsZero() {
-		where = append(where, "c.last_inbound_at >= "+arg(micros(v.InboundSince)))
+		since := arg(micros(v.InboundSince))
+		where = append(where, "c.last_inbound_at >= "+since, "c.last_message_at >= "+since)
 	}
-	q := `SELECT ` + prefixed("c.", convCols) + `, ` + prefixed("k.", contactCols) +
-		` FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE ` + strings.Join(append([]string{"TRUE"}, where...), " AND ")
-	return keyset(q, args, "c.last_message_at", "c.id", p)
+	return where, args
 }
 
-func scanEntry(r Row) (store.InboxEntry, error) {
+// CountConversations implements store.Conversations: a count of at most limit rows of the view's index.
+func (s *Store) CountConversations(ctx context.Context, v store.View, limit int) (int, error) {
+	if err := check(ctx); err != nil {
+		return 0, err
+	}
+	q, args := countQuery(v, limit)
+	var n int
+	err := s.db.QueryRow(ctx, q, args...).Scan(&n)
+	return n, s.mapErr(err, "counting conversations")
+}
+
+// CountQuery exposes the query CountConversations runs, for the backends' query-plan tests.
+func CountQuery(v store.View, limit int) (string, []any) { return countQuery(v, limit) }
+
+func countQuery(v store.View, limit int) (string, []any) {
+	where, args := viewWhere(v)
+	q := `SELECT COUNT(*) FROM (SELECT 1 FROM conversations c WHERE ` + strings.Join(where, " AND ")
+	if limit > 0 {
+		args = append(args, limit)
+		q += ` LIMIT ` + param(len(args))
+	}
+	return q + `) AS v`, args
+}
+
+// scanEntry reads an inbox row, with viewer's notification columns when viewer is set.
+func scanEntry(r Row, viewer string) (store.InboxEntry, error) {
 	var c convScan
 	var k contactScan
-	if err := r.Scan(append(c.dest(), k.dest()...)...); err != nil {
+	dest := append(c.dest(), k.dest()...)
+	var hasState bool
+	var snoozed, updated int64
+	var st store.NotificationState
+	if viewer != "" {
+		dest = append(dest, &hasState, &snoozed, &st.Ignored, &updated)
+	}
+	if err := r.Scan(dest...); err != nil {
 		return store.InboxEntry{}, err
 	}
 	contact, err := k.value()
-	return store.InboxEntry{Conversation: c.value(), Contact: contact}, err
+	e := store.InboxEntry{Conversation: c.value(), Contact: contact}
+	if hasState {
+		st.ConversationID, st.UserID, st.SnoozedUntil, st.UpdatedAt = e.Conversation.ID, viewer, timeOf(snoozed), timeOf(updated)
+		e.Notification = &st
+	}
+	return e, err
 }
 
 // prefixed qualifies every column of a column list.

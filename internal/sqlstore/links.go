@@ -8,13 +8,14 @@ import (
 	"github.com/msgkit/msgkit/store"
 )
 
-const linkCols = `id, contact_id, from_kind, from_id, from_owner, to_kind, to_id, to_owner, by_user, reason, at`
+const linkCols = `id, contact_id, from_kind, from_id, from_owner, to_kind, to_id, to_owner, by_user, reason, at, from_name, to_name`
 
 func scanLinkChange(r Row) (store.LinkChange, error) {
 	var c store.LinkChange
 	var fromKind, toKind, reason string
 	var at int64
-	err := r.Scan(&c.ID, &c.ContactID, &fromKind, &c.From.ID, &c.From.Owner, &toKind, &c.To.ID, &c.To.Owner, &c.By, &reason, &at)
+	err := r.Scan(&c.ID, &c.ContactID, &fromKind, &c.From.ID, &c.From.Owner, &toKind, &c.To.ID, &c.To.Owner, &c.By, &reason, &at,
+		&c.From.Name, &c.To.Name)
 	c.From.Kind, c.To.Kind, c.Reason, c.At = store.RecordKind(fromKind), store.RecordKind(toKind), store.LinkReason(reason), timeOf(at)
 	return c, err
 }
@@ -28,8 +29,9 @@ func (s *Store) LinkContact(ctx context.Context, ch store.LinkChange) (store.Con
 	err := s.tx(ctx, func(ctx context.Context, tx *Store) error {
 		now := tx.stamp()
 		c, err := scanContact(tx.db.QueryRow(ctx, `UPDATE contacts SET record_kind = $4, record_id = $5, record_owner = $6,
-			updated_at = $7, version = version + 1 WHERE id = $1 AND record_kind = $2 AND record_id = $3 RETURNING `+contactCols,
-			ch.ContactID, string(ch.From.Kind), ch.From.ID, string(ch.To.Kind), ch.To.ID, ch.To.Owner, now))
+			updated_at = $7, record_name = $8, version = version + 1
+			WHERE id = $1 AND record_kind = $2 AND record_id = $3 RETURNING `+contactCols,
+			ch.ContactID, string(ch.From.Kind), ch.From.ID, string(ch.To.Kind), ch.To.ID, ch.To.Owner, now, ch.To.Name))
 		if tx.d.IsNoRows(err) {
 			if _, err := tx.GetContact(ctx, ch.ContactID); err != nil {
 				return err
@@ -39,9 +41,14 @@ func (s *Store) LinkContact(ctx context.Context, ch store.LinkChange) (store.Con
 		if err != nil {
 			return tx.mapErr(err, "contact "+ch.ContactID)
 		}
-		_, err = tx.db.Exec(ctx, `INSERT INTO link_changes (`+linkCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		if _, err := tx.db.Exec(ctx, `UPDATE conversations SET record_kind = $2, record_id = $3, record_owner = $4,
+			record_name = $5, updated_at = $6, version = version + 1 WHERE contact_id = $1`,
+			ch.ContactID, string(ch.To.Kind), ch.To.ID, ch.To.Owner, ch.To.Name, now); err != nil {
+			return tx.mapErr(err, "the contact's conversations")
+		}
+		_, err = tx.db.Exec(ctx, `INSERT INTO link_changes (`+linkCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			id.New(), ch.ContactID, string(ch.From.Kind), ch.From.ID, ch.From.Owner, string(ch.To.Kind), ch.To.ID, ch.To.Owner,
-			ch.By, string(ch.Reason), now)
+			ch.By, string(ch.Reason), now, ch.From.Name, ch.To.Name)
 		out = c
 		return tx.mapErr(err, "link history")
 	})

@@ -58,7 +58,7 @@ func (h *handle) UpdateContact(ctx context.Context, c store.Contact) (store.Cont
 	if err != nil {
 		return store.Contact{}, err
 	}
-	c.ChannelID, c.Peer = old.ChannelID, old.Peer
+	c.ChannelID, c.Peer, c.Record = old.ChannelID, old.Peer, old.Record
 	c.FollowChangedAt = norm(c.FollowChangedAt)
 	c.CreatedAt, c.UpdatedAt, c.Version = old.CreatedAt, h.now(), old.Version+1
 	put(h.tx, h.st.contacts, c.ID, c)

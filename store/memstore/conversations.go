@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/msgkit/msgkit/internal/id"
 	"github.com/msgkit/msgkit/store"
@@ -37,8 +36,9 @@ func (h *handle) FindOrCreateConversation(ctx context.Context, c store.Conversat
 		return store.Conversation{}, false, fmt.Errorf("conversation %s: %w", c.ID, store.ErrAlreadyExists)
 	}
 	c.Peer = c.Peer.Chat()
-	normConversation(&c)
+	c.Record = h.st.contacts[c.ContactID].Record // the store keeps the mirror
 	c.CreatedAt, c.UpdatedAt, c.Version = h.now(), h.now(), 1
+	normConversation(&c)
 	put(h.tx, h.st.convs, c.ID, c)
 	put(h.tx, h.st.convByPeer, key, c.ID)
 	h.index(store.Cursor{}, inboxKey(c))
@@ -61,9 +61,9 @@ func (h *handle) UpdateConversation(ctx context.Context, c store.Conversation) (
 	if err != nil {
 		return store.Conversation{}, err
 	}
-	c.ChannelID, c.ContactID, c.Peer = old.ChannelID, old.ContactID, old.Peer
-	normConversation(&c)
+	c.ChannelID, c.ContactID, c.Peer, c.Record = old.ChannelID, old.ContactID, old.Peer, old.Record
 	c.CreatedAt, c.UpdatedAt, c.Version = old.CreatedAt, h.now(), old.Version+1
+	normConversation(&c)
 	put(h.tx, h.st.convs, c.ID, c)
 	h.index(inboxKey(old), inboxKey(c))
 	return c, nil
@@ -84,6 +84,9 @@ func (h *handle) RecordInbound(ctx context.Context, id string, n store.InboundNo
 	c.Unreplied = true
 	if at := norm(n.At); at.After(c.LastInboundAt) {
 		c.LastInboundAt = at
+		if !at.Before(c.LastOutboundAt) {
+			c.Preview = n.Preview
+		}
 	}
 	if exp := norm(n.ReplyTokenExpiresAt); n.ReplyToken != "" && exp.After(c.ReplyTokenExpiresAt) {
 		c.ReplyToken, c.ReplyTokenExpiresAt = n.ReplyToken, exp
@@ -107,32 +110,16 @@ func (h *handle) index(old, new store.Cursor) {
 	}
 	move := func(from, to store.Cursor) {
 		if !from.IsZero() {
-			h.st.inbox = removeKey(h.st.inbox, from)
+			h.st.inbox.Delete(from)
 		}
 		if !to.IsZero() {
-			h.st.inbox = insertKey(h.st.inbox, to)
+			h.st.inbox.ReplaceOrInsert(to)
 		}
 	}
 	move(old, new)
 	if h.tx != nil {
 		h.tx.undo = append(h.tx.undo, func() { move(new, old) })
 	}
-}
-
-func searchKey(keys []store.Cursor, k store.Cursor) (int, bool) {
-	return slices.BinarySearchFunc(keys, k, func(a, b store.Cursor) int { return compareCursors(a, b, store.OldestFirst) })
-}
-
-func insertKey(keys []store.Cursor, k store.Cursor) []store.Cursor {
-	i, _ := searchKey(keys, k)
-	return slices.Insert(keys, i, k)
-}
-
-func removeKey(keys []store.Cursor, k store.Cursor) []store.Cursor {
-	if i, ok := searchKey(keys, k); ok {
-		return slices.Delete(keys, i, i+1)
-	}
-	return keys
 }
 
 // ListConversations implements store.Conversations. It walks the inbox order from the cursor, so a page
@@ -143,44 +130,65 @@ func (h *handle) ListConversations(ctx context.Context, v store.View, p store.Pa
 		return nil, store.Cursor{}, err
 	}
 	defer unlock()
-	keys := h.st.inbox
 	var out []store.InboxEntry
 	take := func(k store.Cursor) bool {
+		if k == p.After {
+			return true // a page starts strictly after its cursor
+		}
 		c := h.st.convs[k.ID]
 		if e := (store.InboxEntry{Conversation: c, Contact: h.st.contacts[c.ContactID]}); selects(v, e) {
+			if st, ok := h.st.notifications[[2]string{c.ID, v.Viewer}]; ok && v.Viewer != "" {
+				e.Notification = &st
+			}
 			out = append(out, e)
 		}
 		return len(out) <= p.Size() // one more than a page tells whether a next page exists
 	}
-	start, found := searchKey(keys, p.After) // the first key at or after p.After
-	if p.Order == store.OldestFirst {
-		if found {
-			start++
-		}
-		if p.After.IsZero() {
-			start = 0
-		}
-		for i := start; i < len(keys) && take(keys[i]); i++ {
-		}
-	} else {
-		if p.After.IsZero() {
-			start = len(keys)
-		}
-		for i := start - 1; i >= 0 && take(keys[i]); i-- {
-		}
-	}
+	h.walk(p, take)
 	return page(out, p, store.InboxEntry.Cursor)
 }
 
+// walk visits the inbox keys past p.After in p.Order until visit returns false.
+func (h *handle) walk(p store.Page, visit func(store.Cursor) bool) {
+	switch {
+	case p.Order == store.OldestFirst && p.After.IsZero():
+		h.st.inbox.Ascend(visit)
+	case p.Order == store.OldestFirst:
+		h.st.inbox.AscendGreaterOrEqual(p.After, visit)
+	case p.After.IsZero():
+		h.st.inbox.Descend(visit)
+	default:
+		h.st.inbox.DescendLessOrEqual(p.After, visit)
+	}
+}
+
+// CountConversations implements store.Conversations. It walks the inbox order until limit.
+func (h *handle) CountConversations(ctx context.Context, v store.View, limit int) (int, error) {
+	unlock, err := h.lock(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
+	n := 0
+	h.walk(store.Page{}, func(k store.Cursor) bool {
+		c := h.st.convs[k.ID]
+		if selects(v, store.InboxEntry{Conversation: c, Contact: h.st.contacts[c.ContactID]}) {
+			n++
+		}
+		return limit <= 0 || n < limit
+	})
+	return n, nil
+}
+
 func selects(v store.View, e store.InboxEntry) bool {
-	c, k := e.Conversation, e.Contact
+	c := e.Conversation
 	switch {
 	case v.ChannelID != "" && c.ChannelID != v.ChannelID,
 		v.Assignee != "" && c.Assignee != v.Assignee,
 		v.Unassigned && c.Assignee != "",
-		v.RecordOwner != "" && (k.Record.IsZero() || k.Record.Owner != v.RecordOwner),
-		v.Linkage == store.Unregistered && !k.Record.IsZero(),
-		v.Linkage == store.Linked && k.Record.IsZero(),
+		v.RecordOwner != "" && (c.Record.IsZero() || c.Record.Owner != v.RecordOwner),
+		v.Linkage == store.Unregistered && !c.Record.IsZero(),
+		v.Linkage == store.Linked && c.Record.IsZero(),
 		v.Unreplied && !c.Unreplied,
 		!v.InboundSince.IsZero() && c.LastInboundAt.Before(v.InboundSince):
 		return false
@@ -193,6 +201,9 @@ func normConversation(c *store.Conversation) {
 	c.LastMessageAt, c.ReplyTokenExpiresAt = c.LastInboundAt, norm(c.ReplyTokenExpiresAt)
 	if c.LastOutboundAt.After(c.LastMessageAt) {
 		c.LastMessageAt = c.LastOutboundAt
+	}
+	if c.LastMessageAt.IsZero() {
+		c.LastMessageAt = c.CreatedAt
 	}
 }
 

@@ -27,6 +27,11 @@ func (h *handle) LinkContact(ctx context.Context, ch store.LinkChange) (store.Co
 	now := h.now()
 	c.Record, c.UpdatedAt, c.Version = ch.To, now, c.Version+1
 	put(h.tx, h.st.contacts, c.ID, c)
+	if convID, ok := h.st.convByPeer[peerKey{c.ChannelID, string(c.Peer.Kind), c.Peer.ID}]; ok {
+		conv := h.st.convs[convID]
+		conv.Record, conv.UpdatedAt, conv.Version = ch.To, now, conv.Version+1
+		put(h.tx, h.st.convs, convID, conv)
+	}
 	ch.ID, ch.At = id.New(), now
 	put(h.tx, h.st.linkChanges, c.ID, append(h.st.linkChanges[c.ID], ch))
 	return c, nil

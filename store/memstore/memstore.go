@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/btree"
+
 	"github.com/msgkit/msgkit/store"
 )
 
@@ -43,7 +45,7 @@ type state struct {
 	contactByPeer    map[peerKey]string
 	convs            map[string]store.Conversation
 	convByPeer       map[peerKey]string
-	inbox            []store.Cursor // every conversation's (LastMessageAt, ID), ascending: the inbox order
+	inbox            *btree.BTreeG[store.Cursor] // every conversation's (LastMessageAt, ID): the inbox order
 	messages         map[string]store.Message
 	msgByChannel     map[[2]string]string // (channel ID, channel message ID) → message ID
 	msgsByConv       map[string][]string  // conversation ID → message IDs sorted by (Time, ID)
@@ -82,6 +84,7 @@ func New(opts *Options) *Store {
 		contactByPeer:    map[peerKey]string{},
 		convs:            map[string]store.Conversation{},
 		convByPeer:       map[peerKey]string{},
+		inbox:            btree.NewG(32, func(a, b store.Cursor) bool { return a.Before(b) }),
 		messages:         map[string]store.Message{},
 		msgByChannel:     map[[2]string]string{},
 		msgsByConv:       map[string][]string{},

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -32,9 +33,9 @@ func TestMigrateEmptyAndCurrentSchemas(t *testing.T) {
 	schema := newSchema(t)
 	s := open(t, schema, nil)
 	require.NoError(t, s.Ping(t.Context()))
-	require.Equal(t, []int{1, 2, 3}, versions(t, schema), "an empty schema gets every migration, recorded")
+	require.Equal(t, migrationVersions(t), versions(t, schema), "an empty schema gets every migration, recorded")
 	open(t, schema, nil)
-	require.Equal(t, []int{1, 2, 3}, versions(t, schema), "reopening a current schema applies nothing")
+	require.Equal(t, migrationVersions(t), versions(t, schema), "reopening a current schema applies nothing")
 }
 
 // Four instances start at once on a new schema: the advisory lock lets one migrate, the rest find it done.
@@ -55,7 +56,7 @@ func TestConcurrentStartsMigrateOnce(t *testing.T) {
 	for _, err := range errs {
 		require.NoError(t, err)
 	}
-	require.Equal(t, []int{1, 2, 3}, versions(t, schema))
+	require.Equal(t, migrationVersions(t), versions(t, schema))
 }
 
 func TestNewUsesTheHostsPool(t *testing.T) {
@@ -104,10 +105,13 @@ func TestMigrateFromThePreviousVersion(t *testing.T) {
 	_, err = conn.Exec(ctx, `INSERT INTO outbox VALUES ('o1', 'c1', 'conv1', '{"kind":"user","id":"U1"}', '["m1","m2"]',
 		'rt', 'key-1', 'pending', 2, 5, 'rate limited', '', 0, 1, 3)`)
 	require.NoError(t, err)
+	_, err = conn.Exec(ctx, `INSERT INTO contacts VALUES ('k1', 'c1', 'user', 'U1', '{}', '', '', true, 'lead', 'L1', 'agent-1', 1, 1, 1);
+		INSERT INTO conversations VALUES ('conv1', 'c1', 'k1', 'user', 'U1', '', true, 0, 0, 0, '', 0, 7, 7, 1)`)
+	require.NoError(t, err)
 	require.Equal(t, []int{1, 2}, versions(t, schema))
 
 	s := open(t, schema, nil)
-	require.Equal(t, []int{1, 2, 3}, versions(t, schema), "only the missing migration is applied")
+	require.Equal(t, migrationVersions(t), versions(t, schema), "only the missing migrations are applied")
 	ch, err := s.GetChannel(ctx, "c1")
 	require.NoError(t, err, "rows written under the previous version are kept")
 	require.Equal(t, "Shop", ch.Name)
@@ -118,6 +122,13 @@ func TestMigrateFromThePreviousVersion(t *testing.T) {
 	require.Equal(t, 2, j.Attempts)
 	require.JSONEq(t, `{"channelId":"c1","conversationId":"conv1","to":{"kind":"user","id":"U1"},
 		"messageIds":["m1","m2"],"replyToken":"rt","retryKey":"key-1"}`, string(j.Payload))
+
+	linked, _, err := s.ListConversations(ctx, store.View{RecordOwner: "agent-1"}, store.Page{})
+	require.NoError(t, err)
+	require.Len(t, linked, 1, "the conversation of a linked contact is in its owner's view")
+	c := linked[0].Conversation
+	require.Equal(t, store.RecordRef{Kind: store.RecordLead, ID: "L1", Owner: "agent-1"}, c.Record)
+	require.Equal(t, time.UnixMicro(7).UTC(), c.LastMessageAt, "a conversation without messages sorts by its creation")
 }
 
 // pgxDB runs the migration runner on one connection.

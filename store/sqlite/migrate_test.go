@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	_ "modernc.org/sqlite"
@@ -39,12 +40,12 @@ func TestMigrateEmptyAndExistingDatabases(t *testing.T) {
 	s, err := sqlite.Open(t.Context(), path, nil)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
-	require.Equal(t, []int{1, 2, 3}, schemaVersions(t, path), "an empty database gets every migration, recorded")
+	require.Equal(t, migrationVersions(t), schemaVersions(t, path), "an empty database gets every migration, recorded")
 
 	s, err = sqlite.Open(t.Context(), path, nil)
 	require.NoError(t, err, "reopening a current database applies nothing")
 	require.NoError(t, s.Close())
-	require.Equal(t, []int{1, 2, 3}, schemaVersions(t, path))
+	require.Equal(t, migrationVersions(t), schemaVersions(t, path))
 }
 
 func TestOpenValidates(t *testing.T) {
@@ -74,24 +75,49 @@ func TestMigrateFromThePreviousVersion(t *testing.T) {
 	require.NoError(t, err)
 	_, err = db.Exec(`INSERT INTO channels VALUES ('c1', 'Shop', 'line', '1', 'null', '{}', 1, '{}', 1, 1, 1)`)
 	require.NoError(t, err)
-	_, err = db.Exec(previousOutboxRow)
-	require.NoError(t, err)
+	for _, row := range []string{previousOutboxRow, previousContactRow, previousConversationRow} {
+		_, err = db.Exec(row)
+		require.NoError(t, err)
+	}
 	require.NoError(t, db.Close())
 	require.Equal(t, []int{1, 2}, schemaVersions(t, path))
 
 	s, err := sqlite.Open(t.Context(), path, nil)
 	require.NoError(t, err)
 	defer s.Close()
-	require.Equal(t, []int{1, 2, 3}, schemaVersions(t, path), "only the missing migration is applied")
+	require.Equal(t, migrationVersions(t), schemaVersions(t, path), "only the missing migrations are applied")
 	ch, err := s.GetChannel(t.Context(), "c1")
 	require.NoError(t, err, "rows written under the previous version are kept")
 	require.Equal(t, "Shop", ch.Name)
 	requireOutboxBecameAJob(t, s)
+	requireConversationMirrorsItsRecord(t, s)
 }
 
 // previousOutboxRow is a pending send as version 2 queued it.
 const previousOutboxRow = `INSERT INTO outbox VALUES ('o1', 'c1', 'conv1', '{"kind":"user","id":"U1"}', '["m1","m2"]',
 	'rt', 'key-1', 'pending', 2, 5, 'rate limited', '', 0, 1, 3)`
+
+// previousContactRow and previousConversationRow are a linked contact and its conversation, opened by a
+// follow (no message yet), as version 2 kept them.
+const (
+	previousContactRow      = `INSERT INTO contacts VALUES ('k1', 'c1', 'user', 'U1', '{}', '', '', 1, 'lead', 'L1', 'agent-1', 1, 1, 1)`
+	previousConversationRow = `INSERT INTO conversations VALUES ('conv1', 'c1', 'k1', 'user', 'U1', '', 1, 0, 0, 0, '', 0, 7, 7, 1)`
+)
+
+// requireConversationMirrorsItsRecord checks that migration 4 gave the conversation of previousContactRow
+// its contact's record, and a place in the inbox from its creation time.
+func requireConversationMirrorsItsRecord(t *testing.T, s store.Store) {
+	t.Helper()
+	got, _, err := s.ListConversations(t.Context(), store.View{RecordOwner: "agent-1"}, store.Page{})
+	require.NoError(t, err)
+	require.Len(t, got, 1, "the conversation of a linked contact is in its owner's view")
+	c := got[0].Conversation
+	require.Equal(t, store.RecordRef{Kind: store.RecordLead, ID: "L1", Owner: "agent-1"}, c.Record)
+	require.Equal(t, time.UnixMicro(7).UTC(), c.LastMessageAt, "a conversation without messages sorts by its creation")
+	unregistered, err := s.CountConversations(t.Context(), store.View{Linkage: store.Unregistered}, 0)
+	require.NoError(t, err)
+	require.Zero(t, unregistered)
+}
 
 // requireOutboxBecameAJob checks that the pending send of previousOutboxRow is a pending send job now.
 func requireOutboxBecameAJob(t *testing.T, s store.Store) {

@@ -42,6 +42,12 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		{"racy-cursor", "Fairness", "RoundRobinIsFairUnderConcurrency", ""},
 		{"blind-claims", "Assignments", "AssignIsCompareAndSet", "ConcurrentCallersNeverShareAValue"},
 		{"racy-claims", "Assignments", "ConcurrentClaimsHaveOneWinner", "AssignIsCompareAndSet"},
+		{"no-mirror", "Inbox", "ConversationsMirrorTheirContactsRecord", "CountStopsAtItsLimit"},
+		{"last-preview-wins", "Inbox", "PreviewFollowsTheLatestMessage", "CountStopsAtItsLimit"},
+		{"unlisted-until-messages", "Inbox", "AConversationWithoutMessagesSortsByItsCreation", "CountStopsAtItsLimit"},
+		{"blind-viewer", "Inbox", "ListCarriesTheViewersNotificationState", "CountStopsAtItsLimit"},
+		{"unbounded-count", "Inbox", "CountStopsAtItsLimit", "PreviewFollowsTheLatestMessage"},
+		{"writable-link", "Contacts", "UpdateKeepsTheLinkedRecord", "UpdateReplacesAndBumpsVersion"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.broken, func(t *testing.T) {
@@ -186,6 +192,13 @@ func (b brokenStore) RecordInbound(ctx context.Context, id string, n store.Inbou
 			c.ReplyToken, c.ReplyTokenExpiresAt = n.ReplyToken, n.ReplyTokenExpiresAt
 		}
 		return b.Store.UpdateConversation(ctx, c)
+	case "last-preview-wins": // the last delivered message sets the preview, even an older one
+		c, err := b.Store.RecordInbound(ctx, id, n)
+		if err != nil {
+			return c, err
+		}
+		c.Preview = n.Preview
+		return b.Store.UpdateConversation(ctx, c)
 	case "backwards-inbound": // the last call wins, even an older message
 		c, err := b.Store.RecordInbound(ctx, id, n)
 		if err != nil {
@@ -245,4 +258,52 @@ func (b brokenStore) CreateChannel(ctx context.Context, c store.Channel) (store.
 		c.Name, _, _ = strings.Cut(c.Name, "\x00")
 	}
 	return b.Store.CreateChannel(ctx, c)
+}
+
+func (b brokenStore) GetConversation(ctx context.Context, id string) (store.Conversation, error) {
+	c, err := b.Store.GetConversation(ctx, id)
+	if b.which == "no-mirror" { // the record lives on the contact only
+		c.Record = store.RecordRef{}
+	}
+	return c, err
+}
+
+func (b brokenStore) FindOrCreateConversation(ctx context.Context, c store.Conversation) (store.Conversation, bool, error) {
+	got, created, err := b.Store.FindOrCreateConversation(ctx, c)
+	if b.which == "no-mirror" {
+		got.Record = store.RecordRef{}
+	}
+	return got, created, err
+}
+
+func (b brokenStore) ListConversations(ctx context.Context, v store.View, p store.Page) ([]store.InboxEntry, store.Cursor, error) {
+	got, next, err := b.Store.ListConversations(ctx, v, p)
+	kept := got[:0]
+	for _, e := range got {
+		switch b.which {
+		case "unlisted-until-messages": // ordered by message times only, so a new conversation has no place
+			if e.Conversation.LastInboundAt.IsZero() && e.Conversation.LastOutboundAt.IsZero() {
+				continue
+			}
+		case "blind-viewer":
+			e.Notification = nil
+		}
+		kept = append(kept, e)
+	}
+	return kept, next, err
+}
+
+func (b brokenStore) CountConversations(ctx context.Context, v store.View, limit int) (int, error) {
+	if b.which == "unbounded-count" {
+		limit = 0
+	}
+	return b.Store.CountConversations(ctx, v, limit)
+}
+
+func (b brokenStore) UpdateContact(ctx context.Context, c store.Contact) (store.Contact, error) {
+	got, err := b.Store.UpdateContact(ctx, c)
+	if b.which == "writable-link" && err == nil && c.Record != got.Record { // the update moves the link too
+		return b.Store.LinkContact(ctx, store.LinkChange{ContactID: c.ID, From: got.Record, To: c.Record})
+	}
+	return got, err
 }

@@ -88,7 +88,6 @@ func RunContacts(t *testing.T, h Harness) {
 		c.Profile = channel.Profile{UserID: "U1", DisplayName: "Taro"}
 		c.ProfileStatus, c.ProfileError = store.ProfileFailed, "channel: not found"
 		c.Followed, c.FollowChangedAt = false, T0.Add(-time.Second)
-		c.Record = store.RecordRef{Kind: store.RecordContact, ID: "ct-9", Owner: "agent-2"}
 		upd, err := fx.s.UpdateContact(t.Context(), c)
 		require.NoError(t, err)
 		require.Equal(t, int64(2), upd.Version)
@@ -98,6 +97,21 @@ func RunContacts(t *testing.T, h Harness) {
 		require.Equal(t, upd, got)
 		c.Version, c.UpdatedAt = 2, upd.UpdatedAt
 		require.Equal(t, c, got, "every changed field must round-trip")
+	})
+
+	rule(t, h, "UpdateKeepsTheLinkedRecord", func(t *testing.T, fx fixture) {
+		c := fx.newContact(t, fx.newChannel(t, "c"), "U1")
+		lead := store.RecordRef{Kind: store.RecordLead, ID: "L1", Owner: "agent-1", Name: "Lead one"}
+		linked, err := fx.s.LinkContact(t.Context(), store.LinkChange{ContactID: c.ID, To: lead, Reason: store.LinkLinked})
+		require.NoError(t, err)
+		linked.Record = store.RecordRef{Kind: store.RecordContact, ID: "sneaked-in"}
+		upd, err := fx.s.UpdateContact(t.Context(), linked)
+		require.NoError(t, err)
+		require.Equal(t, lead, upd.Record, "only LinkContact changes the link, so its history stays complete")
+		upd.Record = store.RecordRef{}
+		upd, err = fx.s.UpdateContact(t.Context(), upd)
+		require.NoError(t, err)
+		require.Equal(t, lead, upd.Record, "an update from a copy read before the link keeps it")
 	})
 
 	rule(t, h, "UpdateKeepsIdentity", func(t *testing.T, fx fixture) {

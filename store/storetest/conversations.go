@@ -280,10 +280,10 @@ func RunConversations(t *testing.T, h Harness) {
 		for i, s := range specs {
 			c := fx.conversationWith(t, s.ch, s.user)
 			if s.owner != "" {
-				k, err := fx.s.GetContact(t.Context(), c.ContactID)
+				_, err := fx.s.LinkContact(t.Context(), store.LinkChange{ContactID: c.ContactID,
+					To: store.RecordRef{Kind: store.RecordContact, ID: "rec-" + s.user, Owner: s.owner}, Reason: store.LinkLinked})
 				require.NoError(t, err)
-				k.Record = store.RecordRef{Kind: store.RecordContact, ID: "rec-" + s.user, Owner: s.owner}
-				_, err = fx.s.UpdateContact(t.Context(), k)
+				c, err = fx.s.GetConversation(t.Context(), c.ID)
 				require.NoError(t, err)
 			}
 			c.Assignee, c.Unreplied, c.LastInboundAt = s.assignee, s.unreplied, s.inbound
@@ -318,6 +318,9 @@ func RunConversations(t *testing.T, h Harness) {
 				want = append(want, ids[i])
 			}
 			require.ElementsMatch(t, want, cursorIDs(got), "view %q selects the wrong conversations", tc.name)
+			n, err := fx.s.CountConversations(t.Context(), tc.view, 0)
+			require.NoError(t, err, tc.name)
+			require.Equal(t, len(want), n, "view %q counts the wrong conversations", tc.name)
 		}
 	})
 }

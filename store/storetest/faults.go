@@ -483,3 +483,11 @@ func (f *Faults) CountSent(ctx context.Context, channelID string, since time.Tim
 	}
 	return f.inner.CountSent(ctx, channelID, since)
 }
+
+// CountConversations implements store.Conversations.
+func (f *Faults) CountConversations(ctx context.Context, v store.View, limit int) (int, error) {
+	if err := f.check("CountConversations"); err != nil {
+		return 0, err
+	}
+	return f.inner.CountConversations(ctx, v, limit)
+}

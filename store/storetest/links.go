@@ -13,8 +13,8 @@ import (
 
 // RunLinks checks store.Links.
 func RunLinks(t *testing.T, h Harness) {
-	leadA := store.RecordRef{Kind: store.RecordLead, ID: "lead-a", Owner: "alice"}
-	contactB := store.RecordRef{Kind: store.RecordContact, ID: "contact-b", Owner: "bob"}
+	leadA := store.RecordRef{Kind: store.RecordLead, ID: "lead-a", Owner: "alice", Name: "Acme Co. — Ōsaka"}
+	contactB := store.RecordRef{Kind: store.RecordContact, ID: "contact-b", Owner: "bob", Name: "Bob's contact"}
 
 	rule(t, h, "LinkIsCompareAndSet", func(t *testing.T, fx fixture) {
 		k := fx.newContact(t, fx.newChannel(t, "c"), "U1")
@@ -34,9 +34,9 @@ func RunLinks(t *testing.T, h Harness) {
 		newOwner := leadA
 		newOwner.Owner = "carol"
 		stale := leadA
-		stale.Owner = "someone who left"
+		stale.Owner, stale.Name = "someone who left", "an old name"
 		got, err = fx.s.LinkContact(t.Context(), store.LinkChange{ContactID: k.ID, From: stale, To: newOwner, Reason: store.LinkOwner})
-		require.NoError(t, err, "the record is compared by kind and ID, not owner")
+		require.NoError(t, err, "the record is compared by kind and ID, not owner or name")
 		require.Equal(t, "carol", got.Record.Owner)
 
 		got, err = fx.s.LinkContact(t.Context(), store.LinkChange{ContactID: k.ID, From: leadA, To: contactB, Reason: store.LinkRelink})

@@ -35,6 +35,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Channels", func(t *testing.T) { RunChannels(t, h) })
 	t.Run("Contacts", func(t *testing.T) { RunContacts(t, h) })
 	t.Run("Conversations", func(t *testing.T) { RunConversations(t, h) })
+	t.Run("Inbox", func(t *testing.T) { RunInbox(t, h) })
 	t.Run("Messages", func(t *testing.T) { RunMessages(t, h) })
 	t.Run("Assignments", func(t *testing.T) { RunAssignments(t, h) })
 	t.Run("Jobs", func(t *testing.T) { RunJobs(t, h) })
