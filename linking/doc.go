@@ -8,7 +8,18 @@
 // all of them, across channels, in order.
 //
 // The CRM owns its records and implements Records (MemoryRecords is an in-memory one); msgkit owns
-// only the links and their history, in the store (store.Links).
+// only the links and their history, in the store (store.Links). A Record may carry more of its fields
+// (Record.Fields) for templates' merge fields: conversation.RecordFields reads them for {{record.…}}.
+//
+// # Suggestions
+//
+// Suggest lists candidate records for an unlinked contact from its profile's display name, through the
+// CRM's Records.Search (once for the name, then for its longest tokens when that finds too few), and
+// ranks them (Rank): an exact match first, then the same tokens in another order (family name first or
+// last), a name that starts the other, names sharing whole tokens, a name inside the other, and what
+// the CRM found by its own rules last; within each, more tokens in common, then nearer lengths, then the
+// CRM's order. Case, full-width forms, spaces and punctuation are ignored. Nothing is ever linked
+// automatically: a display name is whatever the customer typed, and two people share names.
 //
 // # Errors
 //

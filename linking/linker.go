@@ -35,8 +35,10 @@ func New(s Store, records Records) (*Linker, error) {
 	return &Linker{store: s, records: records}, nil
 }
 
-// Suggest returns candidate records for an unlinked contact (the [+] dialog): records whose name matches
-// the contact's profile, or query when the agent typed one.
+// Suggest returns candidate records for a contact (the [+] dialog, or a relink): records whose name
+// matches query when the agent typed one, or else the contact's profile name, best first as Rank orders
+// them, at most limit (0: the CRM's default). It searches the CRM once; for an unlinked contact's
+// suggestions with their ranking, and a wider search, use the package's Suggest.
 func (l *Linker) Suggest(ctx context.Context, contactID, query string, limit int) ([]Record, error) {
 	c, err := l.store.GetContact(ctx, contactID)
 	if err != nil {
@@ -46,7 +48,16 @@ func (l *Linker) Suggest(ctx context.Context, contactID, query string, limit int
 	if q.Name == "" {
 		q.Name = c.Profile.DisplayName
 	}
-	return l.records.Search(ctx, q)
+	found, err := l.records.Search(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	ranked := Rank(q.Name, found)
+	out := make([]Record, len(ranked))
+	for i, s := range ranked {
+		out[i] = s.Record
+	}
+	return out, nil
 }
 
 // Link links an unregistered contact to an existing record (FEATURES F9). by is the agent.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,6 +24,11 @@ type Record struct {
 	ID          string
 	DisplayName string
 	Owner       string // user ID of the record's owner
+	// Fields are more of the record's fields, by name, for templates' merge fields: "company" fills
+	// {{record.company}}. A name is letters, digits and underscores, starting with a letter (others
+	// cannot be written in a template); kind, id, name and owner come from the fields above, never from
+	// here. May be nil; the Records implementation and the caller must not change a map once returned.
+	Fields map[string]string
 }
 
 // Ref returns the reference a contact's link keeps.
@@ -71,6 +77,7 @@ func (m *MemoryRecords) Add(r Record) Record {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.records = slices.DeleteFunc(m.records, func(o Record) bool { return o.Kind == r.Kind && o.ID == r.ID })
+	r.Fields = maps.Clone(r.Fields)
 	m.records = append(m.records, r)
 	return r
 }

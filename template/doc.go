@@ -22,8 +22,11 @@
 // # Life of a template
 //
 // Parse once (syntax errors carry line and column). Validate when saving, against the host CRM's Schema
-// and the channel's Limits: unknown fields, often-empty fields without a fallback, and a worst-case render
-// that does not fit the channel come back as Findings with positions and messages for the author.
+// and the channel's Limits: unknown fields, often-empty fields without a fallback (FieldSpec.EmptyWhen
+// says when they are empty), and a worst-case render that does not fit the channel come back as Findings
+// with positions and messages for the author. Lint parses and validates in one step, a syntax error or
+// an empty template becoming an error Finding, so an editor shows every problem in one list; HasErrors
+// says whether to refuse the save. (conversation.Templates is the save path built on it.)
 // Preview renders against a real record and lists missing and fallen-back fields. Render fills the
 // fields under an explicit Missing policy; values are inserted as text and never re-expanded.
 //

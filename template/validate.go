@@ -1,6 +1,7 @@
 package template
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,6 +20,9 @@ type FieldSpec struct {
 	// OftenEmpty flags fields that are frequently blank (e.g. a contact's first name): using one without
 	// a fallback is reported.
 	OftenEmpty bool
+	// EmptyWhen says when the field is empty, for the author ("while the sender is not linked to a CRM
+	// record"). Setting it implies OftenEmpty: using the field without a fallback is reported, saying when.
+	EmptyWhen string
 	// MaxLength is the longest value, in characters; 0 means Limits.DefaultFieldLength.
 	MaxLength int
 }
@@ -97,6 +101,8 @@ func (s Severity) String() string {
 
 // Finding codes.
 const (
+	CodeSyntax          = "syntax"            // the template does not parse (Lint only)
+	CodeEmpty           = "empty"             // the template has nothing but blanks (Lint only)
 	CodeUnknownField    = "unknown_field"     // the schema has no such field
 	CodeOftenEmpty      = "often_empty"       // the field is often blank and has no fallback
 	CodeTooLong         = "too_long"          // a worst-case render is longer than one message
@@ -132,6 +138,9 @@ func (t *Template) Validate(schema Schema, limits Limits) []Finding {
 				msg += fmt.Sprintf("; did you mean {{%s}}?", s)
 			}
 			out = append(out, Finding{Pos: f.Pos, Severity: SeverityError, Code: CodeUnknownField, Field: f.Path, Message: msg})
+		case spec.EmptyWhen != "" && !f.HasFallback:
+			out = append(out, Finding{Pos: f.Pos, Severity: SeverityWarning, Code: CodeOftenEmpty, Field: f.Path,
+				Message: fmt.Sprintf(`{{%s}} has no fallback and is empty %s; add one, as in {{%s | default: "there"}}`, f.Path, spec.EmptyWhen, f.Path)})
 		case spec.OftenEmpty && !f.HasFallback:
 			out = append(out, Finding{Pos: f.Pos, Severity: SeverityWarning, Code: CodeOftenEmpty, Field: f.Path,
 				Message: fmt.Sprintf(`{{%s}} is often empty and has no fallback; add one, as in {{%s | default: "there"}}`, f.Path, f.Path)})
@@ -141,6 +150,36 @@ func (t *Template) Validate(schema Schema, limits Limits) []Finding {
 		out = append(out, t.checkLength(schema, limits)...)
 	}
 	return out
+}
+
+// Lint parses src and validates it, as Validate does: the check to run when a template is saved. A
+// template that does not parse gives a nil Template and one error Finding (CodeSyntax) where parsing
+// stopped, with the *SyntaxError's message; one with nothing but blanks, an error Finding (CodeEmpty).
+func Lint(src string, schema Schema, limits Limits) (*Template, []Finding) {
+	if strings.TrimSpace(src) == "" {
+		return nil, []Finding{{Pos: Position{Line: 1, Column: 1}, Severity: SeverityError, Code: CodeEmpty,
+			Message: "the template is empty: write the message it sends"}}
+	}
+	t, err := Parse(src)
+	if err != nil {
+		var se *SyntaxError
+		if !errors.As(err, &se) { // Parse returns only *SyntaxError; keep any other error visible
+			return nil, []Finding{{Pos: Position{Line: 1, Column: 1}, Severity: SeverityError, Code: CodeSyntax, Message: err.Error()}}
+		}
+		return nil, []Finding{{Pos: se.Pos, Severity: SeverityError, Code: CodeSyntax, Message: se.Msg}}
+	}
+	return t, t.Validate(schema, limits)
+}
+
+// HasErrors reports whether any of findings is an error (SeverityError): a template with one is not
+// saved.
+func HasErrors(findings []Finding) bool {
+	for _, f := range findings {
+		if f.Severity == SeverityError {
+			return true
+		}
+	}
+	return false
 }
 
 // checkLength measures a worst-case render and reports where it passes one message, and whether it fits

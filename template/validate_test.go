@@ -94,3 +94,48 @@ func TestValidateDefaultsAndUnits(t *testing.T) {
 	require.Empty(t, tpl.Validate(contactSchema, template.Limits{MaxLength: 254, DefaultFieldLength: 100}))
 	require.Empty(t, tpl.Validate(contactSchema, template.Limits{}), "no limits, no length findings")
 }
+
+// EmptyWhen says when a field is empty, and makes using it without a fallback a warning.
+func TestValidateEmptyWhen(t *testing.T) {
+	t.Parallel()
+	schema := template.Fields{"record.name": {EmptyWhen: "while the sender is not linked"}, "record.id": {}}
+	tpl, err := template.Parse(`{{record.name}} {{record.name | default: "there"}} {{record.id}}`)
+	require.NoError(t, err)
+	got := tpl.Validate(schema, template.Limits{})
+	require.Len(t, got, 1)
+	require.Equal(t, template.CodeOftenEmpty, got[0].Code)
+	require.Equal(t, template.SeverityWarning, got[0].Severity)
+	require.Equal(t, `{{record.name}} has no fallback and is empty while the sender is not linked; add one, as in {{record.name | default: "there"}}`,
+		got[0].Message)
+}
+
+func TestLint(t *testing.T) {
+	t.Parallel()
+	tpl, got := template.Lint("Hi {{contact.first_name}}", contactSchema, template.LINELimits())
+	require.NotNil(t, tpl)
+	require.Equal(t, []string{template.CodeOftenEmpty}, findingCodes(got))
+	require.False(t, template.HasErrors(got), "a warning is not an error")
+
+	tpl, got = template.Lint("Hi\n  {{contact.first_name | shout}}", contactSchema, template.LINELimits())
+	require.Nil(t, tpl)
+	require.Len(t, got, 1)
+	require.Equal(t, template.CodeSyntax, got[0].Code)
+	require.Equal(t, template.SeverityError, got[0].Severity)
+	require.Equal(t, template.Position{Offset: 28, Line: 2, Column: 26}, got[0].Pos)
+	require.Equal(t, `line 2, column 26: error: unknown filter 's': the only filter is default: "text"`, got[0].String())
+	require.True(t, template.HasErrors(got))
+
+	tpl, got = template.Lint(" \n\t", contactSchema, template.LINELimits())
+	require.Nil(t, tpl)
+	require.Equal(t, []string{template.CodeEmpty}, findingCodes(got))
+	require.True(t, template.HasErrors(got))
+	require.False(t, template.HasErrors(nil))
+}
+
+func findingCodes(fs []template.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Code)
+	}
+	return out
+}
