@@ -204,7 +204,7 @@ func (s *Service) ingestEvent(ctx context.Context, tx store.Store, rt ingestRun,
 	active := e.Mode != channel.ModeStandby
 	switch e.Kind {
 	case channel.EventMessage:
-		note := store.InboundNote{At: e.Time}
+		note := store.InboundNote{At: e.Time, Preview: PreviewOf(m.Content)}
 		if active && e.ReplyToken != "" && rt.tokenTTL > 0 {
 			note.ReplyToken, note.ReplyTokenExpiresAt = e.ReplyToken, e.Time.Add(rt.tokenTTL)
 		}

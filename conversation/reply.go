@@ -415,6 +415,9 @@ func (s *Service) recordReply(ctx context.Context, tx store.Store, conv store.Co
 		}
 	}
 	conv.Unreplied, conv.LastOutboundAt = false, now
+	if len(parts) > 0 {
+		conv.Preview = PreviewOf(parts[len(parts)-1].msg)
+	}
 	if useToken {
 		conv.ReplyToken, conv.ReplyTokenExpiresAt = "", time.Time{} // single use: spent by this reply
 	}
