@@ -167,6 +167,10 @@ func (l *Linker) moveAll(ctx context.Context, from, to store.RecordRef, by strin
 		if reason == store.LinkOwner && c.Record.Owner == to.Owner {
 			continue
 		}
+		to := to
+		if reason == store.LinkOwner {
+			to.Name = c.Record.Name // only the owner changed
+		}
 		_, err := l.store.LinkContact(ctx, store.LinkChange{ContactID: c.ID, From: c.Record, To: to, By: by, Reason: reason})
 		switch {
 		case errors.Is(err, store.ErrConflict): // relinked meanwhile: no longer ours to move

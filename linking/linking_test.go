@@ -88,7 +88,8 @@ func TestLinkAndTheLinkedIndicator(t *testing.T) {
 
 	k, err := fx.l.Link(t.Context(), c.ContactID, store.RecordLead, "L1", "agent")
 	require.NoError(t, err)
-	require.Equal(t, store.RecordRef{Kind: store.RecordLead, ID: "L1", Owner: "alice"}, k.Record, "the record's owner is kept with the link")
+	require.Equal(t, store.RecordRef{Kind: store.RecordLead, ID: "L1", Owner: "alice", Name: "Hanako"}, k.Record,
+		"the record's owner and name are kept with the link")
 
 	inbox, _, err := fx.s.ListConversations(t.Context(), store.View{Linkage: store.Linked}, store.Page{})
 	require.NoError(t, err)
@@ -213,7 +214,7 @@ func TestSeveralContactsMergesAndOwnerChanges(t *testing.T) {
 	t.Parallel()
 	fx := newFixture(t)
 	a := fx.records.Add(linking.Record{Kind: store.RecordLead, ID: "L1", Owner: "alice"})
-	b := fx.records.Add(linking.Record{Kind: store.RecordContact, ID: "C9", Owner: "bob"})
+	b := fx.records.Add(linking.Record{Kind: store.RecordContact, ID: "C9", DisplayName: "Hanako Yamada", Owner: "bob"})
 	c1 := fx.conversation(t, "tokyo", "U1", "Hanako")
 	*fx.now = fx.now.Add(time.Second)
 	c2 := fx.conversation(t, "osaka", "U7", "Hanako Y.")
@@ -242,6 +243,7 @@ func TestSeveralContactsMergesAndOwnerChanges(t *testing.T) {
 	mine, _, err := fx.s.ListConversations(t.Context(), store.View{RecordOwner: "carol"}, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, mine, 2, "the new owner sees the conversations in the my-records view")
+	require.Equal(t, b.DisplayName, mine[0].Conversation.Record.Name, "an owner change keeps the record's name")
 }
 
 func TestTimelineAcrossChannelsInOrder(t *testing.T) {

@@ -32,7 +32,9 @@ type Record struct {
 }
 
 // Ref returns the reference a contact's link keeps.
-func (r Record) Ref() store.RecordRef { return store.RecordRef{Kind: r.Kind, ID: r.ID, Owner: r.Owner} }
+func (r Record) Ref() store.RecordRef {
+	return store.RecordRef{Kind: r.Kind, ID: r.ID, Owner: r.Owner, Name: r.DisplayName}
+}
 
 // Query asks Records for candidates to link a contact to.
 type Query struct {
