@@ -255,3 +255,31 @@ func (vc *viewChannel) row(e store.InboxEntry, now time.Time) InboxRow {
 	}
 	return r
 }
+
+// Row returns the inbox row of one conversation as viewer sees it (their notification state): what the
+// conversation pane's header shows. An unknown ID is store.ErrNotFound.
+func (s *Service) Row(ctx context.Context, conversationID, viewer string) (InboxRow, error) {
+	c, err := s.store.GetConversation(ctx, conversationID)
+	if err != nil {
+		return InboxRow{}, err
+	}
+	k, err := s.store.GetContact(ctx, c.ContactID)
+	if err != nil {
+		return InboxRow{}, err
+	}
+	e := store.InboxEntry{Conversation: c, Contact: k}
+	if viewer != "" {
+		st, err := s.store.GetNotificationState(ctx, c.ID, viewer)
+		switch {
+		case err == nil:
+			e.Notification = &st
+		case !errors.Is(err, store.ErrNotFound):
+			return InboxRow{}, err
+		}
+	}
+	ch, err := s.viewChannel(ctx, c.ChannelID)
+	if err != nil {
+		return InboxRow{}, err
+	}
+	return ch.row(e, s.o.Now()), nil
+}

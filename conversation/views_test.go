@@ -343,3 +343,19 @@ func ExampleService_View() {
 	// Sato on line: "Is the blue one in stock?", reply until 2026-12-03 17:00:00
 	// mine, unreplied: 1 my records: 0
 }
+
+// Row is one conversation's inbox row, as the views show it.
+func TestRowIsTheViewsRow(t *testing.T) {
+	w := newViewsWorld(t, backends()["memstore"])
+	_, err := w.s.PutNotificationState(t.Context(), store.NotificationState{ConversationID: w.c, UserID: "alice", Ignored: true})
+	require.NoError(t, err)
+	rows, _, err := w.svc.View(t.Context(), conversation.ViewQuery{View: conversation.ViewAll, User: "alice"})
+	require.NoError(t, err)
+	for _, want := range rows {
+		got, err := w.svc.Row(t.Context(), want.ConversationID, "alice")
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	}
+	_, err = w.svc.Row(t.Context(), "no-such-conversation", "alice")
+	require.ErrorIs(t, err, store.ErrNotFound)
+}

@@ -1,0 +1,167 @@
+package api
+
+import (
+	"encoding/base64"
+	"net/http"
+	"time"
+
+	"github.com/msgkit/msgkit/channel"
+	"github.com/msgkit/msgkit/conversation/connect"
+	"github.com/msgkit/msgkit/examples/minimal/internal/auth"
+	"github.com/msgkit/msgkit/store"
+)
+
+// channelView is a channel as the API shows it: never its credentials.
+type channelView struct {
+	ID           string                 `json:"id"`
+	Name         string                 `json:"name"`
+	Kind         string                 `json:"kind"`
+	ExternalID   string                 `json:"externalId"`
+	Account      channel.AccountInfo    `json:"account"`
+	Active       bool                   `json:"active"`
+	Disconnected *time.Time             `json:"disconnectedAt,omitempty"`
+	Assignment   assignmentRule         `json:"assignment"`
+	Checks       []channel.SettingCheck `json:"checks,omitempty"`
+	CheckedAt    *time.Time             `json:"checkedAt,omitempty"`
+	WebhookURL   string                 `json:"webhookUrl,omitempty"`
+}
+
+type assignmentRule struct {
+	Strategy string         `json:"strategy"`
+	Pool     store.PoolKind `json:"pool,omitempty"`
+	PoolIDs  []string       `json:"poolIds,omitempty"`
+	MaxOpen  int            `json:"maxOpen,omitempty"`
+}
+
+func (a *API) chanOf(c store.Channel) channelView {
+	return channelView{ID: c.ID, Name: c.Name, Kind: c.Kind, ExternalID: c.ExternalID, Account: c.Account, Active: c.Active,
+		Disconnected: timePtr(c.DisconnectedAt), Checks: c.Health.Checks, CheckedAt: timePtr(c.Health.CheckedAt),
+		Assignment: assignmentRule{Strategy: c.Assignment.Strategy, Pool: c.Assignment.Pool, PoolIDs: c.Assignment.PoolIDs,
+			MaxOpen: c.Assignment.MaxOpen}}
+}
+
+func (a *API) listChannels(w http.ResponseWriter, r *http.Request, _ auth.User) error {
+	list, err := a.d.Connect.List(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]channelView, 0, len(list))
+	for _, c := range list {
+		out = append(out, a.chanOf(c))
+	}
+	return ok(w, map[string]any{"channels": out})
+}
+
+func (a *API) getChannel(w http.ResponseWriter, r *http.Request, _ auth.User) error {
+	c, err := a.d.Connect.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return ok(w, a.chanOf(c))
+}
+
+// connectChannel connects an account: {"kind": "line", "name": "…", "credentials": {…}, "assignment": {…}}.
+// The answer holds the webhook URL to set at the channel and the settings checklist.
+func (a *API) connectChannel(w http.ResponseWriter, r *http.Request, _ auth.User) error {
+	var in struct {
+		Kind        string            `json:"kind"`
+		Name        string            `json:"name"`
+		Credentials map[string]string `json:"credentials"`
+		Assignment  assignmentRule    `json:"assignment"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	got, err := a.d.Connect.Connect(r.Context(), connect.Request{Kind: in.Kind, Name: in.Name,
+		Credentials: channel.Credentials(in.Credentials), Assignment: ruleOf(in.Assignment)})
+	if err != nil {
+		return err
+	}
+	out := a.chanOf(got.Channel)
+	out.Checks, out.WebhookURL = got.Checks, got.WebhookURL
+	return ok(w, out)
+}
+
+func ruleOf(r assignmentRule) store.AssignmentRule {
+	return store.AssignmentRule{Strategy: r.Strategy, Pool: r.Pool, PoolIDs: r.PoolIDs, MaxOpen: r.MaxOpen}
+}
+
+// checkChannel runs the settings check again: the checklist and what changed.
+func (a *API) checkChannel(w http.ResponseWriter, r *http.Request, _ auth.User) error {
+	if err := noBody(w, r); err != nil {
+		return err
+	}
+	h, err := a.d.Connect.Check(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return ok(w, map[string]any{"checks": h.Checks, "checkedAt": h.CheckedAt, "changes": h.Changes,
+		"signatureFailures": h.SignatureFailures, "quotaExceededAt": timePtr(h.QuotaExceededAt)})
+}
+
+func (a *API) deactivateChannel(w http.ResponseWriter, r *http.Request, _ auth.User) error {
+	if err := noBody(w, r); err != nil {
+		return err
+	}
+	c, err := a.d.Connect.Deactivate(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return ok(w, a.chanOf(c))
+}
+
+func (a *API) reactivateChannel(w http.ResponseWriter, r *http.Request, _ auth.User) error {
+	if err := noBody(w, r); err != nil {
+		return err
+	}
+	c, err := a.d.Connect.Reactivate(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return ok(w, a.chanOf(c))
+}
+
+// setAssignment replaces a channel's assignment rule.
+func (a *API) setAssignment(w http.ResponseWriter, r *http.Request, _ auth.User) error {
+	var in assignmentRule
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	c, err := a.d.Store.GetChannel(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	c.Assignment = ruleOf(in)
+	c, err = a.d.Store.UpdateChannel(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	return ok(w, a.chanOf(c))
+}
+
+// quota answers the channel's quota report and msgkit's own count of this month's sends.
+func (a *API) quota(w http.ResponseWriter, r *http.Request, _ auth.User) error {
+	q, err := a.d.Connect.Quota(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"sentBillable": q.Sent.Billable, "sentFree": q.Sent.Free, "since": q.Since,
+		"exceededAt": timePtr(q.ExceededAt)}
+	if q.ChannelErr == nil {
+		out["limited"], out["limit"], out["used"], out["remaining"] = q.Channel.Limited, q.Channel.Limit, q.Channel.Used,
+			q.Channel.Remaining()
+	} else {
+		out["channelError"] = classify(q.ChannelErr).Message
+	}
+	return ok(w, out)
+}
+
+// entryPoints answers the account's add-friend link, its QR code (PNG and SVG, base64) and chat button.
+func (a *API) entryPoints(w http.ResponseWriter, r *http.Request, _ auth.User) error {
+	e, err := a.d.Connect.EntryPoints(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return ok(w, map[string]any{"url": e.URL, "buttonHtml": e.ButtonHTML,
+		"qrPng": base64.StdEncoding.EncodeToString(e.QRPNG), "qrSvg": string(e.QRSVG)})
+}
