@@ -14,6 +14,16 @@
 // record's Version equals the stored one, and returns the record with Version+1. Times are kept in UTC
 // with microsecond precision. Adding a field to a record is a compatible change.
 //
+// # Ownership
+//
+// A store owns its copy of every record. Values passed in are copied before a call returns, and values
+// handed out are the caller's: a caller may change a record it passed in, or one it got back — its
+// slices, maps, pointers (Message.Content's *Media, Message.Event) and raw JSON (Job.Payload,
+// Request.Result, Webhook.Body, Channel.Credentials) included — without changing what the store holds or
+// what other callers read. SQL backends get this for free; an in-memory backend must copy deeply
+// (channel.Message.Clone and channel.Event.Clone do it for channel content). storetest's Ownership rules
+// check every record type.
+//
 // # Lists
 //
 // Lists are keyset-paged with a Cursor, never offsets: a page starts strictly after the position of the

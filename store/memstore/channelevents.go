@@ -22,7 +22,7 @@ func (h *handle) AppendChannelEvent(ctx context.Context, e store.ChannelEvent) (
 	key := [2]string{e.ChannelID, e.Event.ID}
 	if e.Event.ID != "" {
 		if i, ok := h.st.channelEventByID[key]; ok {
-			return h.st.channelEvents[e.ChannelID][i], false, nil
+			return cloneChannelEvent(h.st.channelEvents[e.ChannelID][i]), false, nil
 		}
 	}
 	if e.ID == "" {
@@ -35,7 +35,7 @@ func (h *handle) AppendChannelEvent(ctx context.Context, e store.ChannelEvent) (
 	}
 	e.CreatedAt = now
 	list := h.st.channelEvents[e.ChannelID]
-	put(h.tx, h.st.channelEvents, e.ChannelID, append(list, e))
+	put(h.tx, h.st.channelEvents, e.ChannelID, append(list, cloneChannelEvent(e)))
 	if e.Event.ID != "" {
 		put(h.tx, h.st.channelEventByID, key, len(list))
 	}
@@ -52,9 +52,15 @@ func (h *handle) ListChannelEvents(ctx context.Context, channelID string, p stor
 	var out []store.ChannelEvent
 	for _, e := range h.st.channelEvents[channelID] {
 		if e.Cursor().Past(p.After, p.Order) {
-			out = append(out, e)
+			out = append(out, cloneChannelEvent(e))
 		}
 	}
 	slices.SortFunc(out, func(a, b store.ChannelEvent) int { return compareCursors(a.Cursor(), b.Cursor(), p.Order) })
 	return page(out, p, store.ChannelEvent.Cursor)
+}
+
+// cloneChannelEvent returns a copy of e sharing no memory with it.
+func cloneChannelEvent(e store.ChannelEvent) store.ChannelEvent {
+	e.Event = e.Event.Clone()
+	return e
 }

@@ -86,7 +86,7 @@ func (h *handle) ListRecordMessages(ctx context.Context, kind store.RecordKind, 
 		}
 		for _, mid := range h.st.msgsByConv[conv.ID] {
 			if m := h.st.messages[mid]; m.Cursor().Past(p.After, p.Order) {
-				out = append(out, m)
+				out = append(out, cloneMessage(m))
 			}
 		}
 	}

@@ -25,7 +25,7 @@ func (h *handle) AppendMessage(ctx context.Context, m store.Message) (store.Mess
 	key := [2]string{m.ChannelID, m.ChannelMessageID}
 	if m.ChannelMessageID != "" {
 		if existing, ok := h.st.msgByChannel[key]; ok {
-			return h.st.messages[existing], false, nil
+			return cloneMessage(h.st.messages[existing]), false, nil
 		}
 	}
 	if m.ID == "" {
@@ -39,7 +39,7 @@ func (h *handle) AppendMessage(ctx context.Context, m store.Message) (store.Mess
 		m.Time = h.now()
 	}
 	m.CreatedAt, m.UpdatedAt, m.Version = h.now(), h.now(), 1
-	put(h.tx, h.st.messages, m.ID, m)
+	put(h.tx, h.st.messages, m.ID, cloneMessage(m))
 	if m.ChannelMessageID != "" {
 		put(h.tx, h.st.msgByChannel, key, m.ID)
 	}
@@ -92,7 +92,8 @@ func (h *handle) insertSorted(ids []string, m store.Message) []string {
 
 // GetMessage implements store.Messages.
 func (h *handle) GetMessage(ctx context.Context, id string) (store.Message, error) {
-	return lookup(ctx, h, h.st.messages, "message", id)
+	m, err := lookup(ctx, h, h.st.messages, "message", id)
+	return cloneMessage(m), err
 }
 
 // FindMessage implements store.Messages.
@@ -106,7 +107,7 @@ func (h *handle) FindMessage(ctx context.Context, channelID, channelMessageID st
 	if !ok || channelMessageID == "" {
 		return store.Message{}, fmt.Errorf("message %s in channel %s: %w", channelMessageID, channelID, store.ErrNotFound)
 	}
-	return h.st.messages[mid], nil
+	return cloneMessage(h.st.messages[mid]), nil
 }
 
 // UpdateMessage implements store.Messages. Time is not updated either: it fixes the message's place in
@@ -137,7 +138,7 @@ func (h *handle) UpdateMessage(ctx context.Context, m store.Message) (store.Mess
 			put(h.tx, h.st.msgByChannel, newKey, m.ID)
 		}
 	}
-	put(h.tx, h.st.messages, m.ID, m)
+	put(h.tx, h.st.messages, m.ID, cloneMessage(m))
 	return m, nil
 }
 
@@ -164,7 +165,7 @@ func (h *handle) ListMessages(ctx context.Context, conversationID string, p stor
 			}
 		}
 		for ; i < len(ids) && len(out) < n; i++ {
-			out = append(out, h.st.messages[ids[i]])
+			out = append(out, cloneMessage(h.st.messages[ids[i]]))
 		}
 	} else {
 		i := len(ids) - 1
@@ -175,8 +176,19 @@ func (h *handle) ListMessages(ctx context.Context, conversationID string, p stor
 			i = j - 1
 		}
 		for ; i >= 0 && len(out) < n; i-- {
-			out = append(out, h.st.messages[ids[i]])
+			out = append(out, cloneMessage(h.st.messages[ids[i]]))
 		}
 	}
 	return page(out, p, store.Message.Cursor)
+}
+
+// cloneMessage returns a copy of m sharing no memory with it: the store keeps its own and hands out
+// copies.
+func cloneMessage(m store.Message) store.Message {
+	m.Content = m.Content.Clone()
+	if m.Event != nil {
+		e := m.Event.Clone()
+		m.Event = &e
+	}
+	return m
 }

@@ -48,6 +48,13 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		{"blind-viewer", "Inbox", "ListCarriesTheViewersNotificationState", "CountStopsAtItsLimit"},
 		{"unbounded-count", "Inbox", "CountStopsAtItsLimit", "PreviewFollowsTheLatestMessage"},
 		{"writable-link", "Contacts", "UpdateKeepsTheLinkedRecord", "UpdateReplacesAndBumpsVersion"},
+		{"aliasing", "Ownership", "ChannelsAreCopiedInAndOut", ""},
+		{"aliasing", "Ownership", "MessagesAreCopiedInAndOut", ""},
+		{"aliasing", "Ownership", "JobsAreCopiedInAndOut", ""},
+		{"aliasing", "Ownership", "ChannelEventsAreCopiedInAndOut", ""},
+		{"aliasing", "Ownership", "WebhooksAreCopiedInAndOut", ""},
+		{"aliasing", "Ownership", "RequestsAreCopiedInAndOut", ""},
+		{"aliasing", "Ownership", "InboxEntriesAreCopies", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.broken, func(t *testing.T) {
@@ -74,6 +81,9 @@ func TestBrokenStoreFixture(t *testing.T) {
 		t.Skip("runs only as a child of TestSuiteCatchesBrokenStores")
 	}
 	storetest.Run(t, storetest.Harness{New: func(t *testing.T, now func() time.Time) store.Store {
+		if which == "aliasing" {
+			return newAliasingStore(memstore.New(&memstore.Options{Now: now}))
+		}
 		return brokenStore{Store: memstore.New(&memstore.Options{Now: now}), which: which, cursors: &racyCursors{m: map[string]int64{}}}
 	}})
 }

@@ -46,6 +46,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Webhooks", func(t *testing.T) { RunWebhooks(t, h) })
 	t.Run("Requests", func(t *testing.T) { RunRequests(t, h) })
 	t.Run("Text", func(t *testing.T) { RunText(t, h) })
+	t.Run("Ownership", func(t *testing.T) { RunOwnership(t, h) })
 	t.Run("Fairness", func(t *testing.T) { RunFairness(t, h) })
 	t.Run("Transactions", func(t *testing.T) { RunTransactions(t, h) })
 	t.Run("Context", func(t *testing.T) { RunContext(t, h) })
