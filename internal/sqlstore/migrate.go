@@ -22,16 +22,12 @@ func Migrate(ctx context.Context, tx DB, files fs.FS) (int, error) {
 	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
 		return 0, fmt.Errorf("sqlstore: reading the schema version: %w", err)
 	}
-	names, err := fs.Glob(files, "*.sql")
+	names, versions, err := migrations(files)
 	if err != nil {
 		return 0, err
 	}
-	slices.Sort(names)
-	for _, name := range names {
-		v, err := strconv.Atoi(strings.SplitN(path.Base(name), "_", 2)[0])
-		if err != nil {
-			return 0, fmt.Errorf("sqlstore: migration %s has no version number", name)
-		}
+	for i, name := range names {
+		v := versions[i]
 		if v <= current {
 			continue
 		}
@@ -50,6 +46,31 @@ func Migrate(ctx context.Context, tx DB, files fs.FS) (int, error) {
 		current = v
 	}
 	return current, nil
+}
+
+// Versions returns the versions of the migrations in files, in order: what a schema brought up to date
+// records.
+func Versions(files fs.FS) ([]int, error) {
+	_, versions, err := migrations(files)
+	return versions, err
+}
+
+// migrations lists the migration files in order, with their versions.
+func migrations(files fs.FS) ([]string, []int, error) {
+	names, err := fs.Glob(files, "*.sql")
+	if err != nil {
+		return nil, nil, err
+	}
+	slices.Sort(names)
+	versions := make([]int, len(names))
+	for i, name := range names {
+		v, err := strconv.Atoi(strings.SplitN(path.Base(name), "_", 2)[0])
+		if err != nil {
+			return nil, nil, fmt.Errorf("sqlstore: migration %s has no version number", name)
+		}
+		versions[i] = v
+	}
+	return names, versions, nil
 }
 
 // statements splits a migration into statements at semicolons that end a line.
