@@ -105,6 +105,7 @@ type Error struct {
 	Details any
 }
 
+// Error returns the message.
 func (e *Error) Error() string { return e.Message }
 
 func badRequest(format string, args ...any) error {

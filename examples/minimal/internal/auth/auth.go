@@ -92,6 +92,7 @@ func (a *Authenticator) Users() *Users { return a.users }
 // RetryError is ErrTooManyAttempts with when to try again.
 type RetryError struct{ After time.Duration }
 
+// Error says how long to wait.
 func (e *RetryError) Error() string {
 	return fmt.Sprintf("auth: too many sign-in attempts; try again in %s", e.After.Round(time.Second))
 }
