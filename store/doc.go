@@ -1,7 +1,8 @@
 // Package store is msgkit's storage contract: the records msgkit keeps (connected channels, contacts,
-// conversations, messages, round-robin cursors, durable jobs, notification state, templates, links, the
-// channel event log and the webhook archive) and one small interface per aggregate. Store embeds them
-// all, with transactions; services take the narrowest one they need.
+// conversations, messages, round-robin cursors, durable jobs, users' notifications (per-conversation
+// state, lists, settings), templates, links, the channel event log and the webhook archive) and one
+// small interface per aggregate. Store embeds them all, with transactions; services take the narrowest
+// one they need.
 // It imports only package channel and the standard library.
 //
 // Backends: memstore (in memory, for tests and single-process use), and the SQL backends. A backend is

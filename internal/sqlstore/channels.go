@@ -123,6 +123,7 @@ func (s *Store) DeleteChannel(ctx context.Context, id string) error {
 		}
 		for _, q := range []string{
 			`DELETE FROM notifications WHERE conversation_id IN (SELECT id FROM conversations WHERE channel_id = $1)`,
+			`DELETE FROM user_notifications WHERE conversation_id IN (SELECT id FROM conversations WHERE channel_id = $1)`,
 			`DELETE FROM assignments WHERE conversation_id IN (SELECT id FROM conversations WHERE channel_id = $1)`,
 			`DELETE FROM link_changes WHERE contact_id IN (SELECT id FROM contacts WHERE channel_id = $1)`,
 			`DELETE FROM messages WHERE channel_id = $1`,

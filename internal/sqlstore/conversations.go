@@ -171,7 +171,8 @@ func viewQuery(v store.View, p store.Page) (string, []any) {
 	from := ` FROM conversations c JOIN contacts k ON k.id = c.contact_id`
 	if v.Viewer != "" {
 		args = append(args, v.Viewer)
-		cols += `, n.user_id IS NOT NULL, COALESCE(n.snoozed_until, 0), COALESCE(n.ignored, FALSE), COALESCE(n.updated_at, 0)`
+		cols += `, n.user_id IS NOT NULL, COALESCE(n.snoozed_until, 0), COALESCE(n.snoozed_until_inbound, FALSE),
+			COALESCE(n.ignored, FALSE), COALESCE(n.through_at, 0), COALESCE(n.updated_at, 0)`
 		from += ` LEFT JOIN notifications n ON n.conversation_id = c.id AND n.user_id = ` + param(len(args))
 	}
 	return keyset(`SELECT `+cols+from+` WHERE `+strings.Join(where, " AND "), args, "c.last_message_at", "c.id", p)
@@ -245,10 +246,10 @@ func scanEntry(r Row, viewer string) (store.InboxEntry, error) {
 	var k contactScan
 	dest := append(c.dest(), k.dest()...)
 	var hasState bool
-	var snoozed, updated int64
+	var snoozed, through, updated int64
 	var st store.NotificationState
 	if viewer != "" {
-		dest = append(dest, &hasState, &snoozed, &st.Ignored, &updated)
+		dest = append(dest, &hasState, &snoozed, &st.SnoozedUntilInbound, &st.Ignored, &through, &updated)
 	}
 	if err := r.Scan(dest...); err != nil {
 		return store.InboxEntry{}, err
@@ -256,7 +257,8 @@ func scanEntry(r Row, viewer string) (store.InboxEntry, error) {
 	contact, err := k.value()
 	e := store.InboxEntry{Conversation: c.value(), Contact: contact}
 	if hasState {
-		st.ConversationID, st.UserID, st.SnoozedUntil, st.UpdatedAt = e.Conversation.ID, viewer, timeOf(snoozed), timeOf(updated)
+		st.ConversationID, st.UserID, st.SnoozedUntil, st.Through, st.UpdatedAt = e.Conversation.ID, viewer, timeOf(snoozed),
+			timeOf(through), timeOf(updated)
 		e.Notification = &st
 	}
 	return e, err

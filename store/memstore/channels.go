@@ -128,6 +128,7 @@ func (h *handle) DeleteChannel(ctx context.Context, id string) error {
 				del(h.tx, h.st.notifications, k)
 			}
 		}
+		h.deleteNotificationsOf(cid)
 		del(h.tx, h.st.convByPeer, peerKey{id, string(c.Peer.Kind), c.Peer.ID})
 		h.index(inboxKey(c), store.Cursor{})
 		del(h.tx, h.st.convs, cid)

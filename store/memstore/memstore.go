@@ -59,6 +59,10 @@ type state struct {
 	webhooks         map[string]store.Webhook
 	requests         map[[2]string]store.Request // (scope, key) → request
 	notifications    map[[2]string]store.NotificationState
+	notes            map[string]store.Notification // notification ID → notification
+	noteByKey        map[[2]string]string          // (user ID, key) → notification ID
+	notesByUser      map[string][]string           // user ID → notification IDs sorted by (CreatedAt, ID)
+	settings         map[string]store.NotificationSettings
 	templates        map[string]store.Template
 	linkChanges      map[string][]store.LinkChange // contact ID → link history, oldest first
 }
@@ -98,6 +102,10 @@ func New(opts *Options) *Store {
 		webhooks:         map[string]store.Webhook{},
 		requests:         map[[2]string]store.Request{},
 		notifications:    map[[2]string]store.NotificationState{},
+		notes:            map[string]store.Notification{},
+		noteByKey:        map[[2]string]string{},
+		notesByUser:      map[string][]string{},
+		settings:         map[string]store.NotificationSettings{},
 		templates:        map[string]store.Template{},
 		linkChanges:      map[string][]store.LinkChange{},
 	}}}

@@ -106,7 +106,8 @@ func TestMigrateFromThePreviousVersion(t *testing.T) {
 		'rt', 'key-1', 'pending', 2, 5, 'rate limited', '', 0, 1, 3)`)
 	require.NoError(t, err)
 	_, err = conn.Exec(ctx, `INSERT INTO contacts VALUES ('k1', 'c1', 'user', 'U1', '{}', '', '', true, 'lead', 'L1', 'agent-1', 1, 1, 1);
-		INSERT INTO conversations VALUES ('conv1', 'c1', 'k1', 'user', 'U1', '', true, 0, 0, 0, '', 0, 7, 7, 1)`)
+		INSERT INTO conversations VALUES ('conv1', 'c1', 'k1', 'user', 'U1', '', true, 0, 0, 0, '', 0, 7, 7, 1);
+		INSERT INTO notifications VALUES ('conv1', 'agent-1', 5, true, 9)`)
 	require.NoError(t, err)
 	require.Equal(t, []int{1, 2}, versions(t, schema))
 
@@ -129,6 +130,10 @@ func TestMigrateFromThePreviousVersion(t *testing.T) {
 	c := linked[0].Conversation
 	require.Equal(t, store.RecordRef{Kind: store.RecordLead, ID: "L1", Owner: "agent-1"}, c.Record)
 	require.Equal(t, time.UnixMicro(7).UTC(), c.LastMessageAt, "a conversation without messages sorts by its creation")
+	st, err := s.GetNotificationState(ctx, "conv1", "agent-1")
+	require.NoError(t, err, "notification state survives the upgrade")
+	require.Equal(t, store.NotificationState{ConversationID: "conv1", UserID: "agent-1", SnoozedUntil: time.UnixMicro(5).UTC(), Ignored: true,
+		UpdatedAt: time.UnixMicro(9).UTC()}, st, "migration 5 adds the snooze-until-inbound columns unset")
 }
 
 // pgxDB runs the migration runner on one connection.

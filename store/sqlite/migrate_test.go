@@ -75,7 +75,7 @@ func TestMigrateFromThePreviousVersion(t *testing.T) {
 	require.NoError(t, err)
 	_, err = db.Exec(`INSERT INTO channels VALUES ('c1', 'Shop', 'line', '1', 'null', '{}', 1, '{}', 1, 1, 1)`)
 	require.NoError(t, err)
-	for _, row := range []string{previousOutboxRow, previousContactRow, previousConversationRow} {
+	for _, row := range []string{previousOutboxRow, previousContactRow, previousConversationRow, previousNotificationRow} {
 		_, err = db.Exec(row)
 		require.NoError(t, err)
 	}
@@ -91,6 +91,10 @@ func TestMigrateFromThePreviousVersion(t *testing.T) {
 	require.Equal(t, "Shop", ch.Name)
 	requireOutboxBecameAJob(t, s)
 	requireConversationMirrorsItsRecord(t, s)
+	st, err := s.GetNotificationState(t.Context(), "conv1", "agent-1")
+	require.NoError(t, err, "notification state survives the upgrade")
+	require.Equal(t, store.NotificationState{ConversationID: "conv1", UserID: "agent-1", SnoozedUntil: time.UnixMicro(5).UTC(), Ignored: true,
+		UpdatedAt: time.UnixMicro(9).UTC()}, st, "migration 5 adds the snooze-until-inbound columns unset")
 }
 
 // previousOutboxRow is a pending send as version 2 queued it.
@@ -102,6 +106,7 @@ const previousOutboxRow = `INSERT INTO outbox VALUES ('o1', 'c1', 'conv1', '{"ki
 const (
 	previousContactRow      = `INSERT INTO contacts VALUES ('k1', 'c1', 'user', 'U1', '{}', '', '', 1, 'lead', 'L1', 'agent-1', 1, 1, 1)`
 	previousConversationRow = `INSERT INTO conversations VALUES ('conv1', 'c1', 'k1', 'user', 'U1', '', 1, 0, 0, 0, '', 0, 7, 7, 1)`
+	previousNotificationRow = `INSERT INTO notifications VALUES ('conv1', 'agent-1', 5, 1, 9)`
 )
 
 // requireConversationMirrorsItsRecord checks that migration 4 gave the conversation of previousContactRow

@@ -3,11 +3,13 @@ package storetest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,6 +57,15 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		{"aliasing", "Ownership", "WebhooksAreCopiedInAndOut", ""},
 		{"aliasing", "Ownership", "RequestsAreCopiedInAndOut", ""},
 		{"aliasing", "Ownership", "InboxEntriesAreCopies", ""},
+		{"duplicate-notifications", "Notifications", "AddIsIdempotentOnTheUserAndKey", "ListIsPerUserNewestFirstAndPagesBothWays"},
+		{"duplicate-notifications", "Notifications", "ConcurrentAddsWithOneKeyCreateOnce", "CountStopsAtItsLimit"},
+		{"reversed-notifications", "Notifications", "ListIsPerUserNewestFirstAndPagesBothWays", "AddIsIdempotentOnTheUserAndKey"},
+		{"unread-is-all", "Notifications", "UnreadFilterSelectsTheUnreadOnes", "ListIsPerUserNewestFirstAndPagesBothWays"},
+		{"unbounded-notification-count", "Notifications", "CountStopsAtItsLimit", "UnreadFilterSelectsTheUnreadOnes"},
+		{"read-everything", "Notifications", "MarkReadThroughACursorLeavesLaterOnesUnread", "MarkReadIsPerUserAndKeepsTheFirstReadTime"},
+		{"forgetful-settings", "Notifications", "SettingsRoundTripAndReplace", "GetBeforePutIsErrNotFound"},
+		{"state-without-marks", "Notifications", "PutThenGetPerUser", "GetBeforePutIsErrNotFound"},
+		{"viewer-without-marks", "Inbox", "ListCarriesTheViewersNotificationState", "CountStopsAtItsLimit"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.broken, func(t *testing.T) {
@@ -84,7 +95,8 @@ func TestBrokenStoreFixture(t *testing.T) {
 		if which == "aliasing" {
 			return newAliasingStore(memstore.New(&memstore.Options{Now: now}))
 		}
-		return brokenStore{Store: memstore.New(&memstore.Options{Now: now}), which: which, cursors: &racyCursors{m: map[string]int64{}}}
+		return brokenStore{Store: memstore.New(&memstore.Options{Now: now}), which: which, cursors: &racyCursors{m: map[string]int64{}},
+			seq: new(atomic.Int64)}
 	}})
 }
 
@@ -94,6 +106,7 @@ type brokenStore struct {
 	store.Store
 	which   string
 	cursors *racyCursors
+	seq     *atomic.Int64
 }
 
 type racyCursors struct {
@@ -297,6 +310,12 @@ func (b brokenStore) ListConversations(ctx context.Context, v store.View, p stor
 			}
 		case "blind-viewer":
 			e.Notification = nil
+		case "viewer-without-marks": // the view's join reads the columns the state first had, not the newer ones
+			if e.Notification != nil {
+				st := *e.Notification
+				st.SnoozedUntilInbound, st.Through = false, time.Time{}
+				e.Notification = &st
+			}
 		}
 		kept = append(kept, e)
 	}
@@ -316,4 +335,52 @@ func (b brokenStore) UpdateContact(ctx context.Context, c store.Contact) (store.
 		return b.Store.LinkContact(ctx, store.LinkChange{ContactID: c.ID, From: got.Record, To: c.Record})
 	}
 	return got, err
+}
+
+func (b brokenStore) PutNotificationState(ctx context.Context, st store.NotificationState) (store.NotificationState, error) {
+	if b.which == "state-without-marks" { // a backend that keeps only the columns the state first had
+		st.SnoozedUntilInbound, st.Through = false, time.Time{}
+	}
+	return b.Store.PutNotificationState(ctx, st)
+}
+
+func (b brokenStore) AddNotification(ctx context.Context, n store.Notification) (store.Notification, bool, error) {
+	if b.which == "duplicate-notifications" { // every add is new: the key is not unique
+		n.Key = fmt.Sprint(n.Key, "#", b.seq.Add(1))
+	}
+	return b.Store.AddNotification(ctx, n)
+}
+
+func (b brokenStore) ListNotifications(ctx context.Context, user string, f store.NotificationFilter, p store.Page) ([]store.Notification, store.Cursor, error) {
+	switch b.which {
+	case "reversed-notifications":
+		p.Order = 1 - p.Order
+	case "unread-is-all":
+		f.Unread = false
+	}
+	return b.Store.ListNotifications(ctx, user, f, p)
+}
+
+func (b brokenStore) CountNotifications(ctx context.Context, user string, f store.NotificationFilter, limit int) (int, error) {
+	switch b.which {
+	case "unbounded-notification-count":
+		limit = 0
+	case "unread-is-all":
+		f.Unread = false
+	}
+	return b.Store.CountNotifications(ctx, user, f, limit)
+}
+
+func (b brokenStore) MarkNotificationsRead(ctx context.Context, user string, through store.Cursor) (int, error) {
+	if b.which == "read-everything" && !through.IsZero() { // "mark all read" marks what arrived since too
+		through = store.Cursor{Time: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}
+	}
+	return b.Store.MarkNotificationsRead(ctx, user, through)
+}
+
+func (b brokenStore) PutNotificationSettings(ctx context.Context, st store.NotificationSettings) (store.NotificationSettings, error) {
+	if b.which == "forgetful-settings" { // keeps the muted events only
+		st.MutedChannels = nil
+	}
+	return b.Store.PutNotificationSettings(ctx, st)
 }

@@ -103,6 +103,28 @@ func RunContext(t *testing.T, h Harness) {
 				_, err := fx.s.PutNotificationState(ctx, store.NotificationState{ConversationID: c.ID, UserID: "u"})
 				return err
 			},
+			"AddNotification": func() error {
+				_, _, err := fx.s.AddNotification(ctx, store.Notification{UserID: "u", Key: "k", ConversationID: c.ID})
+				return err
+			},
+			"ListNotifications": func() error {
+				_, _, err := fx.s.ListNotifications(ctx, "u", store.NotificationFilter{}, store.Page{})
+				return err
+			},
+			"CountNotifications": func() error {
+				_, err := fx.s.CountNotifications(ctx, "u", store.NotificationFilter{Unread: true}, 1)
+				return err
+			},
+			"MarkNotificationRead": func() error { _, err := fx.s.MarkNotificationRead(ctx, "u", "n"); return err },
+			"MarkNotificationsRead": func() error {
+				_, err := fx.s.MarkNotificationsRead(ctx, "u", store.Cursor{Time: T0, ID: "n"})
+				return err
+			},
+			"GetNotificationSettings": func() error { _, err := fx.s.GetNotificationSettings(ctx, "u"); return err },
+			"PutNotificationSettings": func() error {
+				_, err := fx.s.PutNotificationSettings(ctx, store.NotificationSettings{UserID: "u"})
+				return err
+			},
 			"CreateTemplate": func() error { _, err := fx.s.CreateTemplate(ctx, store.Template{Name: "t"}); return err },
 			"GetTemplate":    func() error { _, err := fx.s.GetTemplate(ctx, "t"); return err },
 			"UpdateTemplate": func() error { _, err := fx.s.UpdateTemplate(ctx, store.Template{ID: "t", Version: 1}); return err },

@@ -372,6 +372,62 @@ func (f *Faults) PutNotificationState(ctx context.Context, s store.NotificationS
 	return f.inner.PutNotificationState(ctx, s)
 }
 
+// AddNotification implements store.Notifications.
+func (f *Faults) AddNotification(ctx context.Context, n store.Notification) (_ store.Notification, created bool, _ error) {
+	if err := f.check("AddNotification"); err != nil {
+		return store.Notification{}, false, err
+	}
+	return f.inner.AddNotification(ctx, n)
+}
+
+// ListNotifications implements store.Notifications.
+func (f *Faults) ListNotifications(ctx context.Context, userID string, nf store.NotificationFilter, p store.Page) ([]store.Notification, store.Cursor, error) {
+	if err := f.check("ListNotifications"); err != nil {
+		return nil, store.Cursor{}, err
+	}
+	return f.inner.ListNotifications(ctx, userID, nf, p)
+}
+
+// CountNotifications implements store.Notifications.
+func (f *Faults) CountNotifications(ctx context.Context, userID string, nf store.NotificationFilter, limit int) (int, error) {
+	if err := f.check("CountNotifications"); err != nil {
+		return 0, err
+	}
+	return f.inner.CountNotifications(ctx, userID, nf, limit)
+}
+
+// MarkNotificationRead implements store.Notifications.
+func (f *Faults) MarkNotificationRead(ctx context.Context, userID, id string) (store.Notification, error) {
+	if err := f.check("MarkNotificationRead"); err != nil {
+		return store.Notification{}, err
+	}
+	return f.inner.MarkNotificationRead(ctx, userID, id)
+}
+
+// MarkNotificationsRead implements store.Notifications.
+func (f *Faults) MarkNotificationsRead(ctx context.Context, userID string, through store.Cursor) (int, error) {
+	if err := f.check("MarkNotificationsRead"); err != nil {
+		return 0, err
+	}
+	return f.inner.MarkNotificationsRead(ctx, userID, through)
+}
+
+// GetNotificationSettings implements store.Notifications.
+func (f *Faults) GetNotificationSettings(ctx context.Context, userID string) (store.NotificationSettings, error) {
+	if err := f.check("GetNotificationSettings"); err != nil {
+		return store.NotificationSettings{}, err
+	}
+	return f.inner.GetNotificationSettings(ctx, userID)
+}
+
+// PutNotificationSettings implements store.Notifications.
+func (f *Faults) PutNotificationSettings(ctx context.Context, s store.NotificationSettings) (store.NotificationSettings, error) {
+	if err := f.check("PutNotificationSettings"); err != nil {
+		return store.NotificationSettings{}, err
+	}
+	return f.inner.PutNotificationSettings(ctx, s)
+}
+
 // CreateTemplate implements store.Templates.
 func (f *Faults) CreateTemplate(ctx context.Context, t store.Template) (store.Template, error) {
 	if err := f.check("CreateTemplate"); err != nil {

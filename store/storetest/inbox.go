@@ -88,7 +88,7 @@ func RunInbox(t *testing.T, h Harness) {
 		ch := fx.newChannel(t, "c")
 		a, b := fx.conversationWith(t, ch, "U1"), fx.conversationWith(t, ch, "U2")
 		put, err := fx.s.PutNotificationState(t.Context(), store.NotificationState{ConversationID: a.ID, UserID: "agent-1",
-			SnoozedUntil: T0.Add(time.Hour), Ignored: true})
+			SnoozedUntil: T0.Add(time.Hour), SnoozedUntilInbound: true, Ignored: true, Through: T0.Add(-time.Minute)})
 		require.NoError(t, err)
 		_, err = fx.s.PutNotificationState(t.Context(), store.NotificationState{ConversationID: b.ID, UserID: "agent-2", Ignored: true})
 		require.NoError(t, err)
