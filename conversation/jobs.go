@@ -41,6 +41,8 @@ func (s *Service) jobKinds() map[string]jobKind {
 		jobProfile: {run: s.runProfile, giveUp: s.profileFailed},
 		jobMedia:   {run: s.runMedia},
 		jobSend:    {run: s.runSend, giveUp: s.sendFailed, retrying: s.sendRetrying, retryFor: maxSendRetry},
+		jobSnooze:  {run: s.runSnooze},
+		jobAssign:  {run: s.runAssigned},
 	}
 }
 

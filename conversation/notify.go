@@ -2,48 +2,46 @@ package conversation
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/msgkit/msgkit/store"
 )
 
-// Notifier receives new-message signals (FEATURES F12). The host CRM implements it: a desktop
-// notification, a push to the agent's phone. It must be safe for concurrent use. Run calls it at least
-// once per new inbound message (Notification.MessageID tells repeats apart); an error makes Run try again
-// later, with backoff (the message is stored regardless).
+// Notifier receives signals (FEATURES F12, F13): a new inbound message in a conversation the user is
+// responsible for, a conversation assigned to them, a snooze that ended. The host CRM implements it: a
+// desktop notification, a push to the agent's phone. It must be safe for concurrent use. Despite its
+// name, NewMessage receives every signal; Notification.Event says which. Run calls it at least once per
+// signal (Notification.ID tells repeats apart), after the user's settings, snoozes and ignores allowed
+// it and the signal was added to the user's notification list; an error makes Run try again later,
+// with backoff (the message is stored regardless).
 type Notifier interface {
 	NewMessage(ctx context.Context, n Notification) error
 }
 
-// Notification tells a user that a conversation they are responsible for has a new inbound message.
+// Notification tells a user something about a conversation they are responsible for.
 type Notification struct {
-	// UserID is the responsible user: the assignee, or the owner of the linked record.
+	// ID is the notification in the user's list (Service.Notifications); repeats of one signal carry
+	// the same ID.
+	ID string
+	// Event is what happened: store.NotifyMessage, store.NotifyAssigned or store.NotifySnoozeEnded.
+	Event store.NotificationEvent
+	// UserID is the user told: the assignee, or the owner of the linked record.
 	UserID         string
 	ChannelID      string
 	ConversationID string
-	MessageID      string
+	// MessageID is the new message (store.NotifyMessage only).
+	MessageID string
 	// Linked says whether the sender is linked to a CRM record (owned by UserID).
 	Linked bool
-	At     time.Time
+	// At is when it happened: the message's time, the assignment's, the snooze's end.
+	At time.Time
 }
 
-// notify signals the responsible user unless they snoozed or ignored the conversation.
+// notify signals a new inbound message to the responsible user, unless they snoozed or ignored the
+// conversation or muted such signals (see signal).
 func (s *Service) notify(ctx context.Context, n Notification) error {
-	if s.o.Notifier == nil || n.UserID == "" {
-		return nil
+	if n.Event == "" {
+		n.Event = store.NotifyMessage
 	}
-	st, err := s.store.GetNotificationState(ctx, n.ConversationID, n.UserID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		return err
-	case st.Ignored, st.SnoozedUntil.After(s.o.Now()):
-		return nil
-	}
-	if err := s.o.Notifier.NewMessage(ctx, n); err != nil {
-		return fmt.Errorf("conversation: notifying: %w", err)
-	}
-	return nil
+	return s.signal(ctx, n, "message:"+n.MessageID)
 }

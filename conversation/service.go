@@ -55,7 +55,8 @@ type Options struct {
 	// Assigner picks owners for conversations with unregistered senders (usually assign.Strategies over
 	// the channels' rules). nil assigns nobody automatically.
 	Assigner assign.Assigner
-	// Notifier receives new-message signals. nil sends none.
+	// Notifier receives signals: new messages, assignments, snoozes that ended. nil sends none; the
+	// users' notification lists (Service.Notifications) are kept either way.
 	Notifier Notifier
 	// Policies are the reply-window policies by channel kind. A kind without one gets the policy its
 	// adapter's channel.Rules state (PolicyFor); an adapter that states none, no window.
