@@ -37,7 +37,7 @@
 // that may pass (an outage, a rate limit, an error nobody categorised, a store fault) are retried until
 // Options.Jobs.RetryFor; failures the channel marks final are recorded at once where they show (the
 // contact's ProfileError, the parts' status). Job handlers are idempotent, and the Notifier is called at
-// least once per message (Notification.MessageID tells repeats apart).
+// least once per signal (Notification.ID tells repeats apart), which is listed once.
 //
 // Round robin is fair under races: the turn is taken in the transaction that claims the conversation,
 // so only the winning claim consumes it (package assign).
@@ -80,6 +80,29 @@
 // Reply.IdempotencyKey: the repeat returns the first call's parts and sends nothing new. Without a key,
 // a repeated call is a new reply.
 //
+// # Notifications
+//
+// A user is signalled (FEATURES F12, F13) when a conversation they are responsible for (as its assignee,
+// or as the owner of its linked record) gets a new inbound message (store.NotifyMessage), when a
+// conversation is assigned to them by hand or by Drain (store.NotifyAssigned; Assign, Reassign and Drain
+// record the job that tells them in the assignment's transaction; taking one oneself tells nobody, and
+// an assignment overtaken by another before Run got to it tells only the latest owner), and when a
+// snooze until a time ends (store.NotifySnoozeEnded). Each signal is added to the user's notification
+// list (Notifications, UnreadNotifications with a limit for a "99+" badge, MarkNotificationRead,
+// MarkNotificationsRead up to what the user was shown), once however often its job runs, and the
+// Notifier is told, at least once.
+//
+// Snooze silences a conversation's new messages for one user until a time — a job due then, recorded
+// with the snooze, signals the user again in whichever instance runs it, and a snooze moved or ended
+// (Unsnooze) meanwhile makes it do nothing — or until the customer writes again. Ignore ("reply later")
+// keeps the conversation unreplied in the views and silences it until the customer writes again or the
+// user replies. The customer's next message ends either, and signals. A snooze or an ignore replaces
+// the user's earlier one; neither silences assignments.
+//
+// Per-user settings (SetNotificationSettings) mute events and channels. A signal that settings mute, or
+// a snooze or an ignore silences, is neither told nor listed: the list is the history of the signals
+// the user was given. Without a Notifier the lists are kept all the same.
+//
 // # Replay
 //
 // With Options.Archive set, every accepted webhook's verified body is kept that long, and Replay
@@ -94,7 +117,8 @@
 //
 // # Errors
 //
-// ErrOutsideReplyWindow, ErrChannelInactive, ErrUnfollowed and ErrEmptyReply come from Reply; store and
+// ErrOutsideReplyWindow, ErrChannelInactive, ErrUnfollowed and ErrEmptyReply come from Reply;
+// ErrInvalidSnooze from Snooze; ErrUnknownEvent from SetNotificationSettings; store and
 // channel errors pass through wrapped. Jobs that fail go to Options.OnError. Logs carry error categories
 // only, never message content, names or tokens.
 //

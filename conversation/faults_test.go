@@ -89,6 +89,7 @@ type flowState struct {
 	PerAgent      map[string]int      // agent → conversations assigned to them automatically, once each
 	Notified      []string            // channel message IDs of the messages notified, sorted
 	MisNotified   int                 // notifications sent to someone other than the assignee
+	Listed        []string            // "agent channel-message-ID" of every listed notification, sorted
 	Media         []string            // channel message IDs the media hook saw, sorted
 	Jobs          map[string]int      // kind/status → count
 }
@@ -267,6 +268,14 @@ func snapshotFlow(t *testing.T, s store.Store, channelID string, notified map[st
 		}
 	}
 	slices.Sort(st.Notified)
+	for agent := range st.PerAgent {
+		listed, _, err := s.ListNotifications(ctx, agent, store.NotificationFilter{}, store.Page{Limit: store.MaxLimit})
+		require.NoError(t, err)
+		for _, n := range listed {
+			st.Listed = append(st.Listed, agent+" "+messageIDs[n.MessageID])
+		}
+	}
+	slices.Sort(st.Listed)
 	for id := range media {
 		st.Media = append(st.Media, id)
 	}

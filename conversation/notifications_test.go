@@ -296,7 +296,8 @@ func TestRunReleasesADueSnooze(t *testing.T) {
 		svc, err := conversation.New(s, conversation.AdapterMap{ch.ID: fx.fake}, &conversation.Options{Notifier: sig})
 		require.NoError(t, err)
 		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error)
+		defer cancel() // a failure below must not leave Run blocking the bubble
+		done := make(chan error, 1)
 		go func() { done <- svc.Run(ctx) }()
 
 		e := fx.text("U1", "hi")
