@@ -20,12 +20,14 @@ type aliasingStore struct {
 	webhooks map[string][]store.Webhook
 	requests map[string]store.Request
 	states   map[string]*store.NotificationState
+	settings map[string]store.NotificationSettings
 }
 
 func newAliasingStore(s store.Store) *aliasingStore {
 	return &aliasingStore{Store: s, channels: map[string]store.Channel{}, messages: map[string]store.Message{},
 		jobs: map[string]store.Job{}, events: map[string][]store.ChannelEvent{}, webhooks: map[string][]store.Webhook{},
-		requests: map[string]store.Request{}, states: map[string]*store.NotificationState{}}
+		requests: map[string]store.Request{}, states: map[string]*store.NotificationState{},
+		settings: map[string]store.NotificationSettings{}}
 }
 
 func (a *aliasingStore) CreateChannel(ctx context.Context, c store.Channel) (store.Channel, error) {
@@ -155,4 +157,24 @@ func (a *aliasingStore) ListConversations(ctx context.Context, v store.View, p s
 		}
 	}
 	return got, next, err
+}
+
+func (a *aliasingStore) PutNotificationSettings(ctx context.Context, st store.NotificationSettings) (store.NotificationSettings, error) {
+	got, err := a.Store.PutNotificationSettings(ctx, st)
+	if err == nil {
+		a.mu.Lock()
+		st.UpdatedAt, a.settings[st.UserID] = got.UpdatedAt, st
+		a.mu.Unlock()
+	}
+	return got, err
+}
+
+func (a *aliasingStore) GetNotificationSettings(ctx context.Context, userID string) (store.NotificationSettings, error) {
+	a.mu.Lock()
+	st, ok := a.settings[userID]
+	a.mu.Unlock()
+	if ok {
+		return st, nil
+	}
+	return a.Store.GetNotificationSettings(ctx, userID)
 }

@@ -57,6 +57,7 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		{"aliasing", "Ownership", "WebhooksAreCopiedInAndOut", ""},
 		{"aliasing", "Ownership", "RequestsAreCopiedInAndOut", ""},
 		{"aliasing", "Ownership", "InboxEntriesAreCopies", ""},
+		{"aliasing", "Ownership", "NotificationSettingsAreCopiedInAndOut", ""},
 		{"duplicate-notifications", "Notifications", "AddIsIdempotentOnTheUserAndKey", "ListIsPerUserNewestFirstAndPagesBothWays"},
 		{"duplicate-notifications", "Notifications", "ConcurrentAddsWithOneKeyCreateOnce", "CountStopsAtItsLimit"},
 		{"reversed-notifications", "Notifications", "ListIsPerUserNewestFirstAndPagesBothWays", "AddIsIdempotentOnTheUserAndKey"},

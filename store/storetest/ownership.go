@@ -121,6 +121,17 @@ func RunOwnership(t *testing.T, h Harness) {
 		requireOwned(t, read, &again)
 	})
 
+	rule(t, h, "NotificationSettingsAreCopiedInAndOut", func(t *testing.T, fx fixture) {
+		st := store.NotificationSettings{UserID: "u"}
+		fillRefs(&st.MutedEvents, &st.MutedChannels)
+		got, err := fx.s.PutNotificationSettings(t.Context(), st)
+		require.NoError(t, err)
+		read := func() any { return must(t)(fx.s.GetNotificationSettings(t.Context(), "u")) }
+		requireOwned(t, read, &st, &got)
+		again := must(t)(fx.s.GetNotificationSettings(t.Context(), "u"))
+		requireOwned(t, read, &again)
+	})
+
 	rule(t, h, "InboxEntriesAreCopies", func(t *testing.T, fx fixture) {
 		c := fx.newConversation(t)
 		_, err := fx.s.PutNotificationState(t.Context(), store.NotificationState{ConversationID: c.ID, UserID: "u", Ignored: true})
