@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -87,13 +86,7 @@ func newWorld(t *testing.T) *world {
 	authn, err := auth.New(users, bytes.Repeat([]byte("k"), 32), &auth.Options{Now: c.Now})
 	require.NoError(t, err)
 	a, err := api.New(api.Deps{Store: s, Service: svc, Connect: cs, Templates: tpls, Linker: linker, Records: crm, Auth: authn,
-		Now: c.Now, Assign: func(ctx context.Context, conv, to, by string) (store.Conversation, error) {
-			cur, err := s.GetConversation(ctx, conv)
-			if err != nil {
-				return cur, err
-			}
-			return s.AssignConversation(ctx, store.Assignment{ConversationID: conv, From: cur.Assignee, To: to, By: by, Reason: store.AssignManual})
-		}})
+		Now: c.Now, Assign: svc.Assign})
 	require.NoError(t, err)
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)

@@ -53,8 +53,9 @@ type replyWindow struct {
 }
 
 type notifyState struct {
-	SnoozedUntil *time.Time `json:"snoozedUntil,omitempty"`
-	Ignored      bool       `json:"ignored,omitempty"`
+	SnoozedUntil        *time.Time `json:"snoozedUntil,omitempty"`
+	UntilCustomerWrites bool       `json:"untilCustomerWrites,omitempty"`
+	Ignored             bool       `json:"ignored,omitempty"`
 }
 
 func rowOf(r conversation.InboxRow) row {
@@ -68,7 +69,8 @@ func rowOf(r conversation.InboxRow) row {
 	}
 	out.Reply = replyWindow{Allowed: r.Reply.Allowed, TemplatesOnly: r.Reply.TemplatesOnly, Until: timePtr(r.Reply.Until)}
 	if n := r.Notification; n != nil {
-		out.Notification = &notifyState{SnoozedUntil: timePtr(n.SnoozedUntil), Ignored: n.Ignored}
+		st := stateOf(*n)
+		out.Notification = &st
 	}
 	return out
 }

@@ -63,6 +63,10 @@ func classify(err error) *Error {
 		return with(http.StatusUnprocessableEntity, "empty_reply")
 	case errors.Is(err, conversation.ErrReplyTooLarge):
 		return with(http.StatusUnprocessableEntity, "reply_too_large")
+	case errors.Is(err, conversation.ErrInvalidSnooze):
+		return with(http.StatusUnprocessableEntity, "invalid_snooze")
+	case errors.Is(err, conversation.ErrUnknownEvent):
+		return with(http.StatusUnprocessableEntity, "unknown_event")
 	case errors.Is(err, conversation.ErrUnknownView):
 		return with(http.StatusBadRequest, "unknown_view")
 	case errors.Is(err, connect.ErrNotAllowed):

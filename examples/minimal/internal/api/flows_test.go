@@ -247,3 +247,53 @@ func TestChannelFlow(t *testing.T) {
 func profile(user, name string) channel.Profile {
 	return channel.Profile{UserID: user, DisplayName: name}
 }
+
+// The responsible agent is told of new messages: listed, counted, marked read; a snooze until the
+// customer writes silences until the next message; settings mute events.
+func TestNotificationFlow(t *testing.T) {
+	w := newWorld(t)
+	conv := w.customer(t, "U1", "hello")
+	w.call(t, "aiko", http.MethodPost, "/api/conversations/"+conv+"/assign", `{"to": "ben"}`, http.StatusOK, nil)
+	_, err := w.svc.Flush(t.Context())
+	require.NoError(t, err)
+
+	type list struct {
+		Notifications []struct{ ID, Event, ConversationID, Cursor string }
+		Unread        int
+	}
+	var got list
+	w.call(t, "ben", http.MethodGet, "/api/notifications", "", http.StatusOK, &got)
+	require.Equal(t, 1, got.Unread)
+	require.Equal(t, "assigned", got.Notifications[0].Event, "aiko assigned it to ben")
+	w.call(t, "ben", http.MethodPost, "/api/notifications/"+got.Notifications[0].ID+"/read", "", http.StatusNoContent, nil)
+	raw := w.call(t, "chika", http.MethodPost, "/api/notifications/"+got.Notifications[0].ID+"/read", "", http.StatusNotFound, nil)
+	require.Equal(t, "not_found", errorCode(t, raw), "another user's notification is unknown")
+
+	w.clock.Advance(time.Minute)
+	w.customer(t, "U1", "are you there?")
+	w.call(t, "ben", http.MethodGet, "/api/notifications?unread=1", "", http.StatusOK, &got)
+	require.Len(t, got.Notifications, 1)
+	require.Equal(t, "message", got.Notifications[0].Event)
+	var marked struct{ Marked int }
+	w.call(t, "ben", http.MethodPost, "/api/notifications/read", `{"through": "`+got.Notifications[0].Cursor+`"}`, http.StatusOK, &marked)
+	require.Equal(t, 1, marked.Marked)
+
+	var st struct{ UntilCustomerWrites bool }
+	w.call(t, "ben", http.MethodPost, "/api/conversations/"+conv+"/snooze", `{"untilCustomerWrites": true}`, http.StatusOK, &st)
+	require.True(t, st.UntilCustomerWrites)
+	raw = w.call(t, "ben", http.MethodPost, "/api/conversations/"+conv+"/snooze", `{}`, http.StatusUnprocessableEntity, nil)
+	require.Equal(t, "invalid_snooze", errorCode(t, raw))
+	var row rowJSON
+	w.call(t, "ben", http.MethodGet, "/api/conversations/"+conv, "", http.StatusOK, &row)
+
+	w.call(t, "ben", http.MethodPut, "/api/notifications/settings", `{"mutedEvents": ["assigned"], "mutedChannels": []}`, http.StatusOK, nil)
+	raw = w.call(t, "ben", http.MethodPut, "/api/notifications/settings", `{"mutedEvents": ["birthdays"], "mutedChannels": []}`,
+		http.StatusUnprocessableEntity, nil)
+	require.Equal(t, "unknown_event", errorCode(t, raw))
+	w.call(t, "aiko", http.MethodPost, "/api/conversations/"+conv+"/assign", `{"to": "chika"}`, http.StatusOK, nil)
+	w.call(t, "aiko", http.MethodPost, "/api/conversations/"+conv+"/assign", `{"to": "ben"}`, http.StatusOK, nil)
+	_, err = w.svc.Flush(t.Context())
+	require.NoError(t, err)
+	w.call(t, "ben", http.MethodGet, "/api/notifications?unread=1", "", http.StatusOK, &got)
+	require.Empty(t, got.Notifications, "ben muted assignments")
+}

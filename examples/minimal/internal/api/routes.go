@@ -28,6 +28,16 @@ func (a *API) routes() {
 	m.Handle("GET /api/conversations/{id}/links", a.user(a.linkHistory))
 	m.Handle("POST /api/conversations/{id}/preview", a.user(a.previewTemplate))
 	m.Handle("GET /api/records/{kind}/{rid}/timeline", a.user(a.timeline))
+	m.Handle("POST /api/conversations/{id}/snooze", a.user(a.snooze))
+	m.Handle("POST /api/conversations/{id}/unsnooze", a.user(notificationAction(a.d.Service.Unsnooze)))
+	m.Handle("POST /api/conversations/{id}/ignore", a.user(notificationAction(a.d.Service.Ignore)))
+	m.Handle("POST /api/conversations/{id}/unignore", a.user(notificationAction(a.d.Service.Unignore)))
+
+	m.Handle("GET /api/notifications", a.user(a.notifications))
+	m.Handle("POST /api/notifications/{id}/read", a.user(a.readNotification))
+	m.Handle("POST /api/notifications/read", a.user(a.readNotifications))
+	m.Handle("GET /api/notifications/settings", a.user(a.settings))
+	m.Handle("PUT /api/notifications/settings", a.user(a.settings))
 
 	m.Handle("GET /api/templates", a.user(a.listTemplates))
 	m.Handle("POST /api/templates", a.user(a.saveTemplate))

@@ -36,6 +36,15 @@ func allRoutes() []route {
 		{http.MethodGet, "/api/conversations/{conv}/links", "", false},
 		{http.MethodPost, "/api/conversations/{conv}/preview", `{"body": "Hello {{contact.display_name}}"}`, false},
 		{http.MethodGet, "/api/records/lead/{rec}/timeline", "", false},
+		{http.MethodPost, "/api/conversations/{conv}/snooze", `{"untilCustomerWrites": true}`, false},
+		{http.MethodPost, "/api/conversations/{conv}/unsnooze", "", false},
+		{http.MethodPost, "/api/conversations/{conv}/ignore", "", false},
+		{http.MethodPost, "/api/conversations/{conv}/unignore", "", false},
+		{http.MethodGet, "/api/notifications", "", false},
+		{http.MethodPost, "/api/notifications/{notif}/read", "", false},
+		{http.MethodPost, "/api/notifications/read", `{"through": "MjAyNi0xMS0yN1QwOTowMDowMFp8eA"}`, false},
+		{http.MethodGet, "/api/notifications/settings", "", false},
+		{http.MethodPut, "/api/notifications/settings", `{"mutedEvents": ["assigned"], "mutedChannels": []}`, false},
 		{http.MethodGet, "/api/templates", "", false},
 		{http.MethodPost, "/api/templates", `{"name": "hello", "body": "Hello!"}`, false},
 		{http.MethodPut, "/api/templates/{tpl}", `{"name": "hello", "body": "Hi!", "version": 1}`, false},
@@ -65,8 +74,9 @@ func (r route) at(ids map[string]string) string {
 func TestEveryRouteChecksWhoAsksAndWhat(t *testing.T) {
 	w := newWorld(t)
 	conv := w.customer(t, "U1", "hello")
-	real := map[string]string{"conv": conv, "chan": w.ch.ID, "tpl": "tpl-none", "rec": "L-none"}
-	unknown := map[string]string{"conv": "no-such-conversation", "chan": "no-such-channel", "tpl": "no-such-template", "rec": "no-such-record"}
+	real := map[string]string{"conv": conv, "chan": w.ch.ID, "tpl": "tpl-none", "rec": "L-none", "notif": "n-none"}
+	unknown := map[string]string{"conv": "no-such-conversation", "chan": "no-such-channel", "tpl": "no-such-template",
+		"rec": "no-such-record", "notif": "no-such-notification"}
 	for _, r := range allRoutes() {
 		name := r.method + " " + r.path
 		w.call(t, "", r.method, r.at(real), r.body, http.StatusUnauthorized, nil)
@@ -91,7 +101,7 @@ func TestEveryRouteChecksWhoAsksAndWhat(t *testing.T) {
 func TestEveryBodyIsCheckedStrictly(t *testing.T) {
 	w := newWorld(t)
 	conv := w.customer(t, "U1", "hello")
-	ids := map[string]string{"conv": conv, "chan": w.ch.ID, "tpl": "tpl-none", "rec": "L-none"}
+	ids := map[string]string{"conv": conv, "chan": w.ch.ID, "tpl": "tpl-none", "rec": "L-none", "notif": "n-none"}
 	huge := `{"text": "` + strings.Repeat("x", 1<<20) + `"}`
 	for _, r := range allRoutes() {
 		if r.body == "" {
