@@ -27,27 +27,38 @@ type FieldContext struct {
 }
 
 // BasicFields is the FieldSource that needs no CRM: contact.display_name, contact.language, agent.id,
-// record.kind, record.id and record.owner. It is the default (Options.Fields nil); a host that
-// implements linking.Records passes RecordFields instead, so that {{record.name}} and its own record
-// fields work.
+// and record.kind, record.id, record.name and record.owner as the link keeps them (the name as it was
+// when linked). It is the default (Options.Fields and Options.Records nil); a host that implements
+// linking.Records sets Options.Records instead, so that the record is read fresh and its own fields work.
 type BasicFields struct{}
 
 // Source implements FieldSource.
 func (BasicFields) Source(_ context.Context, f FieldContext) (template.Source, error) {
-	return template.Values{
+	v := template.Values{
 		"contact.display_name": f.Contact.Profile.DisplayName,
 		"contact.language":     f.Contact.Profile.Language,
 		"agent.id":             f.Agent,
-		"record.kind":          string(f.Contact.Record.Kind),
-		"record.id":            f.Contact.Record.ID,
-		"record.owner":         f.Contact.Record.Owner,
-	}, nil
+	}
+	linkFields(v, f.Contact.Record)
+	return v, nil
 }
 
-// RecordFields is the FieldSource to use when the host CRM implements linking.Records — pass it as
-// Options.Fields, and use FieldSchema for the templates it fills:
+// linkFields fills the record fields the link itself keeps; a name the link does not have stays missing,
+// so a template's fallback fills it.
+func linkFields(v template.Values, link store.RecordRef) {
+	if link.IsZero() {
+		return
+	}
+	v["record.kind"], v["record.id"], v["record.owner"] = string(link.Kind), link.ID, link.Owner
+	if link.Name != "" {
+		v["record.name"] = link.Name
+	}
+}
+
+// RecordFields is the FieldSource used when the host CRM implements linking.Records — set
+// Options.Records, and use FieldSchema for the templates it fills:
 //
-//	conversation.New(db, adapters, &conversation.Options{Fields: conversation.RecordFields{Records: crm}})
+//	conversation.New(db, adapters, &conversation.Options{Records: crm})
 //
 // It fills, for each reply (and Templates.Preview):
 //
@@ -61,8 +72,7 @@ func (BasicFields) Source(_ context.Context, f FieldContext) (template.Source, e
 // and when the CRM no longer has the record (Records.Get wraps linking.ErrRecordNotFound), every
 // record.* field is missing, and the template's fallbacks fill them (a field without one makes the reply
 // fail rather than send a blank). Any other error of Records.Get fails the render: an outage in the CRM
-// is not a missing field. A nil Records fills record.kind, record.id and record.owner from the link, as
-// BasicFields does. RecordFields is safe for concurrent use if Records is.
+// is not a missing field. A nil Records fills the record's fields from the link, as BasicFields does. RecordFields is safe for concurrent use if Records is.
 type RecordFields struct {
 	Records linking.Records
 }
@@ -79,7 +89,7 @@ func (r RecordFields) Source(ctx context.Context, f FieldContext) (template.Sour
 		return v, nil
 	}
 	if r.Records == nil {
-		v["record.kind"], v["record.id"], v["record.owner"] = string(link.Kind), link.ID, link.Owner
+		linkFields(v, link)
 		return v, nil
 	}
 	rec, err := r.Records.Get(ctx, link.Kind, link.ID)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/msgkit/msgkit/assign"
 	"github.com/msgkit/msgkit/channel"
+	"github.com/msgkit/msgkit/linking"
 	"github.com/msgkit/msgkit/store"
 )
 
@@ -61,8 +62,11 @@ type Options struct {
 	// Policies are the reply-window policies by channel kind. A kind without one gets the policy its
 	// adapter's channel.Rules state (PolicyFor); an adapter that states none, no window.
 	Policies map[string]Policy
-	// Fields fills templates' merge fields; nil means BasicFields.
+	// Fields fills templates' merge fields; nil means RecordFields over Records when it is set, else
+	// BasicFields.
 	Fields FieldSource
+	// Records is the host CRM's records: {{record.name}} and the record's own fields come from it.
+	Records linking.Records
 	// Media is called by Run, at least once (retried until it succeeds or Jobs.RetryFor passes), for
 	// every new inbound image, video, audio clip or file, e.g. to copy it before the channel discards it.
 	// nil does nothing.
@@ -144,6 +148,9 @@ func New(s store.Store, adapters Adapters, opts *Options) (*Service, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Fields == nil && o.Records != nil {
+		o.Fields = RecordFields{Records: o.Records}
 	}
 	if o.Fields == nil {
 		o.Fields = BasicFields{}

@@ -356,7 +356,12 @@ func TestRecordFieldsFillTheSchema(t *testing.T) {
 	v, _ := src.Lookup("record.owner")
 	require.Equal(t, "carol", v, "without Records, the link's")
 	_, ok := src.Lookup("record.name")
-	require.False(t, ok)
+	require.False(t, ok, "a link without a name leaves it missing, for the fallback")
+	fc.Contact.Record.Name = "Hanako Y."
+	src, err = conversation.BasicFields{}.Source(t.Context(), fc)
+	require.NoError(t, err)
+	v, _ = src.Lookup("record.name")
+	require.Equal(t, "Hanako Y.", v, "the default fields fill the name the link keeps")
 }
 
 func TestFieldSchema(t *testing.T) {
