@@ -1,0 +1,129 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// events is the page's Server-Sent Events stream. Every Deps.Poll it reads, through the API as the
+// signed-in user, what the page shows — the view counts and the first page of the list (?view=,
+// ?channel=), and the open conversation (?c=): its row and latest messages — and compares digests of the
+// answers with the last ones. When one differs it sends
+//
+//	event: change
+//	data: {"list": "<digest>", "thread": "<digest>"}
+//
+// ?lv= and ?tv= are the digests of what the page was rendered with, so a change made before the stream
+// opened is sent at once. When the session ends the stream sends "signedout" and closes. It closes when
+// the client goes away and when Close is called.
+func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
+	rc := http.NewResponseController(w)
+	select {
+	case <-h.ctx.Done():
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "closing", Message: "The server is shutting down."}
+	case h.streams <- struct{}{}:
+		defer func() { <-h.streams }()
+	default:
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "busy", Message: "Too many open pages; try again later."}
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	stop := context.AfterFunc(h.ctx, cancel)
+	defer stop()
+	r = r.WithContext(ctx)
+
+	q := queryOf(r)
+	last := state{List: r.URL.Query().Get("lv"), Thread: r.URL.Query().Get("tv")}
+	if q.Open == "" {
+		last.Thread = ""
+	}
+
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	if _, err := fmt.Fprint(w, "retry: 3000\n\n"); err != nil {
+		return nil
+	}
+	if err := rc.Flush(); err != nil {
+		return nil
+	}
+
+	poll := time.NewTicker(h.d.Poll)
+	defer poll.Stop()
+	beat := time.NewTicker(h.d.Heartbeat)
+	defer beat.Stop()
+	for {
+		now, err := h.state(r, q)
+		var e *apiError
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case errors.As(err, &e) && e.Status == http.StatusUnauthorized:
+			_, _ = fmt.Fprint(w, "event: signedout\ndata: {}\n\n")
+			_ = rc.Flush()
+			return nil
+		case errors.As(err, &e) && e.Status == http.StatusNotFound && q.Open != "":
+			q.Open = "" // the open conversation is gone: keep watching the list
+			continue
+		case err != nil:
+			h.d.Logger.LogAttrs(ctx, slog.LevelWarn, "web: event stream could not read the inbox")
+		case now != last:
+			b, _ := json.Marshal(now)
+			if _, err := fmt.Fprintf(w, "event: change\ndata: %s\n\n", b); err != nil {
+				return nil
+			}
+			if err := rc.Flush(); err != nil {
+				return nil
+			}
+			last = now
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-beat.C:
+			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+				return nil
+			}
+			if err := rc.Flush(); err != nil {
+				return nil
+			}
+		case <-poll.C:
+		}
+	}
+}
+
+// state is what an event stream compares: digests of the list's and the open conversation's answers.
+type state struct {
+	List   string `json:"list"`
+	Thread string `json:"thread,omitempty"`
+}
+
+func (h *Handler) state(r *http.Request, q inboxQuery) (state, error) {
+	_, navRaw, err := h.loadNav(r, q)
+	if err != nil {
+		return state{}, err
+	}
+	_, listRaw, err := h.loadList(r, q, "")
+	if err != nil {
+		return state{}, err
+	}
+	s := state{List: version(navRaw, listRaw)}
+	if q.Open != "" {
+		rowRaw, err := h.get(r, pathf("/api/conversations/%s", q.Open), nil)
+		if err != nil {
+			return state{}, err
+		}
+		msgRaw, err := h.get(r, pathf("/api/conversations/%s/messages", q.Open)+fmt.Sprintf("?order=newest&limit=%d", threadLimit), nil)
+		if err != nil {
+			return state{}, err
+		}
+		s.Thread = version(rowRaw, msgRaw)
+	}
+	return s, nil
+}
