@@ -115,7 +115,7 @@ func newWorld(t testing.TB, o worldOptions) *world {
 	crm := &linking.MemoryRecords{}
 	svc, err := conversation.New(s, reg, &conversation.Options{Now: c.Now, Fields: conversation.RecordFields{Records: crm}})
 	require.NoError(t, err)
-	tpls, err := conversation.NewTemplates(svc, conversation.FieldSchema(template.Fields{}), nil)
+	tpls, err := conversation.NewTemplates(svc, conversation.FieldSchema(template.Fields{"order": {MaxLength: 20}}), nil)
 	require.NoError(t, err)
 	linker, err := linking.New(s, crm)
 	require.NoError(t, err)

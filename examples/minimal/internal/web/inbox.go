@@ -377,7 +377,7 @@ func (h *Handler) channelOptions(r *http.Request, selected string) ([]channelOpt
 	if _, err := h.get(r, "/api/channels", &out); err != nil {
 		return nil, err
 	}
-	opts := []channelOption{{ID: "", Label: "Every app and account", Selected: selected == ""}}
+	opts := []channelOption{{ID: "", Label: "All channels", Selected: selected == ""}}
 	for _, ch := range out.Channels {
 		name := ch.Account.DisplayName
 		if name == "" {

@@ -231,10 +231,14 @@
     const win = $('#reply-window');
     if (!select.value) {
       box.hidden = true;
+      if (area) area.hidden = false;
       if (area && win) area.disabled = win.dataset.allowed !== 'true' || win.dataset.templatesOnly === 'true';
       return;
     }
-    if (area) area.disabled = true;
+    if (area) {
+      area.disabled = true; // the template is the reply
+      area.hidden = true;
+    }
     box.hidden = false;
     text.textContent = 'Filling in the merge fields…';
     warn.hidden = true;
@@ -279,6 +283,7 @@
       renderAttachments();
       if (tpl) tpl.value = '';
       $('#template-preview').hidden = true;
+      area.hidden = false;
       await Promise.all([refreshThread(), refreshList()]);
       scrollThread();
     } catch (err) {

@@ -1,0 +1,271 @@
+package web_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/msgkit/msgkit/channel"
+	"github.com/msgkit/msgkit/conversation"
+	"github.com/msgkit/msgkit/linking"
+	"github.com/msgkit/msgkit/store"
+)
+
+var update = flag.Bool("update", false, "write the inbox screenshot to docs/inbox.png for the README")
+
+// screenshots is where the browser test leaves its screenshots (git-ignored).
+const screenshots = "screenshots"
+
+// chromium returns the browser to drive, or skips (fails in CI) when there is none.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{os.Getenv("MSGKIT_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
+		if name == "" {
+			continue
+		}
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	msg := "no Chromium found: the browser test needs Debian's chromium package (apt-get install chromium), " +
+		"or MSGKIT_CHROMIUM naming a Chrome binary (bash .ci/run installs it)."
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// An agent uses the inbox in a real browser: signs in, sees a LINE and a WhatsApp conversation, links
+// one to a record, replies with a template, sees a new message arrive without a reload, and hostile
+// text shows as text (no dialog opens).
+func TestBrowser(t *testing.T) {
+	bin := chromium(t)
+	w := newWorld(t, worldOptions{realTime: true, poll: 200 * time.Millisecond})
+	ids := seedDemo(t, w)
+	require.NoError(t, os.MkdirAll(screenshots, 0o755))
+
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.WindowSize(1440, 900), chromedp.UserDataDir(t.TempDir()), chromedp.Flag("lang", "en-US"))
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	defer cancelBrowser()
+
+	// Any dialog (an alert from injected script) is recorded and dismissed.
+	var mu sync.Mutex
+	var dialogs []string
+	opened := chromedp.Events(bctx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range opened {
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			dialogs = append(dialogs, ev.Message)
+			mu.Unlock()
+			_, _ = chromedp.Call(bctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+		}
+	}()
+	noDialogs := func() {
+		t.Helper()
+		mu.Lock()
+		defer mu.Unlock()
+		require.Empty(t, dialogs, "no script of a customer's ran")
+	}
+	do := func(actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		require.NoError(t, chromedp.Do(bctx, actions...))
+	}
+	eval := func(js string) string {
+		t.Helper()
+		s, err := chromedp.Run(bctx, chromedp.Evaluate[string](js))
+		require.NoError(t, err, js)
+		return s
+	}
+	// waitJS waits until the expression is true.
+	waitJS := func(what, js string) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			ok, err := chromedp.Run(bctx, chromedp.Evaluate[bool](js))
+			require.NoError(t, err, js)
+			if ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				shot(t, bctx, "failed-"+strings.ReplaceAll(what, " ", "-"))
+				t.Fatalf("waited 15s for %s: %s", what, js)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+
+	// Sign in.
+	do(chromedp.Navigate(w.srv.URL+"/inbox"), chromedp.WaitVisible(chromedp.ID("password")))
+	shot(t, bctx, "signin")
+	do(chromedp.SendKeys(chromedp.ID("user"), "aiko"), chromedp.SendKeys(chromedp.ID("password"), "aiko-password"),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)), chromedp.WaitVisible(chromedp.ID("rows")))
+	waitJS("the live indicator", `document.getElementById('live').classList.contains('on')`)
+
+	// A LINE conversation and a WhatsApp one, each showing its app and account.
+	apps := eval(`JSON.stringify([...document.querySelectorAll('#rows .row')].map(r => r.querySelector('.app').title + ' | ' + r.querySelector('.name').textContent))`)
+	require.Contains(t, apps, "Came in on LINE · account Shop 1650 | Hanako Yamada")
+	require.Contains(t, apps, "Came in on WhatsApp · account Shop 81900 | Taro Suzuki")
+
+	// Open Hanako's conversation (without a reload from here on).
+	do(chromedp.Click(chromedp.CSS(`.row[data-id="`+ids.hanako+`"]`)), chromedp.WaitVisible(chromedp.ID("conv")))
+	eval(`window.__noReload = 'still here'; ''`)
+	require.Contains(t, eval(`document.location.search`), "c="+ids.hanako)
+
+	// Link the sender to the suggested lead.
+	do(chromedp.Click(chromedp.CSS(`#conv-head [data-action="link"]`)), chromedp.WaitVisible(chromedp.CSS(`#link-records [data-action="link-record"]`)))
+	shot(t, bctx, "link-dialog")
+	do(chromedp.Click(chromedp.CSS(`#link-records [data-record="L-100"]`)))
+	waitJS("the linked indicator", `document.querySelector('#conv-head .linked')?.textContent.includes('Lead: Hanako Yamada') === true`)
+	waitJS("the linked row", `document.querySelector('.row[data-id="`+ids.hanako+`"] .linked')?.textContent.includes('Hanako Yamada') === true`)
+
+	// Reply with a template: the preview fills the merge fields from the record.
+	eval(`(() => { const s = document.getElementById('template-select');
+		s.value = [...s.options].find(o => o.textContent.includes('Order shipped')).value;
+		s.dispatchEvent(new Event('change', {bubbles: true})); return ''; })()`)
+	waitJS("the template preview", `document.getElementById('preview-text').textContent === 'Hi Hanako Yamada, your order #A-1042 has shipped! 📦'`)
+	shot(t, bctx, "template-preview")
+	do(chromedp.Click(chromedp.ID("send")))
+	waitJS("the reply in the thread", `[...document.querySelectorAll('#thread .msg.out .text')].some(e => e.textContent === 'Hi Hanako Yamada, your order #A-1042 has shipped! 📦')`)
+	require.Contains(t, delivered(w, w.line.ID), "Hi Hanako Yamada, your order #A-1042 has shipped! 📦", "the customer got it")
+
+	// The customer answers: it appears without a reload, in the thread and the list.
+	w.customer(t, w.line, "U-hanako", "", channel.Text("Thank you! Can I change the delivery time? 🙏"))
+	waitJS("the live message", `[...document.querySelectorAll('#thread .msg.in .text')].some(e => e.textContent === 'Thank you! Can I change the delivery time? 🙏')`)
+	waitJS("the live row", `document.querySelector('.row[data-id="`+ids.hanako+`"] .preview').textContent.startsWith('Thank you! Can I change')`)
+	require.Equal(t, "still here", eval(`window.__noReload`), "no reload")
+	shot(t, bctx, "inbox")
+	if *update {
+		b, err := os.ReadFile(filepath.Join(screenshots, "inbox.png"))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join("..", "..", "..", "..", "docs", "inbox.png"), b, 0o644))
+	}
+
+	// A hostile customer writes: their name and message are text, nothing runs.
+	hostile := w.customer(t, w.wa, "W-hostile", hostileImg, channel.Text(hostileScript))
+	waitJS("the hostile row", `!!document.querySelector('.row[data-id="`+hostile+`"]')`)
+	require.Equal(t, hostileImg, eval(`document.querySelector('.row[data-id="`+hostile+`"] .name').textContent`))
+	require.Equal(t, hostileScript, eval(`document.querySelector('.row[data-id="`+hostile+`"] .preview').textContent`))
+	do(chromedp.Click(chromedp.CSS(`.row[data-id="`+hostile+`"]`)))
+	waitJS("the hostile thread", `document.getElementById('conv')?.dataset.id === '`+hostile+`'`)
+	require.Equal(t, hostileImg, eval(`document.querySelector('#conv-head h2').textContent`))
+	require.Equal(t, hostileScript, eval(`document.querySelector('#thread .msg.in .text').textContent`))
+	require.Equal(t, "0 0", eval(`document.querySelectorAll('img[src="x"], img[onerror]').length + ' ' +
+		[...document.querySelectorAll('script')].filter(s => s.textContent.includes('alert')).length`))
+	require.Equal(t, "still here", eval(`window.__noReload`))
+	shot(t, bctx, "hostile")
+	noDialogs()
+
+	// The record's timeline.
+	do(chromedp.Navigate(w.srv.URL+"/records/lead/L-100"), chromedp.WaitVisible(chromedp.ID("timeline")))
+	require.Contains(t, eval(`document.getElementById('timeline').textContent`), "Thank you! Can I change the delivery time?")
+	shot(t, bctx, "timeline")
+
+	// The channel's page: checklist, entry points, quota.
+	do(chromedp.Navigate(w.srv.URL+"/channels/"+w.line.ID), chromedp.WaitVisible(chromedp.CSS(".checks")))
+	require.Equal(t, "true", eval(`String(document.querySelector('.qr img').naturalWidth > 0)`), "the QR code loads")
+	shot(t, bctx, "channel")
+	noDialogs()
+}
+
+// shot saves a screenshot of the window as screenshots/<name>.png.
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(screenshots, name+".png"), b, 0o644))
+}
+
+func delivered(w *world, channelID string) string {
+	var out []string
+	for _, m := range w.fakes[channelID].Delivered() {
+		out = append(out, m.Text)
+	}
+	return strings.Join(out, "\n")
+}
+
+type demoIDs struct{ hanako string }
+
+// seedDemo fills the inbox as a small shop's would look: LINE and WhatsApp customers, some linked, some
+// assigned, replies in several states.
+func seedDemo(t *testing.T, w *world) demoIDs {
+	t.Helper()
+	now := time.Now()
+	at := func(ago time.Duration) time.Time { return now.Add(-ago) }
+	msg := func(ch store.Channel, user, name string, ago time.Duration, m channel.Message) string {
+		if name != "" {
+			w.fakes[ch.ID].SetProfile(channel.Profile{UserID: user, DisplayName: name})
+		}
+		w.mu.Lock()
+		w.seq++
+		n := w.seq
+		w.mu.Unlock()
+		m.ID = fmt.Sprint("seed-", n)
+		return w.event(t, ch, channel.Event{ID: fmt.Sprint("seed-ev-", n), Kind: channel.EventMessage, Time: at(ago),
+			Source: channel.User(user), ReplyToken: fmt.Sprint("rt-", n), Message: &m})
+	}
+	reply := func(conv, agent string, ago time.Duration, text string) {
+		w.clock.Advance(-ago) // replied then
+		defer w.clock.Advance(ago)
+		_, err := w.svc.Reply(t.Context(), conv, agent, conversation.Reply{Text: text})
+		require.NoError(t, err)
+	}
+	assign := func(conv, to string) {
+		_, err := w.s.AssignConversation(t.Context(), store.Assignment{ConversationID: conv, To: to, By: "aiko", Reason: store.AssignManual})
+		require.NoError(t, err)
+	}
+	w.crm.Add(linking.Record{Kind: store.RecordLead, ID: "L-100", DisplayName: "Hanako Yamada", Owner: "aiko",
+		Fields: map[string]string{"order": "#A-1042"}})
+	w.crm.Add(linking.Record{Kind: store.RecordContact, ID: "C-200", DisplayName: "Taro Suzuki", Owner: "aiko"})
+	w.crm.Add(linking.Record{Kind: store.RecordContact, ID: "C-201", DisplayName: "Mei Lin (Lotus Café)", Owner: "ben"})
+	_, err := w.s.CreateTemplate(t.Context(), store.Template{Name: "Order shipped",
+		Body: "Hi {{record.name}}, your order {{record.order}} has shipped! 📦"})
+	require.NoError(t, err)
+	_, err = w.s.CreateTemplate(t.Context(), store.Template{Name: "Thanks for registering",
+		Body: "Thank you for registering, {{contact.display_name}}! Reply here any time."})
+	require.NoError(t, err)
+
+	taro := msg(w.wa, "W-taro", "Taro Suzuki", 26*time.Hour, channel.Text("Hello, is the store open on Sunday?"))
+	reply(taro, "ben", 25*time.Hour, "Hi Taro, yes: 10:00 to 18:00 on Sundays.")
+	msg(w.wa, "W-taro", "", 3*time.Hour, channel.Text("Great, see you then 👍"))
+	link(t, w, taro, store.RecordContact, "C-200")
+	assign(taro, "ben")
+
+	mei := msg(w.line, "U-mei", "Mei Lin", 50*time.Hour, channel.LocationMessage("Lotus Café", "2-4-1 Shibuya, Tokyo", 35.659, 139.703))
+	msg(w.line, "U-mei", "", 49*time.Hour, channel.Text("Could you deliver 20 boxes here on Friday?"))
+	reply(mei, "chika", 48*time.Hour, "Of course! Friday morning works.")
+	link(t, w, mei, store.RecordContact, "C-201")
+	assign(mei, "chika")
+
+	st := channel.StickerMessage("11537", "52002734")
+	st.Sticker.Keywords = []string{"thanks"}
+	msg(w.line, "U-kenji", "Kenji Ito", 90*time.Minute, st)
+	kenji := msg(w.line, "U-kenji", "", 85*time.Minute, channel.Message{Type: channel.TypeImage, Media: &channel.Media{}})
+	assign(kenji, "aiko")
+
+	msg(w.line, "U-new", "", 40*time.Minute, channel.Text("Hi! I saw your flyer. Do you ship to Osaka?"))
+
+	hanako := msg(w.line, "U-hanako", "Hanako Yamada", 25*time.Minute, channel.Text("Hello! I ordered the blue kettle last week 😊"))
+	msg(w.line, "U-hanako", "", 24*time.Minute, channel.Text("Has it shipped yet?"))
+	assign(hanako, "aiko")
+	return demoIDs{hanako: hanako}
+}
