@@ -165,7 +165,7 @@ func TestBrowser(t *testing.T) {
 	waitJS("the hostile row", `!!document.querySelector('.row[data-id="`+hostile+`"]')`)
 	require.Equal(t, hostileImg, eval(`document.querySelector('.row[data-id="`+hostile+`"] .name').textContent`))
 	require.Equal(t, hostileScript, eval(`document.querySelector('.row[data-id="`+hostile+`"] .preview').textContent`))
-	do(chromedp.Click(chromedp.CSS(`.row[data-id="`+hostile+`"]`)))
+	do(chromedp.Click(chromedp.CSS(`.row[data-id="` + hostile + `"]`)))
 	waitJS("the hostile thread", `document.getElementById('conv')?.dataset.id === '`+hostile+`'`)
 	require.Equal(t, hostileImg, eval(`document.querySelector('#conv-head h2').textContent`))
 	require.Equal(t, hostileScript, eval(`document.querySelector('#thread .msg.in .text').textContent`))

@@ -169,25 +169,24 @@ type assignmentView struct {
 }
 
 type channelView struct {
-	ID, Name, Kind          string
-	App                     appView
-	Account                 channel.AccountInfo
-	Picture                 string
-	Active, Disconnected    bool
-	Status, StatusClass     string
-	Checks                  []checkView
-	CheckedAt               string
-	Changes                 []string
-	WebhookURL              string
-	Admin                   bool
-	Quota                   *quotaView
-	Entry                   *entryView
-	EntryError              string
-	Assignment              assignmentView
-	InboxURL                string
-	SignatureFailures       int64
-	ShowSignatureFailures   bool
-	QuotaExceededSinceCheck string
+	ID, Name, Kind        string
+	App                   appView
+	Account               channel.AccountInfo
+	Picture               string
+	Active, Disconnected  bool
+	Status, StatusClass   string
+	Checks                []checkView
+	CheckedAt             string
+	Changes               []string
+	WebhookURL            string
+	Admin                 bool
+	Quota                 *quotaView
+	Entry                 *entryView
+	EntryError            string
+	Assignment            assignmentView
+	InboxURL              string
+	SignatureFailures     int64
+	ShowSignatureFailures bool
 }
 
 type channelExtras struct {

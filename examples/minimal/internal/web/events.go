@@ -23,9 +23,10 @@ import (
 // the client goes away and when Close is called.
 func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	rc := http.NewResponseController(w)
-	select {
-	case <-h.ctx.Done():
+	if h.ctx.Err() != nil {
 		return &apiError{Status: http.StatusServiceUnavailable, Code: "closing", Message: "The server is shutting down."}
+	}
+	select {
 	case h.streams <- struct{}{}:
 		defer func() { <-h.streams }()
 	default:
@@ -54,6 +55,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 
+	failing := false // log the first failure of a run only
 	poll := time.NewTicker(h.d.Poll)
 	defer poll.Stop()
 	beat := time.NewTicker(h.d.Heartbeat)
@@ -72,7 +74,10 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 			q.Open = "" // the open conversation is gone: keep watching the list
 			continue
 		case err != nil:
-			h.d.Logger.LogAttrs(ctx, slog.LevelWarn, "web: event stream could not read the inbox")
+			if !failing {
+				h.d.Logger.LogAttrs(ctx, slog.LevelWarn, "web: event stream could not read the inbox")
+			}
+			failing = true
 		case now != last:
 			b, _ := json.Marshal(now)
 			if _, err := fmt.Fprintf(w, "event: change\ndata: %s\n\n", b); err != nil {
@@ -82,6 +87,9 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 				return nil
 			}
 			last = now
+		}
+		if err == nil {
+			failing = false
 		}
 		select {
 		case <-ctx.Done():

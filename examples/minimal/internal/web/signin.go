@@ -36,9 +36,14 @@ func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) signInForm(w http.ResponseWriter, r *http.Request, status int, d signInData, problem string) {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	d.Token = base64.RawURLEncoding.EncodeToString(b)
+	// One token per browser, so that two open sign-in pages both work.
+	if c, err := r.Cookie(signInCookie); err == nil && len(c.Value) == 32 && status != http.StatusForbidden {
+		d.Token = c.Value
+	} else {
+		b := make([]byte, 24)
+		_, _ = rand.Read(b)
+		d.Token = base64.RawURLEncoding.EncodeToString(b)
+	}
 	http.SetCookie(w, &http.Cookie{Name: signInCookie, Value: d.Token, Path: "/signin", MaxAge: int(time.Hour / time.Second),
 		HttpOnly: true, Secure: isHTTPS(r), SameSite: http.SameSiteStrictMode})
 	h.render(w, r, status, "signin", pageData{Title: "Sign in", Error: problem, Body: d})

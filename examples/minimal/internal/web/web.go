@@ -116,7 +116,13 @@ type Handler struct {
 	once    sync.Once
 }
 
-// New returns the web front end over d.
+// New returns the web front end over d. It serves everything but the webhooks; a server wires it as
+//
+//	h, err := web.New(web.Deps{API: apiHandler, Auth: authn})
+//	mux.Handle("POST /webhooks/{channel}", webhooks)
+//	mux.Handle("/", h)
+//	srv := &http.Server{Handler: mux}
+//	srv.RegisterOnShutdown(h.Close)
 func New(d Deps) (*Handler, error) {
 	if d.API == nil || d.Auth == nil {
 		return nil, errors.New("web: Deps needs API and Auth")
@@ -156,8 +162,16 @@ func New(d Deps) (*Handler, error) {
 	return h, nil
 }
 
+// maxForm bounds the body of a form posted to a page (the API bounds its own).
+const maxForm = 64 << 10
+
 // ServeHTTP implements http.Handler.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && !strings.HasPrefix(r.URL.Path, "/api/") {
+		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	}
+	h.mux.ServeHTTP(w, r)
+}
 
 // Close ends the open event streams and refuses new ones; the pages go on being served. Call it when
 // the server shuts down (http.Server.RegisterOnShutdown(h.Close)): Shutdown waits for requests to
