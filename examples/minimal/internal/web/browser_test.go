@@ -175,6 +175,22 @@ func TestBrowser(t *testing.T) {
 	shot(t, bctx, "hostile")
 	noDialogs()
 
+	// The [+] of a row: create a contact from the sender's profile; then hand the conversation to Ben.
+	do(chromedp.Click(chromedp.CSS(`.row[data-id="`+ids.kenji+`"] .plus`)),
+		chromedp.WaitVisible(chromedp.CSS(`#link-body [data-action="create-record"][data-kind="contact"]`)))
+	require.NotEqual(t, ids.kenji, eval(`document.getElementById('conv').dataset.id`), "the [+] opens the dialog, not the row")
+	do(chromedp.Click(chromedp.CSS(`#link-body [data-action="create-record"][data-kind="contact"]`)))
+	waitJS("the created contact", `document.querySelector('.row[data-id="`+ids.kenji+`"] .linked')?.textContent === 'Kenji Ito'`)
+	do(chromedp.Click(chromedp.CSS(`.row[data-id="` + ids.kenji + `"]`)))
+	waitJS("Kenji's conversation", `document.getElementById('conv')?.dataset.id === '`+ids.kenji+`'`)
+	require.Contains(t, eval(`document.querySelector('#conv-head .linked').textContent`), "Contact: Kenji Ito")
+	require.Contains(t, eval(`document.getElementById('thread').textContent`), "Sticker: thanks")
+	eval(`(() => { const s = document.querySelector('#conv-head select[data-action="assign"]'); s.value = 'ben';
+		s.dispatchEvent(new Event('change', {bubbles: true})); return ''; })()`)
+	waitJS("the new assignee", `document.querySelector('.row[data-id="`+ids.kenji+`"] .assignee')?.textContent === 'Ben Carter'`)
+	require.Equal(t, "still here", eval(`window.__noReload`))
+	noDialogs()
+
 	// The record's timeline.
 	do(chromedp.Navigate(w.srv.URL+"/records/lead/L-100"), chromedp.WaitVisible(chromedp.ID("timeline")))
 	require.Contains(t, eval(`document.getElementById('timeline').textContent`), "Thank you! Can I change the delivery time?")
@@ -203,7 +219,7 @@ func delivered(w *world, channelID string) string {
 	return strings.Join(out, "\n")
 }
 
-type demoIDs struct{ hanako string }
+type demoIDs struct{ hanako, kenji string }
 
 // seedDemo fills the inbox as a small shop's would look: LINE and WhatsApp customers, some linked, some
 // assigned, replies in several states.
@@ -267,5 +283,5 @@ func seedDemo(t *testing.T, w *world) demoIDs {
 	hanako := msg(w.line, "U-hanako", "Hanako Yamada", 25*time.Minute, channel.Text("Hello! I ordered the blue kettle last week 😊"))
 	msg(w.line, "U-hanako", "", 24*time.Minute, channel.Text("Has it shipped yet?"))
 	assign(hanako, "aiko")
-	return demoIDs{hanako: hanako}
+	return demoIDs{hanako: hanako, kenji: kenji}
 }
