@@ -256,7 +256,7 @@ func (c clock) left(t time.Time) string {
 	return "a minute"
 }
 
-func (h *Handler) rowOf(r *http.Request, c clock, row apiRow, q inboxQuery) rowView {
+func (h *Handler) rowOf(c clock, row apiRow, q inboxQuery) rowView {
 	open := q
 	open.Open = row.ID
 	v := rowView{ID: row.ID, URL: open.url(), Selected: row.ID == q.Open, App: appOf(row.Channel.Kind, row.Channel.Name),
@@ -340,7 +340,7 @@ func (h *Handler) loadList(r *http.Request, q inboxQuery, cursor string) (listVi
 	c := h.clockOf(r)
 	out := listView{}
 	for _, row := range list.Conversations {
-		out.Rows = append(out.Rows, h.rowOf(r, c, row, q))
+		out.Rows = append(out.Rows, h.rowOf(c, row, q))
 	}
 	if list.Next != "" {
 		more := url.Values{"view": {q.View}, "cursor": {list.Next}}
@@ -544,7 +544,7 @@ func (h *Handler) loadPane(r *http.Request, id string) (paneView, error) {
 	c := h.clockOf(r)
 	q := queryOf(r)
 	q.Open = id
-	p := paneView{ID: id, Row: h.rowOf(r, c, row, q), Older: thread.Next != "", Version: version(rowRaw, msgRaw)}
+	p := paneView{ID: id, Row: h.rowOf(c, row, q), Older: thread.Next != "", Version: version(rowRaw, msgRaw)}
 	slices.Reverse(thread.Messages)
 	lastDay := ""
 	for _, m := range thread.Messages {

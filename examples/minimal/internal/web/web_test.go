@@ -98,7 +98,6 @@ func TestSignInForm(t *testing.T) {
 		res := b.post(t, "/signin", tc.form, tc.origin)
 		require.Equal(t, http.StatusForbidden, res.status, name)
 		require.Contains(t, res.body, "expired or came from another site", name)
-		require.Empty(t, res.header.Values("Set-Cookie")[0:0])
 		for _, c := range res.header.Values("Set-Cookie") {
 			require.NotContains(t, c, "msgkit_session=", name)
 		}
@@ -194,9 +193,6 @@ func TestHostileTextIsEscaped(t *testing.T) {
 		"templates": ben.get(t, "/templates"),
 	}
 	require.Contains(t, pages["link"].body, "&lt;script&gt;alert(1)&lt;/script&gt; Hanako", "the search finds the record")
-	res := ben.post(t, "/inbox", nil, "") // not a route: method not allowed, nothing echoed
-	require.NotContains(t, res.body, "<script>")
-
 	// Link it, and the timeline and the row show the record's name, escaped.
 	req, err := http.NewRequest(http.MethodPost, w.srv.URL+"/api/conversations/"+conv+"/link", strings.NewReader(`{"kind": "lead", "recordId": "L-1"}`))
 	require.NoError(t, err)
@@ -323,7 +319,7 @@ func TestThread(t *testing.T) {
 	ben = w.signedIn(t, "ben")
 	pane = ben.get(t, "/inbox/c/"+conv).body
 	require.Contains(t, pane, `<p class="window closed" id="reply-window" data-allowed="false"`)
-	require.Contains(t, pane, `disabled>Send`[0:8])
+	require.Contains(t, pane, `<button class="btn primary" type="submit" id="send" disabled>`)
 	require.Contains(t, ben.get(t, "/inbox/list").body, `<span class="tag closed" title="The reply window has ended">Closed</span>`)
 }
 
