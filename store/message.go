@@ -73,12 +73,43 @@ type Message struct {
 	Unsent bool
 	// Billable is set on outbound messages that counted against the channel's quota (LINE pushes).
 	Billable bool
+	// MediaCopy is the state of msgkit's own copy of an inbound message's media (image, video, audio,
+	// file) in the host's blob store; nil when no copy is kept (outbound messages, other types, or a
+	// service without a blob store). Stores keep it by value, and keep a copy with an empty Status as
+	// none (nil).
+	MediaCopy *MediaCopy
 	// Time is when the message happened: the event time inbound, the enqueue time outbound.
 	Time time.Time
 
 	CreatedAt time.Time // set by the store
 	UpdatedAt time.Time // set by the store
 	Version   int64     // set by the store
+}
+
+// MediaStatus is where the copy of an inbound message's media is.
+type MediaStatus string
+
+// Media copy statuses: pending → ready, or pending → failed.
+const (
+	MediaPending MediaStatus = "pending" // recorded with the message; a durable job copies it (Detail says why it is still pending)
+	MediaReady   MediaStatus = "ready"   // copied: Key, ContentType, Size and SHA256 are set
+	MediaFailed  MediaStatus = "failed"  // given up: Detail says why (the channel no longer has it, too large, …)
+)
+
+// MediaCopy is msgkit's copy of an inbound message's media, kept in the host's blob store so it
+// outlives the channel's own (LINE keeps content only for a while). It holds no personal data: a key
+// chosen by msgkit, a sniffed type, a size, a checksum and a reason in words fit for an agent.
+type MediaCopy struct {
+	Status MediaStatus
+	// Key is the object's key in the blob store; set when ready.
+	Key string
+	// ContentType is the type sniffed from the bytes; Size is in bytes; SHA256 is the hex digest of
+	// the content. Set when ready.
+	ContentType string
+	Size        int64
+	SHA256      string
+	// Detail says why a copy failed, or why a pending one is still pending (a retry's reason).
+	Detail string
 }
 
 // SendCounts counts sent messages.

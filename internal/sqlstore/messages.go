@@ -10,23 +10,39 @@ import (
 )
 
 const messageCols = `id, conversation_id, channel_id, direction, kind, channel_message_id, author, content, event, status,
-	status_detail, unsent, billable, time, created_at, updated_at, version, outcome`
+	status_detail, unsent, billable, time, created_at, updated_at, version, outcome,
+	media_status, media_key, media_type, media_size, media_sha256, media_detail`
 
 func scanMessage(r Row) (store.Message, error) {
 	var m store.Message
 	var direction, kind, content, event, status, outcome string
 	var at, created, updated int64
+	var mc store.MediaCopy
+	var mediaStatus string
 	if err := r.Scan(&m.ID, &m.ConversationID, &m.ChannelID, &direction, &kind, &m.ChannelMessageID, &m.Author, &content,
-		&event, &status, &m.StatusDetail, &m.Unsent, &m.Billable, &at, &created, &updated, &m.Version, &outcome); err != nil {
+		&event, &status, &m.StatusDetail, &m.Unsent, &m.Billable, &at, &created, &updated, &m.Version, &outcome,
+		&mediaStatus, &mc.Key, &mc.ContentType, &mc.Size, &mc.SHA256, &mc.Detail); err != nil {
 		return m, err
 	}
 	m.Direction, m.Kind, m.Status = store.Direction(direction), channel.EventKind(kind), store.MessageStatus(status)
 	m.Outcome = store.Outcome(outcome)
+	if mediaStatus != "" {
+		mc.Status = store.MediaStatus(mediaStatus)
+		m.MediaCopy = &mc
+	}
 	m.Time, m.CreatedAt, m.UpdatedAt = timeOf(at), timeOf(created), timeOf(updated)
 	if err := fromJSON(content, &m.Content); err != nil {
 		return m, err
 	}
 	return m, fromJSON(event, &m.Event)
+}
+
+// mediaArgs returns the media_* column values of a media copy: status '' for none.
+func mediaArgs(c *store.MediaCopy) []any {
+	if c == nil {
+		return []any{"", "", "", int64(0), "", ""}
+	}
+	return []any{string(c.Status), c.Key, c.ContentType, c.Size, c.SHA256, c.Detail}
 }
 
 // AppendMessage implements store.Messages. The channel comes from the conversation in the same
@@ -44,11 +60,13 @@ func (s *Store) AppendMessage(ctx context.Context, m store.Message) (store.Messa
 		at = now
 	}
 	got, err := scanMessage(s.db.QueryRow(ctx, `INSERT INTO messages (`+messageCols+`)
-		SELECT $1, c.id, c.channel_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, 1, $15
+		SELECT $1, c.id, c.channel_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, 1, $15,
+			$16, $17, $18, $19, $20, $21
 		FROM conversations c WHERE c.id = $2
 		ON CONFLICT DO NOTHING RETURNING `+messageCols,
-		m.ID, m.ConversationID, string(m.Direction), string(m.Kind), m.ChannelMessageID, m.Author, jsonText(m.Content),
-		jsonText(m.Event), string(m.Status), m.StatusDetail, m.Unsent, m.Billable, at, now, string(m.Outcome)))
+		append([]any{m.ID, m.ConversationID, string(m.Direction), string(m.Kind), m.ChannelMessageID, m.Author, jsonText(m.Content),
+			jsonText(m.Event), string(m.Status), m.StatusDetail, m.Unsent, m.Billable, at, now, string(m.Outcome)},
+			mediaArgs(m.MediaCopy)...)...))
 	if err == nil {
 		return got, true, nil
 	}
@@ -98,10 +116,12 @@ func (s *Store) UpdateMessage(ctx context.Context, m store.Message) (store.Messa
 	}
 	got, err := scanMessage(s.db.QueryRow(ctx, `UPDATE messages SET kind = $3, channel_message_id = $4, author = $5,
 		content = $6, event = $7, status = $8, status_detail = $9, unsent = $10, billable = $11, updated_at = $12,
-		outcome = $13, version = version + 1
+		outcome = $13, media_status = $14, media_key = $15, media_type = $16, media_size = $17, media_sha256 = $18,
+		media_detail = $19, version = version + 1
 		WHERE id = $1 AND version = $2 RETURNING `+messageCols,
-		m.ID, m.Version, string(m.Kind), m.ChannelMessageID, m.Author, jsonText(m.Content), jsonText(m.Event),
-		string(m.Status), m.StatusDetail, m.Unsent, m.Billable, s.stamp(), string(m.Outcome)))
+		append([]any{m.ID, m.Version, string(m.Kind), m.ChannelMessageID, m.Author, jsonText(m.Content), jsonText(m.Event),
+			string(m.Status), m.StatusDetail, m.Unsent, m.Billable, s.stamp(), string(m.Outcome)},
+			mediaArgs(m.MediaCopy)...)...))
 	if s.d.IsNoRows(err) {
 		return store.Message{}, s.versionConflict(ctx, "messages", "message", m.ID, m.Version)
 	}

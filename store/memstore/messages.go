@@ -44,7 +44,7 @@ func (h *handle) AppendMessage(ctx context.Context, m store.Message) (store.Mess
 		put(h.tx, h.st.msgByChannel, key, m.ID)
 	}
 	put(h.tx, h.st.msgsByConv, m.ConversationID, h.insertSorted(h.st.msgsByConv[m.ConversationID], m))
-	return m, true, nil
+	return cloneMessage(m), true, nil
 }
 
 // CountSent implements store.Messages. It scans the channel's conversations' messages.
@@ -130,6 +130,7 @@ func (h *handle) UpdateMessage(ctx context.Context, m store.Message) (store.Mess
 	}
 	m.ConversationID, m.ChannelID, m.Direction, m.Time = old.ConversationID, old.ChannelID, old.Direction, old.Time
 	m.CreatedAt, m.UpdatedAt, m.Version = old.CreatedAt, h.now(), old.Version+1
+	m.MediaCopy = cloneMediaCopy(m.MediaCopy)
 	if newKey != oldKey {
 		if old.ChannelMessageID != "" {
 			del(h.tx, h.st.msgByChannel, oldKey)
@@ -139,7 +140,7 @@ func (h *handle) UpdateMessage(ctx context.Context, m store.Message) (store.Mess
 		}
 	}
 	put(h.tx, h.st.messages, m.ID, cloneMessage(m))
-	return m, nil
+	return cloneMessage(m), nil
 }
 
 // ListMessages implements store.Messages.
@@ -186,9 +187,19 @@ func (h *handle) ListMessages(ctx context.Context, conversationID string, p stor
 // copies.
 func cloneMessage(m store.Message) store.Message {
 	m.Content = m.Content.Clone()
+	m.MediaCopy = cloneMediaCopy(m.MediaCopy)
 	if m.Event != nil {
 		e := m.Event.Clone()
 		m.Event = &e
 	}
 	return m
+}
+
+// cloneMediaCopy copies c; a copy with no status is none, as the SQL backends keep it.
+func cloneMediaCopy(c *store.MediaCopy) *store.MediaCopy {
+	if c == nil || c.Status == "" {
+		return nil
+	}
+	cp := *c
+	return &cp
 }

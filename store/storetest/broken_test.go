@@ -67,6 +67,8 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		{"forgetful-settings", "Notifications", "SettingsRoundTripAndReplace", "GetBeforePutIsErrNotFound"},
 		{"state-without-marks", "Notifications", "PutThenGetPerUser", "GetBeforePutIsErrNotFound"},
 		{"viewer-without-marks", "Inbox", "ListCarriesTheViewersNotificationState", "CountStopsAtItsLimit"},
+		{"forgetful-media", "Messages", "MediaCopyIsKeptThroughItsLife", "GetMissingIsErrNotFound"},
+		{"shared-media", "Messages", "MediaCopyReturnedIsTheCallersOwn", "GetMissingIsErrNotFound"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.broken, func(t *testing.T) {
@@ -97,7 +99,7 @@ func TestBrokenStoreFixture(t *testing.T) {
 			return newAliasingStore(memstore.New(&memstore.Options{Now: now}))
 		}
 		return brokenStore{Store: memstore.New(&memstore.Options{Now: now}), which: which, cursors: &racyCursors{m: map[string]int64{}},
-			seq: new(atomic.Int64)}
+			seq: new(atomic.Int64), shared: &sync.Map{}}
 	}})
 }
 
@@ -108,6 +110,7 @@ type brokenStore struct {
 	which   string
 	cursors *racyCursors
 	seq     *atomic.Int64
+	shared  *sync.Map // message ID → the *store.MediaCopy the caller appended ("shared-media")
 }
 
 type racyCursors struct {
@@ -119,7 +122,26 @@ func (b brokenStore) AppendMessage(ctx context.Context, m store.Message) (store.
 	if b.which == "duplicate-appends" {
 		m.ChannelMessageID = "" // forgets the idempotency key
 	}
-	return b.Store.AppendMessage(ctx, m)
+	got, created, err := b.Store.AppendMessage(ctx, m)
+	if b.which == "shared-media" && err == nil && m.MediaCopy != nil {
+		b.shared.Store(got.ID, m.MediaCopy) // keeps the caller's pointer rather than a copy
+	}
+	return got, created, err
+}
+
+func (b brokenStore) GetMessage(ctx context.Context, id string) (store.Message, error) {
+	m, err := b.Store.GetMessage(ctx, id)
+	if c, ok := b.shared.Load(id); ok && err == nil {
+		m.MediaCopy = c.(*store.MediaCopy)
+	}
+	return m, err
+}
+
+func (b brokenStore) UpdateMessage(ctx context.Context, m store.Message) (store.Message, error) {
+	if b.which == "forgetful-media" && m.MediaCopy != nil && m.MediaCopy.Status != store.MediaPending {
+		m.MediaCopy = nil // keeps only the state recorded with the message
+	}
+	return b.Store.UpdateMessage(ctx, m)
 }
 
 func (b brokenStore) ListMessages(ctx context.Context, conv string, p store.Page) ([]store.Message, store.Cursor, error) {

@@ -163,6 +163,75 @@ func RunMessages(t *testing.T, h Harness) {
 		require.Equal(t, store.OutcomeDegraded, got.Outcome, "the outcome of an outbound part round-trips")
 	})
 
+	rule(t, h, "MediaCopyIsKeptThroughItsLife", func(t *testing.T, fx fixture) {
+		c := fx.newConversation(t)
+		img := channel.Message{Type: channel.TypeImage, ID: "m-img", Media: &channel.Media{}}
+		m, _, err := fx.s.AppendMessage(t.Context(), store.Message{ConversationID: c.ID, Direction: store.Inbound,
+			Kind: channel.EventMessage, ChannelMessageID: "m-img", Content: img, Status: store.StatusReceived, Time: T0,
+			MediaCopy: &store.MediaCopy{Status: store.MediaPending}})
+		require.NoError(t, err)
+		require.Equal(t, &store.MediaCopy{Status: store.MediaPending}, m.MediaCopy, "a pending copy is recorded with the message")
+		read := func(what string) store.Message {
+			t.Helper()
+			got, err := fx.s.GetMessage(t.Context(), m.ID)
+			require.NoError(t, err)
+			found, err := fx.s.FindMessage(t.Context(), c.ChannelID, "m-img")
+			require.NoError(t, err)
+			listed, _, err := fx.s.ListMessages(t.Context(), c.ID, store.Page{})
+			require.NoError(t, err)
+			require.Len(t, listed, 1)
+			require.Equal(t, got.MediaCopy, found.MediaCopy, "%s: FindMessage returns the copy's state", what)
+			require.Equal(t, got.MediaCopy, listed[0].MediaCopy, "%s: ListMessages returns the copy's state", what)
+			return got
+		}
+		got := read("pending")
+		require.Equal(t, &store.MediaCopy{Status: store.MediaPending}, got.MediaCopy)
+
+		got.MediaCopy = &store.MediaCopy{Status: store.MediaPending, Detail: "retrying: LINE is still preparing the video"}
+		got, err = fx.s.UpdateMessage(t.Context(), got)
+		require.NoError(t, err)
+		require.Equal(t, "retrying: LINE is still preparing the video", read("retrying").MediaCopy.Detail)
+
+		ready := &store.MediaCopy{Status: store.MediaReady, Key: "inbound/chan/m-1", ContentType: "image/jpeg",
+			Size: 5 << 30, SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
+		got.MediaCopy = ready
+		upd, err := fx.s.UpdateMessage(t.Context(), got)
+		require.NoError(t, err)
+		require.Equal(t, ready, upd.MediaCopy)
+		got = read("ready")
+		require.Equal(t, ready, got.MediaCopy, "every field of a ready copy round-trips (sizes beyond 32 bits too)")
+
+		got.Status = store.StatusReceived // an unrelated update keeps the copy when the caller passes it on
+		got, err = fx.s.UpdateMessage(t.Context(), got)
+		require.NoError(t, err)
+		require.Equal(t, ready, read("kept").MediaCopy)
+
+		got.MediaCopy = &store.MediaCopy{Status: store.MediaFailed, Detail: "the channel no longer has the content"}
+		_, err = fx.s.UpdateMessage(t.Context(), got)
+		require.NoError(t, err)
+		require.Equal(t, &store.MediaCopy{Status: store.MediaFailed, Detail: "the channel no longer has the content"}, read("failed").MediaCopy)
+
+		plain, _, err := fx.s.AppendMessage(t.Context(), store.Message{ConversationID: c.ID, Direction: store.Inbound,
+			Kind: channel.EventMessage, Content: channel.Text("x"), MediaCopy: &store.MediaCopy{}})
+		require.NoError(t, err)
+		plain, err = fx.s.GetMessage(t.Context(), plain.ID)
+		require.NoError(t, err)
+		require.Nil(t, plain.MediaCopy, "a copy without a status is none")
+	})
+
+	rule(t, h, "MediaCopyReturnedIsTheCallersOwn", func(t *testing.T, fx fixture) {
+		c := fx.newConversation(t)
+		in := &store.MediaCopy{Status: store.MediaPending}
+		m, _, err := fx.s.AppendMessage(t.Context(), store.Message{ConversationID: c.ID, Direction: store.Inbound,
+			Kind: channel.EventMessage, Content: channel.Text("x"), MediaCopy: in})
+		require.NoError(t, err)
+		in.Status = store.MediaFailed
+		m.MediaCopy.Status = store.MediaFailed
+		got, err := fx.s.GetMessage(t.Context(), m.ID)
+		require.NoError(t, err)
+		require.Equal(t, store.MediaPending, got.MediaCopy.Status, "changing a copy after storing it, or one returned, changes nothing stored")
+	})
+
 	rule(t, h, "UpdateKeepsPlaceAndIdentity", func(t *testing.T, fx fixture) {
 		c := fx.newConversation(t)
 		m, _, err := fx.s.AppendMessage(t.Context(), store.Message{ConversationID: c.ID, Direction: store.Inbound,
