@@ -37,7 +37,7 @@ func scanMessage(r Row) (store.Message, error) {
 	return m, fromJSON(event, &m.Event)
 }
 
-// mediaArgs returns the media_* column values of a media copy: status ” for none.
+// mediaArgs returns the media_* column values of a media copy: an empty status for none.
 func mediaArgs(c *store.MediaCopy) []any {
 	if c == nil {
 		return []any{"", "", "", int64(0), "", ""}
