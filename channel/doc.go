@@ -29,6 +29,7 @@
 //	RuleReporter     RulesOf           reply window, what may go outside it, reply tokens, retry keys
 //	Handshaker       (Handler)         answer a GET verification of the webhook URL
 //	ReadMarker       MarkRead          tell the customer their messages were read
+//	MediaRuler       MediaRulesOf      which files go out as images, videos, audio (types, sizes, previews)
 //
 // New capabilities arrive as new interfaces, so adapters written against an older msgkit keep compiling.
 //

@@ -183,6 +183,37 @@ func RunAdapter(t *testing.T, h Harness) {
 		require.True(t, l.Supports(channel.TypeText), "every channel sends text")
 	})
 
+	adapterRule("MediaRulesAreConsistent", func(t *testing.T, in Instance) {
+		r, err := channel.MediaRulesOf(in.Adapter)
+		if errors.Is(err, errors.ErrUnsupported) {
+			t.Skip("the adapter is not a channel.MediaRuler: attachments go by the types its limits list")
+		}
+		require.NoError(t, err)
+		l, _ := channel.LimitsOf(in.Adapter)
+		seen := map[channel.MessageType]bool{}
+		for _, m := range r.Media {
+			require.Contains(t, []channel.MessageType{channel.TypeImage, channel.TypeVideo, channel.TypeAudio}, m.Type,
+				"media rules are for image, video and audio messages")
+			require.False(t, seen[m.Type], "one rule per message type (%s)", m.Type)
+			seen[m.Type] = true
+			require.True(t, l.Supports(m.Type), "a media rule's type (%s) must be one the channel's limits list", m.Type)
+			require.NotEmpty(t, m.ContentTypes, "a %s rule names the types it takes", m.Type)
+			for _, ct := range m.ContentTypes {
+				require.Equal(t, strings.ToLower(strings.TrimSpace(ct)), ct, "content types are lower case, without spaces")
+				require.NotContains(t, ct, ";", "content types have no parameters")
+			}
+			require.GreaterOrEqual(t, m.MaxBytes, int64(0))
+			if p := m.Preview; p != nil {
+				require.NotEmpty(t, p.ContentTypes, "a preview rule names the image types it takes")
+				for _, ct := range p.ContentTypes {
+					require.True(t, strings.HasPrefix(ct, "image/"), "previews are images (%s)", ct)
+				}
+				require.Positive(t, p.MaxBytes, "a preview rule has a size limit")
+			}
+		}
+		require.GreaterOrEqual(t, r.MaxURLLength, 0)
+	})
+
 	adapterRule("SendReturnsAMessageIDPerMessage", func(t *testing.T, in Instance) {
 		res, err := in.Adapter.Send(t.Context(), in.To, []channel.Message{channel.Text("one"), channel.Text("two")},
 			channel.SendOptions{RetryKey: "2b0f6b1c-3f56-4d5c-9f5e-0d5a8f6f4a01"})
