@@ -14,6 +14,7 @@ require (
 	go.uber.org/mock v0.6.0
 	gocloud.dev v0.47.0
 	golang.org/x/crypto v0.59.0
+	golang.org/x/image v0.47.0
 	modernc.org/sqlite v1.62.0
 )
 

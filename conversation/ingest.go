@@ -192,7 +192,7 @@ func (s *Service) ingestEvent(ctx context.Context, tx store.Store, rt ingestRun,
 	if err != nil {
 		return false, err
 	}
-	m, created, err := tx.AppendMessage(ctx, entry(conv, e))
+	m, created, err := tx.AppendMessage(ctx, s.withCopy(entry(conv, e)))
 	if err != nil || !created {
 		return false, err // a redelivery: everything it caused was stored with it
 	}
@@ -216,7 +216,7 @@ func (s *Service) ingestEvent(ctx context.Context, tx store.Store, rt ingestRun,
 				return false, err
 			}
 		}
-		if s.o.Media != nil && isMedia(m.Content.Type) {
+		if (s.o.Media != nil || m.MediaCopy != nil) && isMedia(m.Content.Type) {
 			if _, err := enqueue(ctx, tx, jobMedia, "", mediaJob{MessageID: m.ID}); err != nil {
 				return false, err
 			}
@@ -359,8 +359,20 @@ func hideUnsent(ctx context.Context, tx store.Store, channelID, messageID string
 	}
 	m.Unsent = true
 	m.Content = channel.Message{Type: m.Content.Type, ID: m.Content.ID}
-	_, err = tx.UpdateMessage(ctx, m)
+	if _, err = tx.UpdateMessage(ctx, m); err != nil || m.MediaCopy == nil {
+		return err
+	}
+	// Its media copy is not kept either: the media job deletes it (or, still pending, does not make it).
+	_, err = enqueue(ctx, tx, jobMedia, "", mediaJob{MessageID: m.ID})
 	return err
+}
+
+// withCopy marks an inbound media message's copy pending when the service keeps copies.
+func (s *Service) withCopy(m store.Message) store.Message {
+	if s.o.Files.Store != nil && m.Kind == channel.EventMessage && isMedia(m.Content.Type) {
+		m.MediaCopy = &store.MediaCopy{Status: store.MediaPending}
+	}
+	return m
 }
 
 func isMedia(t channel.MessageType) bool {

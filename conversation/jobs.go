@@ -17,7 +17,7 @@ import (
 const (
 	jobInbound = "inbound" // decide the conversation's owner and notify them, after an inbound message
 	jobProfile = "profile" // fetch a contact's profile
-	jobMedia   = "media"   // run Options.Media on an inbound media message
+	jobMedia   = "media"   // copy an inbound message's media to the blob store, then run Options.Media
 	jobSend    = "send"    // deliver outbound parts
 )
 
@@ -39,7 +39,7 @@ func (s *Service) jobKinds() map[string]jobKind {
 	return map[string]jobKind{
 		jobInbound: {run: s.runInbound},
 		jobProfile: {run: s.runProfile, giveUp: s.profileFailed},
-		jobMedia:   {run: s.runMedia},
+		jobMedia:   {run: s.runMedia, giveUp: s.mediaFailed, retrying: s.mediaRetrying},
 		jobSend:    {run: s.runSend, giveUp: s.sendFailed, retrying: s.sendRetrying, retryFor: maxSendRetry},
 		jobSnooze:  {run: s.runSnooze},
 		jobAssign:  {run: s.runAssigned},
@@ -228,7 +228,8 @@ func (s *Service) reportOutcome(err error, j store.Job) {
 // network error, a store that is down) may pass, and are retried.
 func permanent(err error) bool {
 	switch {
-	case errors.Is(err, errBadJob), errors.Is(err, errors.ErrUnsupported), errors.Is(err, ErrChannelInactive):
+	case errors.Is(err, errBadJob), errors.Is(err, errors.ErrUnsupported), errors.Is(err, ErrChannelInactive),
+		errors.Is(err, errMediaFinal):
 		return true
 	case channel.Category(err) != nil:
 		return !channel.IsRetryable(err)

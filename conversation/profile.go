@@ -79,26 +79,3 @@ func (s *Service) updateContact(ctx context.Context, id string, change func(*sto
 	}
 	return err
 }
-
-// mediaJob runs Options.Media on an inbound media message.
-type mediaJob struct {
-	MessageID string `json:"messageId"`
-}
-
-func (s *Service) runMedia(ctx context.Context, j store.Job) error {
-	var p mediaJob
-	if err := decode(j, &p); err != nil {
-		return err
-	}
-	if s.o.Media == nil {
-		return nil
-	}
-	m, err := s.store.GetMessage(ctx, p.MessageID)
-	if err != nil {
-		return err
-	}
-	if err := s.o.Media(ctx, m); err != nil {
-		return fmt.Errorf("conversation: media hook: %w", err)
-	}
-	return nil
-}

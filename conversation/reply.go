@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
-	"net/url"
 	"strings"
 	"time"
 
@@ -37,12 +35,37 @@ type Reply struct {
 	IdempotencyKey string
 }
 
-// Attachment is a file resolved to a URL the channel can fetch (HTTPS). Images, videos and audio go out
-// as media where the channel can send them; anything else is sent as a link.
+// Attachment is a file an agent attaches to a reply: named by source (Source and Ref), or given by URL.
+//
+// A file named by source is opened through Options.Files.Sources, re-hosted in the blob store (typed by
+// sniffing its bytes, never by its name) and checked against the channel's media rules before
+// anything is stored: a file that fits goes as the channel's image, video or audio message, under a
+// signed URL the channel can fetch for Options.Files.ChannelURLTTL, with the preview image the channel
+// needs (the image itself when small enough, a scaled-down copy, or a poster for a video) and the
+// clip's length where the channel needs it (read from the file); anything else goes as a link to the
+// signed URL, its part degraded and saying why. A file that cannot be resolved (not found, no
+// permission, the source down, an unknown source) or that is larger than anything the channel takes
+// (its media limit, or Options.Files.MaxAttachmentBytes as a link) fails the Reply with an
+// *AttachmentError before anything is stored.
+//
+// A file given by URL (HTTPS) is not fetched: what the host states of it (ContentType, Size,
+// Duration, PreviewURL) is checked against the rules instead, and it goes as media when that fits,
+// as a link otherwise. A URL the channel cannot fetch makes a rejected part.
 type Attachment struct {
-	URL         string
-	PreviewURL  string // image or video preview; an image previews itself when empty
-	Name        string
+	// Source is the name of an attachment source registered in Options.Files.Sources ("gdrive", "crm",
+	// "uploads", …) and Ref the source's reference to the file (a file ID, an upload's ID). Either both
+	// are set, or URL is.
+	Source string
+	Ref    string
+	// URL is the file's HTTPS URL when it is not named by source; PreviewURL its preview image (an image
+	// previews itself when small enough or of unknown size).
+	URL        string
+	PreviewURL string
+	// Name is the file's name as the customer sees it on a link; by source, the source's name for it
+	// when empty.
+	Name string
+	// ContentType, Size and Duration are what the host states of a file given by URL; by source, the
+	// bytes say (Duration, when set, is taken instead of reading the clip's length).
 	ContentType string // e.g. "image/jpeg", "application/pdf"
 	Size        int64
 	Duration    time.Duration // audio and video
@@ -60,6 +83,7 @@ type part struct {
 	msg     channel.Message
 	outcome store.Outcome
 	detail  string
+	id      string // the message ID it is stored under, when composing chose it (a re-hosted file's key names it)
 }
 
 // replyResult is what a Reply with an idempotency key remembers: its parts.
@@ -113,24 +137,29 @@ func (s *Service) Reply(ctx context.Context, conversationID, author string, r Re
 	if err := allowed(policy.Decide(conv, s.o.Now()), r); err != nil {
 		return Sent{}, err
 	}
-	limits := limitsOf(adapter)
-	parts, err := s.compose(ctx, r, limits, FieldContext{Conversation: conv, Contact: contact, Agent: author})
+	t := targetOf(adapter)
+	files := &hosted{}
+	parts, err := s.compose(ctx, r, t, FieldContext{Conversation: conv, Contact: contact, Agent: author}, files)
 	if err != nil {
+		s.discard(ctx, files)
 		return Sent{}, err
 	}
-	if most := cmp.Or(s.o.MaxReplyParts, limits.MaxMessages, 1); len(parts) > most {
+	if most := cmp.Or(s.o.MaxReplyParts, t.limits.MaxMessages, 1); len(parts) > most {
+		s.discard(ctx, files)
 		return Sent{}, fmt.Errorf("%w: it would be %d messages, and at most %d go in one reply; shorten it or send it in several",
 			ErrReplyTooLarge, len(parts), most)
 	}
 	ids := make([]string, len(parts)) // chosen now, so an idempotency key can name them before they exist
 	for i := range ids {
-		ids[i] = id.New()
+		ids[i] = cmp.Or(parts[i].id, id.New())
 	}
 	var job store.Job
 	var repeat *store.Request
+	var refused error // the transaction's own failure: it certainly did not commit
 	// The conversation may have changed since it was read (a new message, an assignment): decide again
 	// on what the transaction reads, and run it again if a concurrent write wins meanwhile.
-	err = s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx store.Store) (err error) {
+		defer func() { refused = err }()
 		repeat = nil
 		if r.IdempotencyKey != "" {
 			result, err := json.Marshal(replyResult{MessageIDs: ids})
@@ -159,9 +188,13 @@ func (s *Service) Reply(ctx context.Context, conversationID, author string, r Re
 		return err
 	})
 	if err != nil {
+		if refused != nil {
+			s.discard(ctx, files) // rolled back; after a failed commit the parts may exist, and keep their files
+		}
 		return Sent{}, err
 	}
 	if repeat != nil {
+		s.discard(ctx, files) // the first call's parts are the reply, with their own files
 		return s.replayed(ctx, conversationID, *repeat)
 	}
 	if job.ID != "" && !s.o.DeferDelivery {
@@ -216,8 +249,10 @@ func limitsOf(a channel.Adapter) channel.Limits {
 	return l
 }
 
-// compose turns a Reply into parts that fit the channel.
-func (s *Service) compose(ctx context.Context, r Reply, l channel.Limits, fc FieldContext) ([]part, error) {
+// compose turns a Reply into parts that fit the channel. The blob keys of files it re-hosts are added
+// to h, also when it fails.
+func (s *Service) compose(ctx context.Context, r Reply, t target, fc FieldContext, h *hosted) ([]part, error) {
+	l := t.limits
 	var parts []part
 	addText := func(text string) {
 		if strings.TrimSpace(text) == "" {
@@ -235,8 +270,14 @@ func (s *Service) compose(ctx context.Context, r Reply, l channel.Limits, fc Fie
 		}
 		addText(text)
 	}
-	for _, a := range r.Attachments {
-		parts = append(parts, attachmentPart(a, l))
+	for i, a := range r.Attachments {
+		pid := id.New()
+		p, err := s.attachmentPart(ctx, i, a, t, pid, h)
+		if err != nil {
+			return nil, err
+		}
+		p.id = pid
+		parts = append(parts, p)
 	}
 	for _, m := range r.Messages {
 		parts = append(parts, messagePart(m, l))
@@ -317,44 +358,6 @@ func (s *Service) render(ctx context.Context, templateID string, fc FieldContext
 		return "", fmt.Errorf("conversation: template %q: %w", t.Name, err)
 	}
 	return text, nil
-}
-
-// attachmentPart sends an attachment as media where the channel can, as a link otherwise.
-func attachmentPart(a Attachment, l channel.Limits) part {
-	u, err := url.Parse(a.URL)
-	if err != nil || u.Scheme != "https" || u.Host == "" {
-		return part{msg: channel.LinkMessage(a.URL, a.Name), outcome: store.OutcomeRejected,
-			detail: "the attachment's address is not an HTTPS URL the channel can fetch"}
-	}
-	kind, _, _ := mime.ParseMediaType(a.ContentType)
-	kind, _, _ = strings.Cut(kind, "/")
-	preview := a.PreviewURL
-	var m channel.Message
-	switch {
-	case kind == "image":
-		m = channel.Image(a.URL, cmp.Or(preview, a.URL))
-	case kind == "video" && preview != "":
-		m = channel.Video(a.URL, preview)
-	case kind == "audio" && a.Duration > 0:
-		m = channel.Audio(a.URL, a.Duration)
-	}
-	if m.Type != "" && l.Supports(m.Type) && m.Validate() == nil {
-		return part{msg: m, outcome: store.OutcomeAsIs}
-	}
-	return linkPart(a.URL, a.Name, l)
-}
-
-// linkPart sends a file as a link: degraded, since the customer gets a URL rather than the file.
-func linkPart(rawURL, name string, l channel.Limits) part {
-	link := channel.LinkMessage(rawURL, name)
-	if !l.Supports(channel.TypeLink) {
-		text := rawURL
-		if name != "" {
-			text = name + "\n" + rawURL
-		}
-		link = channel.Text(text)
-	}
-	return part{msg: link, outcome: store.OutcomeDegraded, detail: "sent as a link: the channel cannot send this file itself"}
 }
 
 // messagePart sends a channel message as it is, a file as a link, and rejects what the channel cannot take.

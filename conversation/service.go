@@ -67,9 +67,14 @@ type Options struct {
 	Fields FieldSource
 	// Records is the host CRM's records: {{record.name}} and the record's own fields come from it.
 	Records linking.Records
+	// Files is where file content is kept (re-hosted attachments, copies of inbound media) and where
+	// attachments named by source come from. The zero value keeps none.
+	Files Files
 	// Media is called by Run, at least once (retried until it succeeds or Jobs.RetryFor passes), for
-	// every new inbound image, video, audio clip or file, e.g. to copy it before the channel discards it.
-	// nil does nothing.
+	// every new inbound image, video, audio clip or file: with Files.Store set, after msgkit's copy of it
+	// is ready (the message's MediaCopy says where; a copy that fails for good is not reported here but
+	// on the message and to OnError); without, as soon as the message is stored, for a host that keeps
+	// media itself. nil does nothing.
 	Media func(ctx context.Context, m store.Message) error
 	// ReplyTokenTTL is how long after its event a reply token is used; 0 means what the channel's
 	// adapter states (channel.Rules; LINE: 50s, as its tokens expire after about a minute).
@@ -158,6 +163,10 @@ func New(s store.Store, adapters Adapters, opts *Options) (*Service, error) {
 	if o.Archive < 0 {
 		return nil, errors.New("conversation: Options.Archive must not be negative")
 	}
+	var err error
+	if o.Files, err = o.Files.withDefaults(); err != nil {
+		return nil, err
+	}
 	o.Batch = orDefault(o.Batch, 100)
 	o.IdempotencyTTL = orDefault(o.IdempotencyTTL, 24*time.Hour)
 	j := &o.Jobs
@@ -183,7 +192,7 @@ func New(s store.Store, adapters Adapters, opts *Options) (*Service, error) {
 }
 
 // orDefault returns v, or def when v is not positive.
-func orDefault[T int | time.Duration](v, def T) T {
+func orDefault[T int | int64 | time.Duration](v, def T) T {
 	if v <= 0 {
 		return def
 	}
