@@ -105,7 +105,8 @@ func (r MediaRules) MaxBytes() int64 {
 func (r MediaRules) Fit(contentType string, size int64, d time.Duration) (MediaRule, error) {
 	m, ok := r.For(contentType)
 	if !ok {
-		return MediaRule{}, &MediaError{ContentType: baseType(contentType), Reason: "the channel cannot send this type of file as media"}
+		t := baseType(contentType)
+		return MediaRule{}, &MediaError{ContentType: t, Reason: "the channel cannot send " + t + " files as media"}
 	}
 	switch {
 	case m.MaxBytes > 0 && size > m.MaxBytes:

@@ -36,9 +36,9 @@ func TestMediaRulesFit(t *testing.T) {
 		{"size unknown is left to the caller", "image/jpeg", -1, 0, channel.TypeImage, ""},
 		{"at the limit", "image/jpeg", 10_000_000, 0, channel.TypeImage, ""},
 		{"over the limit", "image/jpeg", 10_000_001, 0, "", "it is 10 MB, and the channel takes image messages of at most 10 MB"},
-		{"gif", "image/gif", 1000, 0, "", "cannot send this type of file as media"},
+		{"gif", "image/gif", 1000, 0, "", "the channel cannot send image/gif files as media"},
 		{"mp4", "video/mp4", 50_000_000, 0, channel.TypeVideo, ""},
-		{"mov", "video/quicktime", 1000, 0, "", "cannot send this type"},
+		{"mov", "video/quicktime", 1000, 0, "", "cannot send video/quicktime files"},
 		{"audio with its length", "audio/mpeg", 1000, 3 * time.Second, channel.TypeAudio, ""},
 		{"audio without its length", "audio/mpeg", 1000, 0, "", "its length could not be read"},
 		{"audio too long", "audio/mp4", 1000, 2 * time.Hour, "", "it lasts 2h0m0s"},
@@ -88,5 +88,5 @@ func ExampleMediaRules_Fit() {
 	// Output:
 	// as image with a preview of at most 1 MB
 	// as a link: it is 48 MB, and the channel takes image messages of at most 10 MB
-	// as a link: the channel cannot send this type of file as media
+	// as a link: the channel cannot send image/heic files as media
 }
