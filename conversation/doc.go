@@ -9,12 +9,12 @@
 // records the event), merges the message into the conversation (unreplied, last inbound time, reply
 // token) with an atomic update that concurrent messages never make fail, applies follow state by event
 // time, and records the work the event causes as jobs — deciding the owner and notifying them, fetching
-// a new sender's profile, the Media hook. The webhook is answered once that commits, and waits for
-// nothing else.
+// a new sender's profile, copying media (then the Media hook). The webhook is answered once that
+// commits, and waits for nothing else.
 //
 // Run executes the jobs (in every instance; Flush does the due ones in the caller's goroutine). The
 // owner is the linked record's owner, or the Assigner's pick for an unregistered sender, sticky for
-// returning ones; the Notifier is told; the profile is fetched.
+// returning ones; the Notifier is told; the profile is fetched; inbound media are copied (see Files).
 //
 // An agent calls Service.Reply. The channel's Policy decides whether a reply is allowed and whether the
 // free reply token can be used; templates are rendered, attachments become media or links, text is
@@ -103,6 +103,38 @@
 // a snooze or an ignore silences, is neither told nor listed: the list is the history of the signals
 // the user was given. Without a Notifier the lists are kept all the same.
 //
+// # Files (FEATURES F16, B9)
+//
+// Options.Files gives the service a blob store (conversation/blob), the server that signs URLs to it,
+// and the attachment sources (conversation/attach: cloud drives, agents' uploads, and the CRM's own
+// files, a Source the host implements over its file store, see ExampleFiles).
+//
+// Outbound: an Attachment names a source and a reference, or gives a URL. A file by source is opened
+// (under the largest size anything on the channel takes), re-hosted under "outbound/<part ID>" (typed
+// by sniffing, checksummed) and checked against the channel's media rules (channel.MediaRuler) before
+// anything is stored: a file that fits goes as the channel's image, video or audio message under a
+// signed URL valid for Files.ChannelURLTTL, with the preview the channel needs (the image itself when
+// small enough, a scaled-down copy within the preview limit, a poster for a video) and the clip's
+// length (read from the bytes); anything else goes as a link to the signed URL, its part degraded and
+// saying why. A file that cannot be resolved, or is larger than anything the channel takes even as a
+// link (Files.MaxAttachmentBytes), fails Reply with an *AttachmentError (ErrAttachment and the
+// source's category; Temporary for a source or store that is down) and nothing is stored; files
+// re-hosted for the reply are deleted again. A channel that states no media rules sends images,
+// videos (with a poster) and audio (with a length) by their sniffed type.
+//
+// Inbound: with Files.Store set, every inbound image, video, audio clip and file is stored with its
+// MediaCopy pending, and the media job (recorded in the same transaction) downloads it through the
+// adapter's content capability (LINE: once its transcoding is done; "processing" is retried with
+// backoff, no sooner than LINE asks) or, for content the channel says lives elsewhere, from that
+// HTTPS URL; it stores it under "inbound/<message ID>" (one key per message, so a retry after a crash
+// overwrites rather than orphans), at most Files.MaxInboundBytes, sniffed and checksummed, then
+// records the copy as ready (key, type, size, SHA-256). Content the channel no longer has (404), a
+// failed transcoding, or a file over the limit fails the copy at once, with the reason; failures that
+// may pass are retried until Options.Jobs.RetryFor, saying why on the copy meanwhile. A message the
+// customer takes back keeps no copy. The Options.Media hook hears of each message once its copy is
+// ready. The inbox shows a copy through MediaURL: a signed URL to the blob store, never the channel's
+// URL or its token.
+//
 // # Replay
 //
 // With Options.Archive set, every accepted webhook's verified body is kept that long, and Replay
@@ -117,9 +149,10 @@
 //
 // # Errors
 //
-// ErrOutsideReplyWindow, ErrChannelInactive, ErrUnfollowed and ErrEmptyReply come from Reply;
-// ErrInvalidSnooze from Snooze; ErrUnknownEvent from SetNotificationSettings; store and
-// channel errors pass through wrapped. Jobs that fail go to Options.OnError. Logs carry error categories
+// ErrOutsideReplyWindow, ErrChannelInactive, ErrUnfollowed, ErrEmptyReply and *AttachmentError
+// (ErrAttachment) come from Reply; ErrNoMedia and ErrMediaNotReady from MediaURL; ErrInvalidSnooze from
+// Snooze; ErrUnknownEvent from SetNotificationSettings; store and channel errors pass through wrapped.
+// Jobs that fail go to Options.OnError. Logs carry error categories
 // only, never message content, names or tokens.
 //
 // # Concurrency
@@ -131,5 +164,7 @@
 // Run the service on store/memstore with channeltest.Fake as the adapter and a fixed clock
 // (Options.Now): Fake records every send and can be scripted to fail; Flush runs the due jobs in the
 // test's goroutine; Options.DeferDelivery leaves delivery to Flush or Run. storetest.Faults fails any
-// store call on purpose.
+// store call on purpose. blob.NewMemory is a real blob store for Files, and a Fake serves inbound
+// content set with SetContent; channel/line/linetest serves LINE's content with its transcoding
+// states.
 package conversation

@@ -55,7 +55,7 @@ func (s *Service) runMedia(ctx context.Context, j store.Job) error {
 			return err
 		}
 		ready := &store.MediaCopy{Status: store.MediaReady, Key: obj.Key, ContentType: obj.ContentType, Size: obj.Size, SHA256: obj.SHA256}
-		if err := s.recordCopy(ctx, m.ID, obj.Key, ready); err != nil {
+		if err := s.recordCopy(ctx, m.ID, obj.Key, ready); err != nil || s.o.Media == nil {
 			return err
 		}
 		if m, err = s.store.GetMessage(ctx, p.MessageID); err != nil {

@@ -94,7 +94,9 @@ type replyResult struct {
 // Reply sends an agent's reply in the conversation (FEATURES F14–F17). The channel's Policy decides
 // whether a reply is allowed now (ErrOutsideReplyWindow otherwise) and whether the reply token is used.
 // The content is split to the channel's limits, and refused with ErrReplyTooLarge, before anything is
-// stored, if it would make more than Options.MaxReplyParts messages. Every part is stored with its
+// stored, if it would make more than Options.MaxReplyParts messages. Attachments are resolved,
+// re-hosted and checked against the channel's media rules before anything is stored too (see
+// Attachment): one that cannot be sent at all refuses the reply with an *AttachmentError. Every part is stored with its
 // author, status and outcome, with the job that delivers them, in the same transaction as the
 // conversation's update (no longer unreplied, reply token spent); a message or an assignment stored
 // meanwhile never makes it fail. Then the parts are delivered at once unless Options.DeferDelivery; a
