@@ -129,14 +129,14 @@ func (s *Service) fetchExternal(ctx context.Context, rawURL string) (*channel.Co
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL may carry a token: keep it out of the error
 		}
-		return nil, &channel.APIError{Op: "external content", Category: channel.ErrUnavailable, Err: err}
+		return nil, &channel.APIError{Channel: "external", Op: "content", Category: channel.ErrUnavailable, Err: err}
 	}
 	if res.StatusCode == http.StatusOK {
 		return &channel.Content{ReadCloser: res.Body, ContentType: res.Header.Get("Content-Type"), Length: res.ContentLength}, nil
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4<<10))
 	_ = res.Body.Close()
-	e := &channel.APIError{Op: "external content", Status: res.StatusCode, Category: channel.ErrInvalidRequest}
+	e := &channel.APIError{Channel: "external", Op: "content", Status: res.StatusCode, Category: channel.ErrInvalidRequest}
 	switch {
 	case res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusGone:
 		e.Category = channel.ErrNotFound

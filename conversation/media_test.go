@@ -688,3 +688,38 @@ func TestFilesOptionsAreChecked(t *testing.T) {
 		require.Error(t, err, name)
 	}
 }
+
+// A network failure fetching external content is retried, and when the copy is given up, the error the
+// host hears of carries neither the URL nor its token.
+func TestExternalFetchErrorsCarryNoURL(t *testing.T) {
+	t.Parallel()
+	dead := httptest.NewTLSServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close() // nothing listens there any more
+	r := newMediaRig(t, func(o *conversation.Options) { o.Jobs.RetryFor = time.Second })
+	m := channel.Image(deadURL+"/p.jpg?token=SECRET-TOKEN", deadURL+"/p.jpg")
+	m.ID = "ext-dead"
+	require.NoError(t, r.svc.Ingest(t.Context(), r.ch.ID, []channel.Event{{ID: "ev-dead", Kind: channel.EventMessage, Type: "message",
+		Time: r.clock.Now(), Mode: channel.ModeActive, Source: channel.User("U1"), Message: &m}}))
+	var got store.Message
+	for round := 0; round < 5; round++ {
+		_, err := r.svc.Flush(t.Context())
+		require.NoError(t, err)
+		got, err = r.s.FindMessage(t.Context(), r.ch.ID, "ext-dead")
+		require.NoError(t, err)
+		if got.MediaCopy.Status != store.MediaPending {
+			break
+		}
+		require.Contains(t, got.MediaCopy.Detail, "retrying: attempt 1 failed (channel: unavailable)")
+		r.clock.Advance(2 * time.Second)
+	}
+	require.Equal(t, store.MediaFailed, got.MediaCopy.Status, "given up once Jobs.RetryFor passes")
+	require.Equal(t, "not copied: channel: unavailable", got.MediaCopy.Detail)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	require.NotEmpty(t, *r.errs, "the host hears that the copy was given up")
+	for _, err := range *r.errs {
+		require.NotContains(t, err.Error(), "SECRET-TOKEN")
+		require.NotContains(t, err.Error(), "/p.jpg", "nor its path (a host and port may show, as in any dial error)")
+	}
+}

@@ -16,6 +16,12 @@
 //   - the CRM's own files: the host implements Source over its file store (see the Example) and
 //     registers it like any other.
 //
+// A host adds its own by implementing Source (two methods: Resolve and Open, with the errors below)
+// and registering it under a name; the conversation service takes the Registry as
+// conversation.Options.Files.Sources, and a reply names a file as conversation.Attachment{Source:
+// name, Ref: id}. The service re-hosts what it opens in the blob store and checks it against the
+// channel's media rules; the source never needs to hand out public URLs.
+//
 // Evernote is left out on purpose. Its API is Thrift over HTTP (NoteStore.getResource with a
 // per-user shard URL and developer tokens), not REST; a faithful client means generated Thrift code
 // and a fake of that protocol, and a stub that looks supported but cannot be tested against the real
