@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/gif"
@@ -722,4 +723,25 @@ func TestExternalFetchErrorsCarryNoURL(t *testing.T) {
 		require.NotContains(t, err.Error(), "SECRET-TOKEN")
 		require.NotContains(t, err.Error(), "/p.jpg", "nor its path (a host and port may show, as in any dial error)")
 	}
+}
+
+// A Media hook that fails for good after the copy is ready leaves the copy ready: the job is given up,
+// the copy is not.
+func TestHookFailureKeepsTheCopy(t *testing.T) {
+	t.Parallel()
+	r := newMediaRig(t, func(o *conversation.Options) {
+		o.Media = func(context.Context, store.Message) error {
+			return fmt.Errorf("the CRM refuses: %w", errors.ErrUnsupported) // permanent
+		}
+	})
+	r.webhook(t, linetest.Event{UserID: "U1", MessageID: "400001", Time: r.clock.Now(),
+		Content: &linetest.Content{Type: "image", ContentType: "image/jpeg", Data: encodedJPEG(t, 8, 8, false)}})
+	m, err := r.s.FindMessage(t.Context(), r.ch.ID, "400001")
+	require.NoError(t, err)
+	require.Equal(t, store.MediaReady, m.MediaCopy.Status)
+	failed, _, err := r.s.ListJobs(t.Context(), store.JobFilter{Status: store.JobFailed}, store.Page{})
+	require.NoError(t, err)
+	require.Len(t, failed, 1, "the hook's job is given up")
+	_, err = r.svc.MediaURL(t.Context(), m.ID, 0)
+	require.NoError(t, err)
 }
