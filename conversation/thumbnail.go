@@ -75,7 +75,7 @@ func scaleDown(img image.Image, side int) image.Image {
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(dst, dst.Bounds(), image.White, image.Point{}, draw.Src) // transparent areas on white, as JPEG has no alpha
-	draw.BiLinear.Scale(dst, dst.Bounds(), img, b, draw.Over, nil) // antialiased: the kernel widens with the reduction
+	draw.BiLinear.Scale(dst, dst.Bounds(), img, b, draw.Over, nil)     // antialiased: the kernel widens with the reduction
 	return dst
 }
 
