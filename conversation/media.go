@@ -2,6 +2,8 @@ package conversation
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -27,8 +29,15 @@ type mediaJob struct {
 var errMediaFinal = errors.New("conversation: the media cannot be copied")
 
 // inboundKey is the blob key of a message's media copy: one per message, so a retry after a crash
-// overwrites what an earlier attempt wrote rather than leaving an orphan.
-func inboundKey(m store.Message) string { return inboundPrefix + m.ID }
+// overwrites what an earlier attempt wrote rather than leaving an orphan. A store ID that is not a
+// valid key (a host's backend may choose other IDs) is hashed into one.
+func inboundKey(m store.Message) string {
+	if k := inboundPrefix + m.ID; blob.ValidKey(k) {
+		return k
+	}
+	sum := sha256.Sum256([]byte(m.ID))
+	return inboundPrefix + hex.EncodeToString(sum[:16])
+}
 
 // runMedia copies the media of the job's message, when it is still pending, and records the copy on
 // the message; then runs the Media hook. Every step is idempotent: the copy goes to the message's own

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/msgkit/msgkit/channel"
+	"github.com/msgkit/msgkit/conversation/blob"
+	"github.com/msgkit/msgkit/store"
 )
 
 // photoJPEG is a w×h JPEG of smooth gradients, about what a phone photo decodes like.
@@ -68,5 +70,18 @@ func BenchmarkThumbnail12MP(b *testing.B) {
 		if _, _, err := thumbnail(bytes.NewReader(src), "image/jpeg", linePreview, 64_000_000); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestInboundKeyIsValidForAnyID(t *testing.T) {
+	t.Parallel()
+	for _, id := range []string{"01a21bad-a51f-7208-8011-d5a9c63639bb", "msg:42/../x", "", "日本"} {
+		k := inboundKey(store.Message{ID: id})
+		if !blob.ValidKey(k) || k != inboundKey(store.Message{ID: id}) {
+			t.Fatalf("key %q for ID %q: valid and the same every time", k, id)
+		}
+	}
+	if inboundKey(store.Message{ID: "a:1"}) == inboundKey(store.Message{ID: "a:2"}) {
+		t.Fatal("IDs that are not keys still get distinct keys")
 	}
 }
