@@ -130,6 +130,7 @@ type MediaError struct {
 	Reason      string
 }
 
+// Error says which limit the file broke.
 func (e *MediaError) Error() string {
 	return "channel: " + e.ContentType + " file not sendable as media: " + e.Reason
 }

@@ -127,6 +127,7 @@ type AttachmentError struct {
 	temp   bool
 }
 
+// Error says which attachment failed and why, naming no file.
 func (e *AttachmentError) Error() string {
 	s := "conversation: attachment " + strconv.Itoa(e.Index+1)
 	if e.Source != "" {
