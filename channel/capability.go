@@ -99,10 +99,12 @@ func (q Quota) Remaining() int64 {
 
 // ContentFetcher is implemented by adapters that can download the media a user sent.
 type ContentFetcher interface {
-	// FetchContent opens the content of the inbound message messageID. The caller must close the returned
-	// Content. Content the channel no longer keeps returns an error wrapping ErrNotFound. The adapter
-	// limits the stream to its configured maximum size; reading past it fails. Safe for concurrent use.
-	FetchContent(ctx context.Context, messageID string) (*Content, error)
+	// FetchContent opens the content of an inbound message, named by ref: ContentRef(msg) of the
+	// message as the adapter parsed it (its Media.ID when set, else its message ID). The caller must
+	// close the returned Content. A ref the adapter cannot have produced returns an error wrapping
+	// ErrInvalidRequest; content the channel no longer keeps, ErrNotFound. The adapter limits the stream
+	// to its configured maximum size; reading past it fails. Safe for concurrent use.
+	FetchContent(ctx context.Context, ref string) (*Content, error)
 }
 
 // Content is a downloaded media stream. Close it.
@@ -241,11 +243,11 @@ func FetchQuota(ctx context.Context, a Adapter) (Quota, error) {
 	return Quota{}, unsupported(a, "report quota")
 }
 
-// FetchContent opens inbound media through a's ContentFetcher, or returns an error wrapping
-// errors.ErrUnsupported.
-func FetchContent(ctx context.Context, a Adapter, messageID string) (*Content, error) {
+// FetchContent opens inbound media named by ref (ContentRef of the message) through a's
+// ContentFetcher, or returns an error wrapping errors.ErrUnsupported.
+func FetchContent(ctx context.Context, a Adapter, ref string) (*Content, error) {
 	if p, ok := a.(ContentFetcher); ok {
-		return p.FetchContent(ctx, messageID)
+		return p.FetchContent(ctx, ref)
 	}
 	return nil, unsupported(a, "download content")
 }

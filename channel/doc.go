@@ -13,6 +13,11 @@
 // outbound messages leave ID empty. TypeRaw carries channel-native JSON both ways: inbound content the
 // library does not model, and outbound messages such as LINE flex messages.
 //
+// What a webhook itself says about the sender is on the Event: Event.Profile (WhatsApp names the sender
+// in every message webhook; LINE says nothing, and a ProfileFetcher looks the user up). Inbound media
+// are downloaded by ContentRef(message): the channel's own ID of the content (Media.ID, WhatsApp's media
+// ID) when it has one, else the message ID (LINE).
+//
 // # Optional capabilities
 //
 // Adapter is deliberately small. Everything else a channel may offer is a separate interface, discovered
@@ -23,7 +28,7 @@
 //	AccountInfoer    FetchAccountInfo  the connected account's own details
 //	SettingsChecker  CheckSettings     is the account set up right (webhook URL, chat mode, …)
 //	QuotaReporter    FetchQuota        the message quota and this period's usage
-//	ContentFetcher   FetchContent      download media a user sent
+//	ContentFetcher   FetchContent      download media a user sent, by ContentRef
 //	Limiter          LimitsOf          messages per send, text length and unit, sendable types
 //	BodyParser       ParseBody         parse an archived webhook body again, for replays
 //	RuleReporter     RulesOf           reply window, what may go outside it, reply tokens, retry keys

@@ -61,6 +61,11 @@ type Event struct {
 	Source Peer `json:"source"`
 	// ReplyToken allows one free reply on channels that have them (LINE); empty when the event has none.
 	ReplyToken string `json:"replyToken,omitempty"`
+	// Profile is what the webhook itself tells about the acting user (Source.UserID): WhatsApp names the
+	// sender's profile in every message webhook (value.contacts[].profile.name). nil when the webhook
+	// tells nothing (LINE: fetch it with a ProfileFetcher). Fields the webhook does not carry are empty.
+	// Personal data: never log it.
+	Profile *Profile `json:"profile,omitempty"`
 
 	Message         *Message     `json:"message,omitempty"`         // EventMessage
 	Unblocked       bool         `json:"unblocked,omitempty"`       // EventFollow: the user had blocked the account before

@@ -71,3 +71,13 @@ func ExampleFetchQuota() {
 	fmt.Println(q.Remaining())
 	// Output: 380
 }
+
+// ContentRef names the content of an inbound media message for ContentFetcher.FetchContent: the
+// channel's own ID of the content when it has one (WhatsApp's media IDs), else the message ID (LINE).
+func ExampleContentRef() {
+	line := channel.Message{Type: channel.TypeImage, ID: "325708", Media: &channel.Media{ContentType: "image/jpeg"}}
+	whatsapp := channel.Message{Type: channel.TypeImage, ID: "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=",
+		Media: &channel.Media{ID: "1003383421387256", ContentType: "image/jpeg"}}
+	fmt.Println(channel.ContentRef(line), channel.ContentRef(whatsapp))
+	// Output: 325708 1003383421387256
+}

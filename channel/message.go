@@ -35,7 +35,10 @@ type Message struct {
 	Type MessageType `json:"type"`
 	// ID is the channel's message ID: set on inbound messages, empty on outbound ones (Send returns them).
 	ID string `json:"id,omitempty"`
-	// Text is the body of a text message and the caption of a link.
+	// Text is the body of a text message, the caption of a link, and the caption of inbound media (an
+	// image, video or file the customer sent with words; WhatsApp). On an inbound TypeRaw message it may
+	// be a plain-text rendering of content the library does not model (WhatsApp shared contacts: a line
+	// per contact), for display; Raw holds the content itself.
 	Text     string    `json:"text,omitempty"`
 	Emojis   []Emoji   `json:"emojis,omitempty"`
 	Mentions []Mention `json:"mentions,omitempty"`
@@ -43,7 +46,7 @@ type Message struct {
 	QuoteToken      string `json:"quoteToken,omitempty"`
 	QuotedMessageID string `json:"quotedMessageId,omitempty"`
 
-	Media    *Media    `json:"media,omitempty"` // image, video, audio, file
+	Media    *Media    `json:"media,omitempty"` // image, video, audio, file (and an inbound WhatsApp sticker's content)
 	Location *Location `json:"location,omitempty"`
 	Sticker  *Sticker  `json:"sticker,omitempty"`
 	Link     *Link     `json:"link,omitempty"`
@@ -93,12 +96,17 @@ type Mention struct {
 	All    bool   `json:"all,omitempty"`
 }
 
-// Media describes an image, video, audio clip or file.
+// Media describes an image, video, audio clip or file (and, on channels that serve its content, a
+// sticker: WhatsApp).
 //
 // Outbound media are sent by URL: URL (and PreviewURL for images and videos) must be HTTPS URLs the
-// channel can fetch. Inbound media usually have no URL: download them with a ContentFetcher by the
-// message ID; URL is set only when the sender's content lives elsewhere.
+// channel can fetch. Inbound media usually have no URL: download them with a ContentFetcher by
+// ContentRef of the message (ID when the channel names the content apart from the message, else the
+// message ID); URL is set only when the sender's content lives elsewhere.
 type Media struct {
+	// ID is the channel's ID of the inbound content when it differs from the message's ID (WhatsApp: the
+	// media ID); empty when the content is fetched by the message's ID (LINE). See ContentRef.
+	ID          string        `json:"id,omitempty"`
 	URL         string        `json:"url,omitempty"`
 	PreviewURL  string        `json:"previewUrl,omitempty"`
 	Duration    time.Duration `json:"duration,omitempty"` // video, audio
@@ -149,6 +157,16 @@ type Template struct {
 type Link struct {
 	URL   string `json:"url"`
 	Title string `json:"title,omitempty"`
+}
+
+// ContentRef returns what ContentFetcher.FetchContent takes to download the content of the inbound
+// message m: m.Media.ID when the channel named the content apart from the message (WhatsApp's media
+// IDs), else the message ID m.ID (LINE).
+func ContentRef(m Message) string {
+	if m.Media != nil && m.Media.ID != "" {
+		return m.Media.ID
+	}
+	return m.ID
 }
 
 // Text returns a text message.

@@ -71,6 +71,22 @@ func TestMessageJSONRoundTrip(t *testing.T) {
 	require.JSONEq(t, `{"type":"image","id":"m1","media":{"url":"https://x.example/a.jpg","duration":1000000000,"set":{"id":"s","index":1,"total":3}}}`, string(b))
 }
 
+// Content is fetched by the channel's ID of the content when it names one, else by the message's ID.
+func TestContentRef(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "325708", channel.ContentRef(channel.Message{Type: channel.TypeImage, ID: "325708",
+		Media: &channel.Media{ContentType: "image/jpeg"}}), "LINE: the message ID")
+	require.Equal(t, "1003383421387256", channel.ContentRef(channel.Message{Type: channel.TypeImage, ID: "wamid.HBg=",
+		Media: &channel.Media{ID: "1003383421387256"}}), "WhatsApp: the media ID")
+	require.Equal(t, "m1", channel.ContentRef(channel.Message{Type: channel.TypeText, ID: "m1"}), "no media: the message ID")
+
+	b, err := json.Marshal(channel.Event{ID: "e1", Kind: channel.EventMessage, Profile: &channel.Profile{UserID: "1650", DisplayName: "Sheena"},
+		Message: &channel.Message{Type: channel.TypeImage, ID: "wamid.HBg=", Media: &channel.Media{ID: "1003"}}})
+	require.NoError(t, err)
+	require.JSONEq(t, `{"id":"e1","kind":"message","time":"0001-01-01T00:00:00Z","source":{"kind":"","id":""},
+		"profile":{"userId":"1650","displayName":"Sheena"},"message":{"type":"image","id":"wamid.HBg=","media":{"id":"1003"}}}`, string(b))
+}
+
 func TestTextUnitCount(t *testing.T) {
 	t.Parallel()
 	cases := []struct {

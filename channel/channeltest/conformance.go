@@ -27,7 +27,14 @@ const (
 	WebhookUnknown WebhookCase = "unknown"
 	// WebhookEmpty: no events, as channels send to test an endpoint.
 	WebhookEmpty WebhookCase = "empty"
+	// WebhookImage: one message event from a user, an image message whose content the channel (its
+	// fake) serves as exactly the bytes of ImageContent. Optional: an Instance.Webhook that returns nil
+	// for it, or an adapter that is no channel.ContentFetcher, skips the rule that uses it.
+	WebhookImage WebhookCase = "image"
 )
+
+// ImageContent is the content of the image of WebhookImage.
+const ImageContent = "channeltest image content \x00\xff"
 
 // Failure names an API failure an adapter's harness must be able to provoke on the next call.
 type Failure string
@@ -134,6 +141,28 @@ func RunAdapter(t *testing.T, h Harness) {
 		require.Equal(t, channel.EventUnknown, events[0].Kind)
 		require.NotEmpty(t, events[0].Type, "an unknown event keeps the channel's type name")
 		require.NotEmpty(t, events[0].Raw, "an unknown event keeps its raw JSON")
+	})
+
+	adapterRule("MediaContentIsFetchedByContentRef", func(t *testing.T, in Instance) {
+		if _, ok := in.Adapter.(channel.ContentFetcher); !ok {
+			t.Skip("the adapter is not a channel.ContentFetcher")
+		}
+		body := in.Webhook(WebhookImage)
+		if body == nil {
+			t.Skip("the harness has no WebhookImage case")
+		}
+		events, err := in.Adapter.ParseWebhook(signed(in, body))
+		require.NoError(t, err)
+		require.Len(t, events, 1)
+		m := events[0].Message
+		require.NotNil(t, m, "an image message event carries its message")
+		require.Equal(t, channel.TypeImage, m.Type)
+		c, err := channel.FetchContent(t.Context(), in.Adapter, channel.ContentRef(*m))
+		require.NoError(t, err, "FetchContent must take channel.ContentRef of the message as the adapter parsed it")
+		defer c.Close()
+		data, err := io.ReadAll(c)
+		require.NoError(t, err)
+		require.Equal(t, ImageContent, string(data))
 	})
 
 	adapterRule("EmptyWebhookIsValid", func(t *testing.T, in Instance) {

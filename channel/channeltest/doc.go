@@ -9,7 +9,9 @@
 // RunAdapter is the conformance suite for adapter authors: one call checks webhook verification (a
 // missing, wrong or tampered signature is rejected and yields no events), that unknown event types are
 // kept raw, that malformed bodies are refused without echoing them, that errors map to the right
-// categories with retryability, and that limits are reported. The Fake itself passes it.
+// categories with retryability, that limits are reported, and (for a channel.ContentFetcher whose
+// harness writes a WebhookImage) that inbound media download by channel.ContentRef of the parsed
+// message. The Fake itself passes it.
 //
 // # Concurrency
 //

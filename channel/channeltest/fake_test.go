@@ -29,6 +29,10 @@ func TestFakePassesRunAdapter(t *testing.T) {
 				case channeltest.WebhookUnknown:
 					raw, _ := json.Marshal(map[string]any{"events": []any{map[string]any{"id": "ev-2", "kind": "things", "time": channeltestT0}}})
 					return raw
+				case channeltest.WebhookImage:
+					f.SetContent("m-3", "image/jpeg", []byte(channeltest.ImageContent))
+					return f.Body(channel.Event{ID: "ev-3", Kind: channel.EventMessage, Time: channeltestT0, Source: channel.User("U1"),
+						Message: &channel.Message{Type: channel.TypeImage, ID: "m-3", Media: &channel.Media{ContentType: "image/jpeg"}}})
 				default:
 					return f.Body()
 				}

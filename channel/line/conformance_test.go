@@ -36,6 +36,9 @@ func TestConformance(t *testing.T) {
 					return []byte(`{"destination":"Ubot","events":[{"type":"futureThing","mode":"active","timestamp":1462629479859,
 						"source":{"type":"user","userId":"U1"},"webhookEventId":"01FZ74A0TDDPYRVKNK77XKC3ZS",
 						"deliveryContext":{"isRedelivery":false},"futureThing":{"x":1}}]}`)
+				case channeltest.WebhookImage:
+					return api.Webhook(linetest.Event{UserID: "U1", Content: &linetest.Content{Type: "image", ContentType: "image/jpeg",
+						Data: []byte(channeltest.ImageContent)}})
 				default:
 					return readWebhook(t, "empty-events-verification.synthetic.json")
 				}

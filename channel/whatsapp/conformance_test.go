@@ -29,6 +29,9 @@ func TestConformance(t *testing.T) {
 						"timestamp":"1749416383","type":"text","text":{"body":"hello"}}]},"field":"messages"}]}]}`)
 				case channeltest.WebhookUnknown:
 					return readWebhook(t, "template-status-update.synthetic.json")
+				case channeltest.WebhookImage:
+					return api.Webhook(watest.Inbound{From: customer, Name: "Sheena Nelson", Media: &watest.Media{Type: "image",
+						MimeType: "image/jpeg", Data: []byte(channeltest.ImageContent)}})
 				default:
 					return readWebhook(t, "empty-entry.synthetic.json")
 				}

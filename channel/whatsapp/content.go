@@ -12,8 +12,9 @@ import (
 )
 
 // FetchContent implements channel.ContentFetcher for WhatsApp's media IDs: inbound media arrive as a
-// media ID, not as content under the message's ID, so mediaID is the media ID of the message (MediaID
-// reads it from a parsed message), not its wamid. FetchContent asks the Graph API for the media's URL
+// media ID, not as content under the message's ID, so mediaID is the media ID of the message —
+// Media.ID of a parsed image, video, audio, document or sticker message, which channel.ContentRef
+// returns — not its wamid. FetchContent asks the Graph API for the media's URL
 // (GET /{media-id}, for this phone number), then downloads it with the access token. Meta keeps inbound
 // media for a limited time and its URLs work for 5 minutes: fetch soon after the webhook, and fetch
 // again rather than keeping a URL.
@@ -23,7 +24,7 @@ import (
 // size is known) or fails when the stream passes the limit.
 func (a *Adapter) FetchContent(ctx context.Context, mediaID string) (*channel.Content, error) {
 	if strings.HasPrefix(mediaID, "wamid.") {
-		return nil, fmt.Errorf("whatsapp content: that is a message ID; pass the message's media ID (whatsapp.MediaID): %w", channel.ErrInvalidRequest)
+		return nil, fmt.Errorf("whatsapp content: that is a message ID; pass the message's media ID (channel.ContentRef): %w", channel.ErrInvalidRequest)
 	}
 	if !digits(mediaID) {
 		return nil, fmt.Errorf("whatsapp content: malformed media ID: %w", channel.ErrInvalidRequest)

@@ -25,8 +25,9 @@ func TestFetchContent(t *testing.T) {
 	require.NoError(t, err)
 	m := events[0].Message
 	require.Equal(t, channel.TypeImage, m.Type)
-	id := whatsapp.MediaID(*m)
-	require.NotEmpty(t, id)
+	id := channel.ContentRef(*m)
+	require.Equal(t, m.Media.ID, id, "the content is named by its media ID, not the wamid")
+	require.NotEqual(t, m.ID, id)
 
 	c, err := channel.FetchContent(t.Context(), a, id)
 	require.NoError(t, err)

@@ -31,9 +31,11 @@
 // QuotedMessageID):
 //
 //	text                       TypeText
-//	image, video, audio        TypeImage, TypeVideo, TypeAudio: Media.ContentType; the caption in Text
-//	document                   TypeFile: Media.FileName and ContentType; the caption in Text
-//	sticker                    TypeSticker: Sticker.StickerID is the media ID, ResourceType STATIC or ANIMATION
+//	image, video, audio        TypeImage, TypeVideo, TypeAudio: Media.ID (the media ID) and ContentType;
+//	                           the caption in Text
+//	document                   TypeFile: Media.ID, FileName and ContentType; the caption in Text
+//	sticker                    TypeSticker: Sticker.StickerID is the media ID, ResourceType STATIC or
+//	                           ANIMATION; Media.ID the media ID too, for its WebP content
 //	location                   TypeLocation
 //	contacts                   TypeRaw, with Text a plain rendering (one line per contact: name: phones)
 //	interactive button_reply,  TypeText whose Text is the title the customer tapped; ReplyID returns the
@@ -47,9 +49,10 @@
 // message object as WhatsApp sent it for every type whose content is not fully modelled (media,
 // contacts, replies, unknown types), so nothing is lost.
 //
-// Event.Raw holds the change's value cut down to the event: metadata, the sender's entry of
-// value.contacts and the one message (or status, or error). ProfileName reads the customer's profile
-// name from it, until channel.Event has a place for it.
+// Every event of a message carries the sender's profile name from value.contacts[].profile.name as
+// Event.Profile (DisplayName, and UserID the sender's WhatsApp ID); WhatsApp has no profile API, so the
+// adapter is no channel.ProfileFetcher. Event.Raw holds the change's value cut down to the event:
+// metadata, the sender's entry of value.contacts and the one message (or status, or error).
 //
 // Statuses become channel.EventReceipt events: Receipt.MessageID is the wamid, Status sent, delivered,
 // read or failed, and Error a failure's codes and titles ("131047 Re-engagement message"). Meta does
@@ -57,9 +60,10 @@
 //
 // # Media
 //
-// Inbound media arrive as media IDs, not as URLs: MediaID reads a message's media ID, and FetchContent
-// (channel.ContentFetcher) takes it, asks the Graph API for the media's short-lived URL and downloads it
-// with the access token, size-limited by Options.MaxContentBytes.
+// Inbound media arrive as media IDs, not as URLs: Media.ID holds a message's media ID (what
+// channel.ContentRef returns for it), and FetchContent (channel.ContentFetcher) takes it, asks the Graph
+// API for the media's short-lived URL and downloads it with the access token, size-limited by
+// Options.MaxContentBytes.
 //
 // # Sending
 //

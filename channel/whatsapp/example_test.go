@@ -37,7 +37,7 @@ func ExampleNew() {
 		panic(err)
 	}
 	e := events[0]
-	fmt.Println(e.Kind, e.Account, e.Source, whatsapp.ProfileName(e), "-", e.Message.Text)
+	fmt.Println(e.Kind, e.Account, e.Source, e.Profile.DisplayName, "-", e.Message.Text)
 
 	_, err = a.Send(ctx, e.Source, []channel.Message{channel.Text("Yes, in blue.")}, channel.SendOptions{})
 	fmt.Println("reply:", err)

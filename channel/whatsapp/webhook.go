@@ -351,7 +351,7 @@ func messageEvent(raw json.RawMessage, account string, base reduced, contacts []
 		Source: peer(m.From, m.GroupID)}
 	r := base
 	r.Contacts, r.Messages = senderContact(contacts, m.From), []json.RawMessage{raw}
-	e.Raw = r.json(raw)
+	e.Raw, e.Profile = r.json(raw), profileOf(r.Contacts, m.From)
 	if e.ID == "" {
 		e.ID = hashID("message", raw)
 	}
@@ -374,7 +374,7 @@ func messageEvent(raw json.RawMessage, account string, base reduced, contacts []
 			break
 		}
 		msg.Type, msg.Text = channel.MessageType(m.Type), md.Caption
-		msg.Media = &channel.Media{ContentType: md.MimeType, FileName: md.Filename}
+		msg.Media = &channel.Media{ID: md.ID, ContentType: md.MimeType, FileName: md.Filename}
 		if m.Type == "document" {
 			msg.Type = channel.TypeFile
 		}
@@ -388,6 +388,7 @@ func messageEvent(raw json.RawMessage, account string, base reduced, contacts []
 			kind = "ANIMATION"
 		}
 		msg.Type, msg.Sticker = channel.TypeSticker, &channel.Sticker{StickerID: m.Sticker.ID, ResourceType: kind}
+		msg.Media = &channel.Media{ID: m.Sticker.ID, ContentType: m.Sticker.MimeType} // its WebP, by the media ID
 	case "location":
 		if l := m.Location; l != nil {
 			msg.Type, keepRaw = channel.TypeLocation, false
@@ -474,8 +475,13 @@ func recovered(raw json.RawMessage, account string, base reduced, contacts []jso
 	} else {
 		r.Contacts, r.Messages = senderContact(contacts, from), []json.RawMessage{raw}
 	}
+	var profile *channel.Profile
+	if what != "status" && from != "" {
+		profile = profileOf(r.Contacts, from)
+	}
 	e := channel.Event{ID: decodeOrZero[string](h.ID), Account: account, Kind: channel.EventUnknown,
-		Type: orDefault(decodeOrZero[string](h.Type), what), Time: decodeOrZero[flexInt](h.Timestamp).time(), Raw: r.json(raw)}
+		Type: orDefault(decodeOrZero[string](h.Type), what), Time: decodeOrZero[flexInt](h.Timestamp).time(), Raw: r.json(raw),
+		Profile: profile}
 	if from != "" {
 		e.Source = channel.User(from)
 	}
@@ -518,6 +524,19 @@ func senderContact(contacts []json.RawMessage, from string) []json.RawMessage {
 		return contacts
 	}
 	return nil
+}
+
+// profileOf returns the profile of the sender from, as their entry of value.contacts (senderContact's
+// answer) names it, or nil when it names nobody.
+func profileOf(contacts []json.RawMessage, from string) *channel.Profile {
+	if len(contacts) != 1 || from == "" {
+		return nil
+	}
+	name := decodeOrZero[contact](contacts[0]).Profile.Name
+	if name == "" {
+		return nil
+	}
+	return &channel.Profile{UserID: from, DisplayName: name}
 }
 
 // json encodes r, or returns fallback when it cannot (it always can: its parts were decoded from JSON).
@@ -587,33 +606,6 @@ func jsonErrorPlace(err error) string {
 		return fmt.Sprintf("field %q has the wrong type at byte %d", e.Field, e.Offset)
 	}
 	return "malformed"
-}
-
-// ProfileName returns the WhatsApp profile name of the customer behind an event this adapter parsed
-// (value.contacts[].profile.name, kept in Event.Raw), or "" when the webhook had none. Personal data:
-// never log it. (channel.Event has no field for it yet.)
-func ProfileName(e channel.Event) string {
-	var v struct {
-		Contacts []contact `json:"contacts"`
-	}
-	if json.Unmarshal(e.Raw, &v) != nil || len(v.Contacts) == 0 {
-		return ""
-	}
-	return v.Contacts[0].Profile.Name
-}
-
-// MediaID returns the WhatsApp media ID of an inbound image, video, audio, document or sticker message
-// this adapter parsed (kept in Message.Raw): what FetchContent takes. It returns "" for other messages.
-func MediaID(m channel.Message) string {
-	var all map[string]json.RawMessage
-	if json.Unmarshal(m.Raw, &all) != nil {
-		return ""
-	}
-	switch typ := decodeOrZero[string](all["type"]); typ {
-	case "image", "video", "audio", "document", "sticker":
-		return decodeOrZero[waMedia](all[typ]).ID
-	}
-	return ""
 }
 
 // ReplyID returns what the customer's tap on a button or list row carries, for an inbound message this

@@ -71,7 +71,7 @@ func TestWebhookMapsMetaExamples(t *testing.T) {
 	require.Equal(t, channel.User(customer), e.Source)
 	require.Equal(t, time.Unix(1749416383, 0).UTC(), e.Time)
 	require.Equal(t, &channel.Message{Type: channel.TypeText, ID: e.ID, Text: "Does it come in another color?"}, e.Message)
-	require.Equal(t, "Sheena Nelson", whatsapp.ProfileName(e))
+	require.Equal(t, &channel.Profile{UserID: customer, DisplayName: "Sheena Nelson"}, e.Profile, "the sender's profile, from value.contacts")
 
 	e = parseOne(t, a, "text-context-product.json")
 	require.Equal(t, "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGA9wcm9kdWN0X2lucXVpcnkA", e.Message.QuotedMessageID)
@@ -80,17 +80,16 @@ func TestWebhookMapsMetaExamples(t *testing.T) {
 	e = parseOne(t, a, "image.json")
 	require.Equal(t, channel.TypeImage, e.Message.Type)
 	require.Equal(t, "Taj Mahal", e.Message.Text, "the caption")
-	require.Equal(t, &channel.Media{ContentType: "image/jpeg"}, e.Message.Media)
-	require.Equal(t, "1003383421387256", whatsapp.MediaID(*e.Message))
+	require.Equal(t, &channel.Media{ID: "1003383421387256", ContentType: "image/jpeg"}, e.Message.Media)
+	require.Equal(t, "1003383421387256", channel.ContentRef(*e.Message), "content is fetched by the media ID")
 
 	e = parseOne(t, a, "document.json")
 	require.Equal(t, channel.TypeFile, e.Message.Type)
-	require.Equal(t, &channel.Media{ContentType: "application/pdf", FileName: "receipt.pdf"}, e.Message.Media)
-	require.Equal(t, "1003383421387259", whatsapp.MediaID(*e.Message))
+	require.Equal(t, &channel.Media{ID: "1003383421387259", ContentType: "application/pdf", FileName: "receipt.pdf"}, e.Message.Media)
 
 	e = parseOne(t, a, "audio-voice.json")
 	require.Equal(t, channel.TypeAudio, e.Message.Type)
-	require.Equal(t, "1003383421387258", whatsapp.MediaID(*e.Message))
+	require.Equal(t, "1003383421387258", channel.ContentRef(*e.Message))
 
 	e = parseOne(t, a, "video.json")
 	require.Equal(t, channel.TypeVideo, e.Message.Type)
@@ -98,7 +97,7 @@ func TestWebhookMapsMetaExamples(t *testing.T) {
 
 	e = parseOne(t, a, "sticker-animated.json")
 	require.Equal(t, &channel.Sticker{StickerID: "1003383421387260", ResourceType: "ANIMATION"}, e.Message.Sticker)
-	require.Equal(t, "1003383421387260", whatsapp.MediaID(*e.Message))
+	require.Equal(t, "1003383421387260", channel.ContentRef(*e.Message), "a sticker's WebP is fetched by its media ID")
 
 	e = parseOne(t, a, "location.json")
 	require.Equal(t, &channel.Location{Title: "Philz Coffee", Address: "101 Forest Ave, Palo Alto, CA 94301",
@@ -185,8 +184,9 @@ func TestWebhookSeveralEntries(t *testing.T) {
 	require.Len(t, events, 4)
 	require.Equal(t, []channel.EventKind{channel.EventMessage, channel.EventMessage, channel.EventReceipt, channel.EventReceipt},
 		[]channel.EventKind{events[0].Kind, events[1].Kind, events[2].Kind, events[3].Kind})
-	require.Equal(t, "Sheena Nelson", whatsapp.ProfileName(events[0]))
-	require.Equal(t, "Lucía Gómez", whatsapp.ProfileName(events[1]), "each message carries its own sender's profile")
+	require.Equal(t, "Sheena Nelson", events[0].Profile.DisplayName)
+	require.Equal(t, &channel.Profile{UserID: "19835552319", DisplayName: "Lucía Gómez"}, events[1].Profile, "each message carries its own sender's profile")
+	require.Nil(t, events[2].Profile, "a receipt names no sender")
 	require.Equal(t, channel.User("19835552319"), events[1].Source)
 	require.Equal(t, "106540352242923", events[2].Account, "each change names its own phone number")
 	require.Equal(t, "106540352242922", events[3].Account)
