@@ -8,9 +8,10 @@
 // for each new event it finds or creates the contact and the conversation, appends the message (or
 // records the event), merges the message into the conversation (unreplied, last inbound time, reply
 // token) with an atomic update that concurrent messages never make fail, applies follow state by event
-// time, and records the work the event causes as jobs — deciding the owner and notifying them, fetching
-// a new sender's profile, copying media (then the Media hook). The webhook is answered once that
-// commits, and waits for nothing else.
+// time, sets the sender's profile when the event names it (channel.Event.Profile: WhatsApp), and
+// records the work the event causes as jobs — deciding the owner and notifying them, fetching a new
+// sender's profile (unless the event named them and the channel cannot look profiles up), copying media
+// (then the Media hook). The webhook is answered once that commits, and waits for nothing else.
 //
 // Run executes the jobs (in every instance; Flush does the due ones in the caller's goroutine). The
 // owner is the linked record's owner, or the Assigner's pick for an unregistered sender, sticky for

@@ -35,8 +35,10 @@ func (s *Service) Receive(ctx context.Context, d channel.Delivery) error {
 // conversation are found or created, the conversation records the message (unreplied, last inbound
 // time, reply token) with an atomic update that concurrent messages never make fail, follow state
 // changes by event time (an older, redelivered follow or unfollow changes nothing; a message from the
-// user proves they follow), and the work the event causes is recorded as jobs: deciding the owner and
-// notifying them, fetching a new sender's profile, the Media hook. Run does that work; the webhook waits
+// user proves they follow), the profile the event names (Event.Profile) is set on a one-to-one chat's
+// contact unless a newer message named them, and the work the event causes is recorded as jobs:
+// deciding the owner and notifying them, fetching a new sender's profile (not when the event named them
+// and the adapter is no channel.ProfileFetcher), the Media hook. Run does that work; the webhook waits
 // for nothing but the commit. Events that belong to no conversation (no source, or a source of a kind
 // msgkit does not know) are kept in the channel's event log. Events in standby mode are stored, but
 // neither assigned, notified nor given a reply token.
@@ -68,9 +70,10 @@ func (s *Service) ingest(ctx context.Context, channelID string, events []channel
 		}
 		return 0, nil
 	}
-	rt := ingestRun{tokenTTL: s.o.ReplyTokenTTL}
+	rt := ingestRun{tokenTTL: s.o.ReplyTokenTTL, fetchesProfiles: true}
 	if a, err := s.adapters.Adapter(ctx, ch); err == nil {
 		rt.tokenTTL = s.tokenTTL(a)
+		_, rt.fetchesProfiles = a.(channel.ProfileFetcher)
 	}
 	order := chatOrder(events)
 	stored := 0
@@ -141,6 +144,9 @@ func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, tx stor
 // ingestRun is what the events of one batch share.
 type ingestRun struct {
 	tokenTTL time.Duration // how long the channel's reply tokens are used
+	// fetchesProfiles is false when the channel's adapter cannot look profiles up: an event that names
+	// its sender (Event.Profile) is then all there is, and no profile job is recorded for it.
+	fetchesProfiles bool
 }
 
 // ingestChunk stores the events at indexes idx (and archive) in one transaction, and returns how many
@@ -184,6 +190,7 @@ func (s *Service) ingestEvent(ctx context.Context, tx store.Store, rt ingestRun,
 	if f, ok := followEvidence(e); ok {
 		first.Followed, first.FollowChangedAt = f, e.Time
 	}
+	named := withEventProfile(&first, e)
 	contact, newContact, err := tx.FindOrCreateContact(ctx, first)
 	if err != nil {
 		return false, err
@@ -197,7 +204,10 @@ func (s *Service) ingestEvent(ctx context.Context, tx store.Store, rt ingestRun,
 		return false, err // a redelivery: everything it caused was stored with it
 	}
 	if !newContact {
-		if err := s.applyFollow(ctx, tx, contact, conv, e); err != nil {
+		if contact, err = s.applyFollow(ctx, tx, contact, conv, e); err != nil {
+			return false, err
+		}
+		if contact, named, err = applyEventProfile(ctx, tx, contact, conv, e); err != nil {
 			return false, err
 		}
 	}
@@ -226,7 +236,7 @@ func (s *Service) ingestEvent(ctx context.Context, tx store.Store, rt ingestRun,
 			return false, err
 		}
 	}
-	if wantsProfile(contact, newContact, e) {
+	if wantsProfile(contact, newContact, e) && (rt.fetchesProfiles || !named) {
 		if _, err := enqueue(ctx, tx, jobProfile, contact.ID, profileJob{ContactID: contact.ID, User: e.Source.UserID}); err != nil {
 			return false, err
 		}
@@ -319,21 +329,20 @@ func followEvidence(e *channel.Event) (followed, ok bool) {
 // applyFollow applies e's follow evidence to an existing contact, by event time: evidence older than
 // what the contact's state rests on changes nothing (of two at the same time, the later delivered wins). A one-to-one conversation's last inbound message is
 // evidence too, so a stale unfollow cannot lock agents out of a customer who has written since.
-func (s *Service) applyFollow(ctx context.Context, tx store.Store, contact store.Contact, conv store.Conversation, e *channel.Event) error {
+func (s *Service) applyFollow(ctx context.Context, tx store.Store, contact store.Contact, conv store.Conversation, e *channel.Event) (store.Contact, error) {
 	followed, ok := followEvidence(e)
 	if !ok || followed == contact.Followed {
-		return nil
+		return contact, nil
 	}
 	since := contact.FollowChangedAt
 	if !followed && contact.Peer.Kind == channel.PeerUser && conv.LastInboundAt.After(since) {
 		since = conv.LastInboundAt
 	}
 	if e.Time.Before(since) {
-		return nil
+		return contact, nil
 	}
 	contact.Followed, contact.FollowChangedAt = followed, e.Time
-	_, err := tx.UpdateContact(ctx, contact)
-	return err
+	return tx.UpdateContact(ctx, contact)
 }
 
 // wantsProfile reports whether e should fetch the contact's profile: a new user, or one whose profile

@@ -40,7 +40,7 @@ func (s *Service) runProfile(ctx context.Context, j store.Job) error {
 		return fmt.Errorf("conversation: fetching a profile: %w", err)
 	}
 	return s.updateContact(ctx, p.ContactID, func(c *store.Contact) bool {
-		c.Profile, c.ProfileStatus, c.ProfileError = profile, store.ProfileFetched, ""
+		c.Profile, c.ProfileStatus, c.ProfileError = keepName(profile, c.Profile), store.ProfileFetched, ""
 		return true
 	})
 }
