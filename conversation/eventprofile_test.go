@@ -77,6 +77,7 @@ func TestWebhookProfileOnlyNamesItsOwnChat(t *testing.T) {
 	fx.useAdapterAs(t, noProfileAPI{fx.fake})
 	g := fx.named("U1", "Member", "hi all")
 	g.Source = channel.Group("G1", "U1")
+	g.Profile.UserID = "" // as a channel that does not repeat the user ID would send it
 	other := fx.named("U2", "Somebody else", "hi")
 	other.Profile.UserID = "U3"
 	fx.ingest(t, g, other)
