@@ -9,36 +9,32 @@ import (
 	"time"
 
 	"github.com/msgkit/msgkit/channel"
-	"github.com/msgkit/msgkit/channel/line/linetest"
 	"github.com/msgkit/msgkit/conversation"
+	"github.com/msgkit/msgkit/conversation/connect"
 	"github.com/msgkit/msgkit/store"
 )
 
 // server is the example's HTTP API.
 type server struct {
-	db      store.Store
-	svc     *conversation.Service
-	ch      store.Channel
-	adapter channel.Adapter
-	webhook http.Handler
-	demo    *linetest.Server // the fake LINE of demo mode; nil otherwise
+	db    store.Store
+	svc   *conversation.Service
+	conn  *connect.Service
+	hooks http.Handler // every channel's webhooks, routed by channel ID
+	demo  *demoAPIs    // the fakes of demo mode; nil otherwise
 }
 
 func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("POST /webhooks/{channel}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.PathValue("channel") != s.ch.ID {
-			http.NotFound(w, r)
-			return
-		}
-		s.webhook.ServeHTTP(w, r)
-	}))
+	// POSTs carry events; a GET is a channel checking the URL (Meta's verification handshake).
+	mux.Handle("/webhooks/{channel}", s.hooks)
 	mux.HandleFunc("GET /api/conversations", s.listConversations)
 	mux.HandleFunc("GET /api/conversations/{id}/messages", s.listMessages)
 	mux.HandleFunc("POST /api/conversations/{id}/reply", s.reply)
-	mux.HandleFunc("GET /api/channel", s.channelInfo)
+	mux.HandleFunc("GET /api/channels", s.listChannels)
+	mux.HandleFunc("GET /api/channels/{id}/qr.svg", s.channelQR)
 	if s.demo != nil {
 		mux.HandleFunc("POST /demo/customer", s.demoCustomer)
+		mux.HandleFunc("POST /demo/receipt", s.demoReceipt)
 		mux.HandleFunc("GET /demo/sent", s.demoSent)
 	}
 	return mux
@@ -70,10 +66,18 @@ func (s *server) listConversations(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, err)
 		return
 	}
+	channels, err := s.channelsByID(r)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
 	type row struct {
 		ID          string    `json:"id"`
 		Channel     string    `json:"channel"`
+		ChannelKind string    `json:"channelKind"` // which messenger: "line", "whatsapp"
+		ChannelName string    `json:"channelName"` // which account
 		Contact     string    `json:"contact"`
+		Preview     string    `json:"preview,omitempty"`
 		Linked      bool      `json:"linked"`
 		Record      string    `json:"record,omitempty"`
 		Assignee    string    `json:"assignee,omitempty"`
@@ -89,8 +93,9 @@ func (s *server) listConversations(w http.ResponseWriter, r *http.Request) {
 		if name == "" {
 			name = "(" + string(e.Contact.Peer.Kind) + " " + e.Contact.Peer.ID + ")" // the profile is not fetched yet
 		}
+		ch := channels[e.Conversation.ChannelID]
 		out.Conversations = append(out.Conversations, row{ID: e.Conversation.ID, Channel: e.Conversation.ChannelID,
-			Contact: name, Linked: !e.Contact.Record.IsZero(), Record: e.Contact.Record.ID, Assignee: e.Conversation.Assignee,
+			ChannelKind: ch.Kind, ChannelName: ch.Name, Contact: name, Preview: e.Conversation.Preview, Linked: !e.Contact.Record.IsZero(), Record: e.Contact.Record.ID, Assignee: e.Conversation.Assignee,
 			Unreplied: e.Conversation.Unreplied, LastMessage: e.Conversation.LastMessageAt})
 	}
 	writeJSON(w, out)
@@ -149,13 +154,19 @@ func (s *server) reply(w http.ResponseWriter, r *http.Request) {
 		Text        string                    `json:"text"`
 		TemplateID  string                    `json:"templateId"`
 		Attachments []conversation.Attachment `json:"attachments"`
+		// Template is a message template the channel approved (WhatsApp): what may be sent once the
+		// customer service window has closed.
+		Template *channel.Template `json:"template"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&in); err != nil {
 		writeError(w, http.StatusBadRequest, errors.New("the body must be JSON: {\"author\": …, \"text\": …}"))
 		return
 	}
-	sent, err := s.svc.Reply(r.Context(), r.PathValue("id"), in.Author,
-		conversation.Reply{Text: in.Text, TemplateID: in.TemplateID, Attachments: in.Attachments, IdempotencyKey: key})
+	reply := conversation.Reply{Text: in.Text, TemplateID: in.TemplateID, Attachments: in.Attachments, IdempotencyKey: key}
+	if in.Template != nil {
+		reply.Messages = []channel.Message{{Type: channel.TypeTemplate, Template: in.Template}}
+	}
+	sent, err := s.svc.Reply(r.Context(), r.PathValue("id"), in.Author, reply)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, err)
@@ -169,52 +180,68 @@ func (s *server) reply(w http.ResponseWriter, r *http.Request) {
 	default:
 		parts := make([]map[string]any, len(sent.Parts))
 		for i, p := range sent.Parts {
-			parts[i] = map[string]any{"id": p.ID, "status": p.Status, "outcome": p.Outcome, "detail": p.StatusDetail, "billable": p.Billable}
+			parts[i] = map[string]any{"id": p.ID, "status": p.Status, "outcome": p.Outcome, "detail": p.StatusDetail, "billable": p.Billable,
+				"channelMessageId": p.ChannelMessageID}
 		}
 		writeJSON(w, map[string]any{"parts": parts})
 	}
 }
 
-// channelInfo shows the connected account, its settings check and its quota (FEATURES F2, F3, F21).
-func (s *server) channelInfo(w http.ResponseWriter, r *http.Request) {
-	out := map[string]any{"id": s.ch.ID, "name": s.ch.Name, "kind": s.ch.Kind, "account": s.ch.Account, "active": s.ch.Active}
-	if checks, err := channel.CheckSettings(r.Context(), s.adapter, channel.SettingsWant{}); err == nil {
-		out["settings"] = checks
+// channelsByID returns every channel (credentials masked) by ID.
+func (s *server) channelsByID(r *http.Request) (map[string]store.Channel, error) {
+	all, err := s.conn.List(r.Context())
+	if err != nil {
+		return nil, err
 	}
-	if q, err := channel.FetchQuota(r.Context(), s.adapter); err == nil {
-		out["quota"] = map[string]any{"limited": q.Limited, "limit": q.Limit, "used": q.Used, "remaining": q.Remaining()}
+	out := make(map[string]store.Channel, len(all))
+	for _, ch := range all {
+		out[ch.ID] = ch
 	}
-	writeJSON(w, out)
+	return out, nil
 }
 
-// demoCustomer plays a LINE user writing to the demo account: the fake LINE writes the webhook and signs
-// it as LINE would, and it is delivered through the same handler real webhooks use.
-func (s *server) demoCustomer(w http.ResponseWriter, r *http.Request) {
-	var in struct{ User, Name, Text string }
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&in); err != nil || in.User == "" || in.Text == "" {
-		writeError(w, http.StatusBadRequest, errors.New(`the body must be JSON: {"user": "U1", "name": "Hanako", "text": "…"}`))
-		return
-	}
-	if in.Name != "" {
-		s.demo.SetProfile(channel.Profile{UserID: in.User, DisplayName: in.Name})
-	}
-	body := s.demo.Webhook(linetest.Event{UserID: in.User, Text: in.Text})
-	webhook, err := linetest.NewWebhookRequest(r.Context(), "/webhooks/"+s.ch.ID, demoSecret, body)
+// listChannels shows every connected channel: its account, its settings checklist as last checked, its
+// quota, and its entry points (FEATURES F2, F3, F21, F23). Credentials are never shown.
+func (s *server) listChannels(w http.ResponseWriter, r *http.Request) {
+	all, err := s.conn.List(r.Context())
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err)
 		return
 	}
-	s.webhook.ServeHTTP(w, webhook)
-}
-
-// demoSent shows what the demo account sent, as LINE delivered it.
-func (s *server) demoSent(w http.ResponseWriter, _ *http.Request) {
 	out := []map[string]any{}
-	for _, d := range s.demo.Deliveries() {
-		out = append(out, map[string]any{"to": d.To, "messages": d.Messages, "reply": d.Op == linetest.OpReply,
-			"billable": d.Op == linetest.OpPush})
+	for _, ch := range all {
+		c := map[string]any{"id": ch.ID, "name": ch.Name, "kind": ch.Kind, "account": ch.Account, "active": ch.Active,
+			"disconnected": !ch.DisconnectedAt.IsZero()}
+		if h, err := s.conn.Health(r.Context(), ch.ID); err == nil {
+			c["settings"], c["checkedAt"], c["signatureFailures"] = h.Checks, h.CheckedAt, h.SignatureFailures
+		}
+		if q, err := s.conn.Quota(r.Context(), ch.ID); err == nil {
+			quota := map[string]any{"billable": q.Sent.Billable, "free": q.Sent.Free, "since": q.Since}
+			if q.ChannelErr == nil {
+				quota["limited"], quota["limit"], quota["used"], quota["remaining"] = q.Channel.Limited, q.Channel.Limit, q.Channel.Used, q.Channel.Remaining()
+			}
+			c["quota"] = quota
+		}
+		if e, err := s.conn.EntryPoints(r.Context(), ch.ID); err == nil {
+			c["entry"] = map[string]any{"url": e.URL, "button": e.ButtonHTML, "qr": "/api/channels/" + ch.ID + "/qr.svg"}
+		}
+		out = append(out, c)
 	}
 	writeJSON(w, out)
+}
+
+// channelQR serves a QR code of the channel's entry link, to print on a flyer (FEATURES F23).
+func (s *server) channelQR(w http.ResponseWriter, r *http.Request) {
+	e, err := s.conn.EntryPoints(r.Context(), r.PathValue("id"))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, err)
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, err)
+	default:
+		w.Header().Set("Content-Type", "image/svg+xml")
+		_, _ = w.Write(e.QRSVG)
+	}
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
