@@ -21,8 +21,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/msgkit/msgkit/channel/line/linetest"
 	"github.com/stretchr/testify/require"
+
+	"github.com/msgkit/msgkit/channel/line/linetest"
+	"github.com/msgkit/msgkit/conversation/connect"
 )
 
 // The crash test's knobs. The service uses a reply token for crashTokenTTL after its message; the fake
@@ -79,14 +81,18 @@ func TestCrash(t *testing.T) {
 		api.Close()
 		lineServer.Close()
 	})
-	args := []string{"-addr", "127.0.0.1:0", "-store", "sqlite", "-db", filepath.Join(t.TempDir(), "msgkit.db"),
+	key, err := connect.GenerateKey("crash")
+	require.NoError(t, err)
+	args := []string{"-addr", "127.0.0.1:0", "-store", "sqlite", "-db", filepath.Join(t.TempDir(), "msgkit.db"), "-seal-keys", key.Export(),
 		"-line-channel-id", channelID, "-line-secret", secret, "-line-token", token,
 		"-line-api", lineServer.URL, "-line-data", lineServer.URL, "-agents", "aiko,ben",
 		"-job-lease", crashLease.String(), "-reply-token-ttl", crashTokenTTL.String()}
 
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
-	w := newWorld(api, secret, "/webhooks/line-"+channelID, rand.New(rand.NewPCG(seed, seed>>7)))
+	// The webhook path names the channel the example connected on its first start; every restart finds
+	// it connected.
+	w := newWorld(api, secret, "", rand.New(rand.NewPCG(seed, seed>>7)))
 
 	kills, trapKills, startupKills := 0, 0, 0
 	for kills < crashKills || trapKills < crashTrapKills {
@@ -101,6 +107,9 @@ func TestCrash(t *testing.T) {
 			continue
 		}
 		base := p.waitReady(t, ctx)
+		if w.webhook == "" {
+			w.webhook = "/webhooks/" + lineChannel(t, ctx, base)
+		}
 		round, stop := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		for range crashWorkers {
@@ -163,6 +172,21 @@ func TestCrash(t *testing.T) {
 	w.check(t, convs)
 	t.Logf("%d kills at random moments while serving, %d as LINE accepted a send, %d while starting, in %s; build %s (race: %t), whole test %s",
 		kills, trapKills, startupKills, rounds.Round(time.Millisecond), built.Round(time.Millisecond), raceEnabled(), time.Since(start).Round(time.Millisecond))
+}
+
+// lineChannel returns the ID of the example's LINE channel, as its API lists it.
+func lineChannel(t *testing.T, ctx context.Context, base string) string {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/channels", nil)
+	require.NoError(t, err)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	var channels []struct{ ID, Kind string }
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&channels))
+	require.Len(t, channels, 1)
+	require.Equal(t, "line", channels[0].Kind)
+	return channels[0].ID
 }
 
 // buildExample builds the example into a temporary directory, with -race if the test binary has it.
