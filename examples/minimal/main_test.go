@@ -180,7 +180,9 @@ func TestDemo(t *testing.T) {
 				assignees, "each channel assigns in turn")
 
 			// LINE: the free reply token; a retried request sends nothing new.
-			var sent, again struct{ Parts []struct{ ID, Status, ChannelMessageID string } }
+			var sent, again struct {
+				Parts []struct{ ID, Status, ChannelMessageID string }
+			}
 			reply := `{"author":"aiko","text":"Yes, it ships tomorrow."}`
 			require.Equal(t, http.StatusOK, call(t, "POST", base+"/api/conversations/"+hanako.ID+"/reply", reply, &sent, "Idempotency-Key", "req-1"))
 			require.Equal(t, "sent", sent.Parts[0].Status)
@@ -188,7 +190,9 @@ func TestDemo(t *testing.T) {
 			require.Equal(t, sent, again, "a retried request answers with the first one's parts")
 
 			// WhatsApp: free text inside the customer service window, through the real adapter.
-			var waSent struct{ Parts []struct{ ID, Status, ChannelMessageID string } }
+			var waSent struct {
+				Parts []struct{ ID, Status, ChannelMessageID string }
+			}
 			require.Equal(t, http.StatusOK, call(t, "POST", base+"/api/conversations/"+sheena.ID+"/reply", `{"author":"ben","text":"Blue and red."}`, &waSent))
 			require.Equal(t, "sent", waSent.Parts[0].Status)
 			require.True(t, strings.HasPrefix(waSent.Parts[0].ChannelMessageID, "wamid."))
@@ -209,7 +213,9 @@ func TestDemo(t *testing.T) {
 				require.Equal(t, http.StatusOK, call(t, "POST", base+"/demo/receipt",
 					fmt.Sprintf(`{"message":%q,"status":%q}`, waSent.Parts[0].ChannelMessageID, st), nil))
 			}
-			var msgs struct{ Messages []struct{ Direction, Status string } }
+			var msgs struct {
+				Messages []struct{ Direction, Status string }
+			}
 			require.Equal(t, http.StatusOK, call(t, "GET", base+"/api/conversations/"+sheena.ID+"/messages", "", &msgs))
 			require.Len(t, msgs.Messages, 2)
 			require.Equal(t, "read", msgs.Messages[1].Status, "a late delivered never overwrites read")
