@@ -1,5 +1,6 @@
 // Package msgkit lets a CRM converse with its customers over messenger apps, with LINE Official Account
-// as the reference channel. This package holds only documentation; the code lives in the packages below.
+// as the reference channel and WhatsApp (Business Cloud API) the second. This package holds only
+// documentation; the code lives in the packages below.
 //
 // # Packages
 //
@@ -7,6 +8,11 @@
 //	                     webhook Handler, error categories (standard library only)
 //	channel/channeltest  a Fake adapter for application tests, and RunAdapter, the adapter conformance suite
 //	channel/line         the LINE Official Account adapter (the only package that imports LINE's Go SDK)
+//	channel/line/linetest
+//	                     a fake of LINE's API for demos and host tests (no test dependencies)
+//	channel/whatsapp     the WhatsApp Business Cloud API adapter, on net/http
+//	channel/whatsapp/watest
+//	                     a fake of WhatsApp's Graph API for demos and host tests (no test dependencies)
 //	store                the storage contract: records and one small interface per aggregate
 //	store/memstore       in-memory backend; passes the whole conformance suite
 //	store/sqlite         embedded default backend, pure Go
@@ -16,17 +22,20 @@
 //	template             merge-field templates checked when saved, not when the customer reads them
 //	linking              link messenger contacts to CRM leads and contacts; record timelines
 //	conversation         the service a CRM calls: ingest webhooks, reply within the channel's rules
+//	conversation/connect connect accounts: credentials checked and stored sealed, settings checks,
+//	                     deactivation, secret rotation, quota, entry points, the webhooks router
 //
-// examples/minimal runs them together as a server, with a demo mode that needs no LINE account.
+// examples/minimal runs them together as a server, with a demo mode that needs no LINE account and no
+// WhatsApp number.
 //
 // # Where to start
 //
 // A message arrives as a webhook at a channel.Handler, which verifies it through the channel's Adapter
-// (channel/line for LINE) and hands them to conversation.Service.Receive, which stores them in a
-// store.Store together with the work they cause; Service.Run does that work (assigning the conversation
-// through package assign, notifying, fetching profiles). Agents answer with Service.Reply, which keeps to
-// the channel's reply window and delivers through durable jobs. Start with the
-// conversation package's examples, then examples/minimal.
+// (channel/line for LINE, channel/whatsapp for WhatsApp) and hands them to conversation.Service.Receive,
+// which stores them in a store.Store together with the work they cause; Service.Run does that work
+// (assigning the conversation through package assign, notifying, fetching profiles). Agents answer with
+// Service.Reply, which keeps to the channel's reply window and delivers through durable jobs. Start with
+// the conversation package's examples, then examples/minimal.
 //
 // # Conventions
 //
