@@ -71,6 +71,7 @@ func launch(t *testing.T, args ...string) example {
 	case addr := <-ready:
 		return example{base: "http://" + addr, out: out, stop: stop}
 	case err := <-done:
+		done <- err // for stop
 		t.Fatalf("the server did not start: %v\n%s", err, out.String())
 	case <-time.After(30 * time.Second):
 		t.Fatal("the server did not start in 30s")
