@@ -356,7 +356,9 @@ func TestRealChannelsAcrossRestarts(t *testing.T) {
 	require.Equal(t, "Sheena Nelson", list.Conversations[0].Contact)
 	require.NoError(t, ex.stop())
 
-	err = run(t.Context(), append([]string{"-addr", "127.0.0.1:0"}, args(other)...), io.Discard, nil)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second) // should it start, it stops
+	defer cancel()
+	err = run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args(other)...), io.Discard, nil)
 	require.ErrorIs(t, err, connect.ErrUnknownKey, "credentials sealed with another key do not open")
 }
 
