@@ -37,6 +37,7 @@ func (e Event) Clone() Event {
 		m := e.Message.Clone()
 		e.Message = &m
 	}
+	e.Profile = clonePtr(e.Profile)
 	e.Members = slices.Clone(e.Members)
 	e.Postback = clonePtr(e.Postback)
 	if e.Postback != nil {
