@@ -79,15 +79,6 @@ func launch(t *testing.T, args ...string) example {
 	return example{}
 }
 
-// start runs the example with args and returns its base URL; it stops when the test ends, and must stop
-// cleanly.
-func start(t *testing.T, args ...string) string {
-	t.Helper()
-	ex := launch(t, args...)
-	t.Cleanup(func() { require.NoError(t, ex.stop()) })
-	return ex.base
-}
-
 // call makes a request (with headers given as name, value pairs) and decodes its answer into into.
 func call(t *testing.T, method, url, body string, into any, header ...string) int {
 	t.Helper()
@@ -143,7 +134,7 @@ func TestDemo(t *testing.T) {
 			require.Equal(t, http.StatusBadRequest, call(t, "POST", base+"/demo/customer", `{"channel":"telegram","user":"1","text":"x"}`, nil))
 
 			var list struct{ Conversations []conversationRow }
-			byName := map[string]conversationRow{}
+			var byName map[string]conversationRow
 			// Routing and LINE's profiles happen in the background. Polled from the test's goroutine, not
 			// with require.Eventually, whose condition runs in another goroutine where require must not stop it.
 			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
