@@ -176,9 +176,6 @@ func attachmentError(i int, source string, err error) error {
 	return e
 }
 
-// contentRef is the reference a channel's content capability takes for an inbound message's media: the
-// channel's message ID. It is the one place that decides it.
-func contentRef(m store.Message) string { return m.Content.ID }
 
 // channelOf returns the adapter of the channel a stored message belongs to.
 func (s *Service) channelOf(ctx context.Context, channelID string) (channel.Adapter, error) {

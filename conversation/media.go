@@ -92,7 +92,7 @@ func (s *Service) copyMedia(ctx context.Context, m store.Message) (blob.Object, 
 		if a, err = s.channelOf(ctx, m.ChannelID); err != nil {
 			return blob.Object{}, err
 		}
-		content, err = channel.FetchContent(ctx, a, contentRef(m))
+		content, err = channel.FetchContent(ctx, a, channel.ContentRef(m.Content))
 	}
 	if err != nil {
 		return blob.Object{}, err
