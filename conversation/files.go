@@ -176,7 +176,6 @@ func attachmentError(i int, source string, err error) error {
 	return e
 }
 
-
 // channelOf returns the adapter of the channel a stored message belongs to.
 func (s *Service) channelOf(ctx context.Context, channelID string) (channel.Adapter, error) {
 	ch, err := s.store.GetChannel(ctx, channelID)
