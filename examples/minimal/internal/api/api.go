@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/msgkit/msgkit/conversation"
+	"github.com/msgkit/msgkit/conversation/attach/upload"
 	"github.com/msgkit/msgkit/conversation/connect"
 	"github.com/msgkit/msgkit/examples/minimal/internal/auth"
 	"github.com/msgkit/msgkit/linking"
@@ -43,8 +44,16 @@ type Deps struct {
 	// Assign assigns a conversation by hand (the signed-in user assigning it to "to"); it notifies the new
 	// owner.
 	Assign func(ctx context.Context, conversationID, to, by string) (store.Conversation, error)
-	Now    func() time.Time
-	Logger *slog.Logger // nil discards
+	// Sources are the attachment sources the reply box offers (registered in the Service's
+	// Options.Files.Sources under the same names).
+	Sources []Source
+	// Uploads keeps agents' uploads, registered as a source named UploadsName; nil: no uploads.
+	Uploads     *upload.Source
+	UploadsName string
+	// MaxUpload bounds an upload (0: DefaultMaxUpload).
+	MaxUpload int64
+	Now       func() time.Time
+	Logger    *slog.Logger // nil discards
 }
 
 // API is the JSON API's handler.
@@ -63,6 +72,9 @@ func New(d Deps) (*API, error) {
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Uploads != nil && d.UploadsName == "" {
+		return nil, errors.New("api: Deps.Uploads needs the name it is registered under (UploadsName)")
 	}
 	a := &API{d: d, mux: http.NewServeMux()}
 	a.routes()

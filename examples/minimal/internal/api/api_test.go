@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +19,9 @@ import (
 	"github.com/msgkit/msgkit/channel"
 	"github.com/msgkit/msgkit/channel/channeltest"
 	"github.com/msgkit/msgkit/conversation"
+	"github.com/msgkit/msgkit/conversation/attach"
+	"github.com/msgkit/msgkit/conversation/attach/upload"
+	"github.com/msgkit/msgkit/conversation/blob"
 	"github.com/msgkit/msgkit/conversation/connect"
 	"github.com/msgkit/msgkit/examples/minimal/internal/api"
 	"github.com/msgkit/msgkit/examples/minimal/internal/auth"
@@ -66,7 +70,17 @@ func newWorld(t *testing.T) *world {
 	cs, err := connect.New(s, reg, &connect.Options{Now: c.Now, WebhookURL: func(id string) string { return "https://inbox.test/webhooks/" + id }})
 	require.NoError(t, err)
 	crm := &linking.MemoryRecords{}
-	svc, err := conversation.New(s, reg, &conversation.Options{Now: c.Now, Fields: conversation.RecordFields{Records: crm}})
+	blobs, err := blob.New(blob.NewMemory(c.Now))
+	require.NoError(t, err)
+	media, err := blob.NewServer(blobs, "https://inbox.test/media", [][]byte{bytes.Repeat([]byte("m"), 32)}, &blob.ServerOptions{Now: c.Now})
+	require.NoError(t, err)
+	uploads, err := upload.New(blobs, &upload.Options{Server: media})
+	require.NoError(t, err)
+	sources := attach.NewRegistry()
+	require.NoError(t, sources.Register("uploads", uploads))
+	require.NoError(t, sources.Register("crm", crmFiles{}))
+	svc, err := conversation.New(s, reg, &conversation.Options{Now: c.Now, Records: crm,
+		Files: conversation.Files{Store: blobs, Server: media, Sources: sources}})
 	require.NoError(t, err)
 	tpls, err := conversation.NewTemplates(svc, conversation.FieldSchema(template.Fields{}), nil)
 	require.NoError(t, err)
@@ -86,7 +100,8 @@ func newWorld(t *testing.T) *world {
 	authn, err := auth.New(users, bytes.Repeat([]byte("k"), 32), &auth.Options{Now: c.Now})
 	require.NoError(t, err)
 	a, err := api.New(api.Deps{Store: s, Service: svc, Connect: cs, Templates: tpls, Linker: linker, Records: crm, Auth: authn,
-		Now: c.Now, Assign: svc.Assign})
+		Now: c.Now, Assign: svc.Assign, Uploads: uploads, UploadsName: "uploads", MaxUpload: 1 << 20,
+		Sources: []api.Source{{Name: "crm", Label: "CRM files", Picker: crmFiles{}}}})
 	require.NoError(t, err)
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
@@ -174,4 +189,29 @@ func errorCode(t *testing.T, raw []byte) string {
 	var e struct{ Error struct{ Code string } }
 	require.NoError(t, json.Unmarshal(raw, &e))
 	return e.Error.Code
+}
+
+// crmFiles is a CRM's file store with one PDF, as an attachment source and its picker.
+type crmFiles struct{}
+
+var quotePDF = []byte("%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n")
+
+func (crmFiles) Resolve(_ context.Context, id string) (attach.File, error) {
+	if id != "quote-118" {
+		return attach.File{}, attach.ErrNotFound
+	}
+	return attach.File{ID: id, Name: "quote-118.pdf", ContentType: "application/pdf", Size: int64(len(quotePDF))}, nil
+}
+
+func (c crmFiles) Open(ctx context.Context, id string, limit int64) (io.ReadCloser, attach.File, error) {
+	f, err := c.Resolve(ctx, id)
+	if err != nil {
+		return nil, f, err
+	}
+	return io.NopCloser(bytes.NewReader(quotePDF)), f, nil
+}
+
+func (c crmFiles) Files(ctx context.Context, _ string) ([]attach.File, error) {
+	f, err := c.Resolve(ctx, "quote-118")
+	return []attach.File{f}, err
 }

@@ -172,6 +172,8 @@ type message struct {
 	Billable  bool                `json:"billable,omitempty"`
 	Unsent    bool                `json:"unsent,omitempty"`
 	Time      time.Time           `json:"time"`
+	// Media is msgkit's copy of an inbound message's image, video, audio or file.
+	Media *media `json:"media,omitempty"`
 }
 
 func messageOf(m store.Message) message {
@@ -206,7 +208,13 @@ func (a *API) messages(w http.ResponseWriter, r *http.Request, _ auth.User) erro
 		Next     string    `json:"next,omitempty"`
 	}{Messages: make([]message, 0, len(msgs)), Next: next.String()}
 	for _, m := range msgs {
-		out.Messages = append(out.Messages, messageOf(m))
+		mm := messageOf(m)
+		if !m.Unsent {
+			if mm.Media, err = a.mediaOf(r.Context(), m); err != nil {
+				return err
+			}
+		}
+		out.Messages = append(out.Messages, mm)
 	}
 	return ok(w, out)
 }
@@ -229,8 +237,8 @@ func (a *API) reply(w http.ResponseWriter, r *http.Request, me auth.User) error 
 	}
 	rep := conversation.Reply{Text: in.Text, TemplateID: in.TemplateID, IdempotencyKey: key}
 	for _, at := range in.Attachments {
-		rep.Attachments = append(rep.Attachments, conversation.Attachment{URL: at.URL, PreviewURL: at.PreviewURL,
-			Name: at.Name, ContentType: at.ContentType, Size: at.Size})
+		rep.Attachments = append(rep.Attachments, conversation.Attachment{Source: at.Source, Ref: at.Ref, URL: at.URL,
+			PreviewURL: at.PreviewURL, Name: at.Name, ContentType: at.ContentType, Size: at.Size})
 	}
 	sent, err := a.d.Service.Reply(r.Context(), r.PathValue("id"), me.ID, rep)
 	if err != nil {
@@ -243,9 +251,12 @@ func (a *API) reply(w http.ResponseWriter, r *http.Request, me auth.User) error 
 	return ok(w, map[string]any{"parts": parts})
 }
 
-// attachment is a reply's attachment as a client names it.
+// attachment is a reply's attachment as a client names it: by source and reference (an upload, a CRM
+// file, a drive file), or by URL.
 type attachment struct {
-	URL         string `json:"url"`
+	Source      string `json:"source,omitempty"`
+	Ref         string `json:"ref,omitempty"`
+	URL         string `json:"url,omitempty"`
 	PreviewURL  string `json:"previewUrl,omitempty"`
 	Name        string `json:"name,omitempty"`
 	ContentType string `json:"contentType,omitempty"`

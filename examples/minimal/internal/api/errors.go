@@ -7,6 +7,7 @@ import (
 
 	"github.com/msgkit/msgkit/channel"
 	"github.com/msgkit/msgkit/conversation"
+	"github.com/msgkit/msgkit/conversation/attach"
 	"github.com/msgkit/msgkit/conversation/connect"
 	"github.com/msgkit/msgkit/examples/minimal/internal/auth"
 	"github.com/msgkit/msgkit/linking"
@@ -28,6 +29,7 @@ func classify(err error) *Error {
 		return with(s, code)
 	}
 	var tplErr *conversation.TemplateError
+	var attErr *conversation.AttachmentError
 	var credErr *channel.CredentialError
 	var already *connect.AlreadyConnectedError
 	switch {
@@ -35,6 +37,17 @@ func classify(err error) *Error {
 		e := with(http.StatusUnprocessableEntity, "template_invalid")
 		e.Details = findings(tplErr.Findings)
 		return e
+	case errors.As(err, &attErr):
+		if attErr.Temporary() {
+			return with(http.StatusServiceUnavailable, "attachment_unavailable")
+		}
+		return with(http.StatusUnprocessableEntity, "attachment_refused")
+	case errors.Is(err, attach.ErrNotFound):
+		return &Error{Status: http.StatusNotFound, Code: "not_found", Message: "not found"}
+	case errors.Is(err, attach.ErrForbidden):
+		return with(http.StatusForbidden, "source_forbidden")
+	case errors.Is(err, attach.ErrUnavailable):
+		return with(http.StatusServiceUnavailable, "source_unavailable")
 	case errors.Is(err, template.ErrMissingField):
 		return with(http.StatusUnprocessableEntity, "template_field_missing")
 	case errors.As(err, &credErr):

@@ -39,6 +39,10 @@ func (a *API) routes() {
 	m.Handle("GET /api/notifications/settings", a.user(a.settings))
 	m.Handle("PUT /api/notifications/settings", a.user(a.settings))
 
+	m.Handle("GET /api/sources", a.user(a.sources))
+	m.Handle("GET /api/sources/{name}/files", a.user(a.sourceFiles))
+	m.Handle("POST /api/uploads", a.user(a.upload))
+
 	m.Handle("GET /api/templates", a.user(a.listTemplates))
 	m.Handle("POST /api/templates", a.user(a.saveTemplate))
 	m.Handle("PUT /api/templates/{id}", a.user(a.saveTemplate))

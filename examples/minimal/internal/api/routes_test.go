@@ -45,6 +45,9 @@ func allRoutes() []route {
 		{http.MethodPost, "/api/notifications/read", `{"through": "MjAyNi0xMS0yN1QwOTowMDowMFp8eA"}`, false},
 		{http.MethodGet, "/api/notifications/settings", "", false},
 		{http.MethodPut, "/api/notifications/settings", `{"mutedEvents": ["assigned"], "mutedChannels": []}`, false},
+		{http.MethodGet, "/api/sources", "", false},
+		{http.MethodGet, "/api/sources/crm/files", "", false},
+		{http.MethodPost, "/api/uploads", "", false},
 		{http.MethodGet, "/api/templates", "", false},
 		{http.MethodPost, "/api/templates", `{"name": "hello", "body": "Hello!"}`, false},
 		{http.MethodPut, "/api/templates/{tpl}", `{"name": "hello", "body": "Hi!", "version": 1}`, false},
@@ -104,7 +107,7 @@ func TestEveryBodyIsCheckedStrictly(t *testing.T) {
 	ids := map[string]string{"conv": conv, "chan": w.ch.ID, "tpl": "tpl-none", "rec": "L-none", "notif": "n-none"}
 	huge := `{"text": "` + strings.Repeat("x", 1<<20) + `"}`
 	for _, r := range allRoutes() {
-		if r.body == "" {
+		if r.body == "" || r.path == "/api/uploads" {
 			continue
 		}
 		path := r.at(ids)
