@@ -95,6 +95,16 @@ func route(ctx context.Context, s store.Store, a Assigner, id string) (store.Con
 	return c, false, fmt.Errorf("assign: routing conversation %s lost %d races in a row: %w", id, maxRouteTries, err)
 }
 
+// RouteTx is Route inside the caller's transaction tx, for a caller that records more in the same
+// commit (the conversation package completes its routing job with it). It decides and claims once: a
+// claim that loses a race returns store.ErrConflict, and the caller runs the transaction again. On any
+// error, ErrNoAgent included, the caller must roll tx back, which undoes the round-robin turns the
+// assigner took.
+func RouteTx(ctx context.Context, tx store.Store, a Assigner, id string) (store.Conversation, error) {
+	c, _, err := routeTx(ctx, tx, a, id)
+	return c, err
+}
+
 // routeTx decides and claims in tx.
 func routeTx(ctx context.Context, tx store.Store, a Assigner, id string) (store.Conversation, bool, error) {
 	c, err := tx.GetConversation(ctx, id)

@@ -237,7 +237,7 @@ func (s *Service) ingestEvent(ctx context.Context, tx store.Store, rt ingestRun,
 		}
 	}
 	if wantsProfile(contact, newContact, e) && (rt.fetchesProfiles || !named) {
-		if _, err := enqueue(ctx, tx, jobProfile, contact.ID, profileJob{ContactID: contact.ID, User: e.Source.UserID}); err != nil {
+		if _, err := enqueue(ctx, tx, jobProfile, contact.ID, profileJob{ContactID: contact.ID, ChannelID: ch.ID, User: e.Source.UserID}); err != nil {
 			return false, err
 		}
 	}

@@ -24,34 +24,51 @@ var ErrUnknownEvent = errors.New("conversation: unknown notification event")
 // A muted or silenced signal is neither listed nor told: the list is the history of the signals the
 // user was given. It is safe to repeat.
 func (s *Service) signal(ctx context.Context, n Notification, key string) error {
-	if n.UserID == "" {
-		return nil
-	}
-	if n.Event == store.NotifyMessage {
-		quiet, err := s.silenced(ctx, n)
-		if err != nil || quiet {
-			return err
-		}
-	}
-	settings, err := s.NotificationSettings(ctx, n.UserID)
-	if err != nil {
+	var tell bool
+	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
+		var err error
+		n, tell, err = s.listSignal(ctx, tx, n, key)
+		return err
+	})
+	if err != nil || !tell {
 		return err
 	}
-	if !settings.Signals(n.Event, n.ChannelID) {
-		return nil
+	return s.tell(ctx, n)
+}
+
+// listSignal is signal's part in the transaction tx: it decides whether n is given and lists it. It
+// returns n with its ID and whether the Notifier is to be told.
+func (s *Service) listSignal(ctx context.Context, tx store.Store, n Notification, key string) (Notification, bool, error) {
+	if n.UserID == "" {
+		return n, false, nil
 	}
-	stored, _, err := s.store.AddNotification(ctx, store.Notification{UserID: n.UserID, Key: key, Event: n.Event,
+	if n.Event == store.NotifyMessage {
+		quiet, err := s.silenced(ctx, tx, n)
+		if err != nil || quiet {
+			return n, false, err
+		}
+	}
+	settings, err := notificationSettings(ctx, tx, n.UserID)
+	if err != nil {
+		return n, false, err
+	}
+	if !settings.Signals(n.Event, n.ChannelID) {
+		return n, false, nil
+	}
+	stored, _, err := tx.AddNotification(ctx, store.Notification{UserID: n.UserID, Key: key, Event: n.Event,
 		ChannelID: n.ChannelID, ConversationID: n.ConversationID, MessageID: n.MessageID, At: n.At})
 	if errors.Is(err, store.ErrNotFound) {
-		return nil // the conversation is gone (its channel was deleted): nobody needs telling
+		return n, false, nil // the conversation is gone (its channel was deleted): nobody needs telling
 	}
 	if err != nil {
-		return fmt.Errorf("conversation: listing a notification: %w", err)
-	}
-	if s.o.Notifier == nil {
-		return nil
+		return n, false, fmt.Errorf("conversation: listing a notification: %w", err)
 	}
 	n.ID = stored.ID
+	return n, s.o.Notifier != nil, nil
+}
+
+// tell passes a listed signal to the Notifier.
+func (s *Service) tell(ctx context.Context, n Notification) error {
 	if err := s.o.Notifier.NewMessage(ctx, n); err != nil {
 		return fmt.Errorf("conversation: notifying: %w", err)
 	}
@@ -59,38 +76,23 @@ func (s *Service) signal(ctx context.Context, n Notification, key string) error 
 }
 
 // silenced reports whether the user snoozed or ignored the conversation of the new message n. A message
-// sent after a snooze until the customer writes, or an ignore, began ends it.
-func (s *Service) silenced(ctx context.Context, n Notification) (bool, error) {
-	st, err := s.store.GetNotificationState(ctx, n.ConversationID, n.UserID)
+// sent after a snooze until the customer writes, or an ignore, began ends it, in tx.
+func (s *Service) silenced(ctx context.Context, tx store.Store, n Notification) (bool, error) {
+	st, err := tx.GetNotificationState(ctx, n.ConversationID, n.UserID)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	if quiet, ends := s.silence(st, n); !ends {
+	quiet, ends := s.silence(st, n)
+	if !ends {
 		return quiet, nil
 	}
-	// The customer wrote again: the silence ends. Decide again on the state as it is now, in case the
-	// user changed it meanwhile.
-	quiet := false
-	err = s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
-		st, err := tx.GetNotificationState(ctx, n.ConversationID, n.UserID)
-		if err != nil {
-			return err
-		}
-		var ends bool
-		if quiet, ends = s.silence(st, n); !ends {
-			return nil
-		}
-		st.Ignored, st.SnoozedUntilInbound = false, false
-		_, err = tx.PutNotificationState(ctx, st)
-		return err
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	return quiet, err
+	// The customer wrote again: the silence ends.
+	st.Ignored, st.SnoozedUntilInbound = false, false
+	_, err = tx.PutNotificationState(ctx, st)
+	return false, err
 }
 
 // silence reports whether st silences the new message n, and whether n ends st's silence instead.
@@ -133,11 +135,15 @@ func (s *Service) MarkNotificationsRead(ctx context.Context, userID string, thro
 // NotificationSettings returns userID's notification settings; a user who saved none gets every signal
 // (the zero settings, with UserID set).
 func (s *Service) NotificationSettings(ctx context.Context, userID string) (store.NotificationSettings, error) {
-	st, err := s.store.GetNotificationSettings(ctx, userID)
+	return notificationSettings(ctx, s.store, userID)
+}
+
+func notificationSettings(ctx context.Context, st store.Notifications, userID string) (store.NotificationSettings, error) {
+	settings, err := st.GetNotificationSettings(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.NotificationSettings{UserID: userID}, nil
 	}
-	return st, err
+	return settings, err
 }
 
 // SetNotificationSettings saves a user's notification settings, which apply from the next signal:

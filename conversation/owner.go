@@ -18,44 +18,56 @@ type inboundJob struct {
 	At             time.Time `json:"at"`
 }
 
-// runInbound decides the owner of the job's conversation and notifies them. Both steps are safe to
-// repeat: routing is sticky and a compare-and-set, and a notification names its message, so a host that
-// sees one twice can tell.
+// runInbound decides the owner of the job's conversation and lists the new message in their
+// notifications, in one transaction that completes the job too; with a Notifier, the job completes
+// once it was told. Every step is safe to repeat: routing is sticky and a compare-and-set, a listed
+// notification is keyed by its message, and a Notifier that is told twice sees the same Notification.ID.
 func (s *Service) runInbound(ctx context.Context, j store.Job) error {
 	var p inboundJob
 	if err := decode(j, &p); err != nil {
 		return err
 	}
-	conv, contact, err := s.decideOwner(ctx, p.ConversationID, p.ContactID)
-	if err != nil {
+	var n Notification
+	var tell bool
+	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
+		conv, contact, err := s.decideOwner(ctx, tx, p.ConversationID, p.ContactID)
+		if err != nil {
+			return err
+		}
+		n = Notification{Event: store.NotifyMessage, UserID: conv.Assignee, ChannelID: conv.ChannelID, ConversationID: conv.ID,
+			MessageID: p.MessageID, Linked: !contact.Record.IsZero(), At: p.At}
+		if n, tell, err = s.listSignal(ctx, tx, n, "message:"+p.MessageID); err != nil || tell {
+			return err
+		}
+		return completeIf(ctx, tx, j, true)
+	})
+	switch {
+	case errors.Is(err, assign.ErrNoAgent):
+		return nil // it waits, unassigned, for assign.Drain; nobody to tell
+	case err != nil:
 		return fmt.Errorf("conversation: deciding the owner: %w", err)
+	case tell:
+		return s.tell(ctx, n)
 	}
-	return s.notify(ctx, Notification{UserID: conv.Assignee, ChannelID: conv.ChannelID, ConversationID: conv.ID,
-		MessageID: p.MessageID, Linked: !contact.Record.IsZero(), At: p.At})
+	return errJobDone
 }
 
-// decideOwner gives the conversation its owner: the linked record's owner (unless a person assigned it
-// by hand), or the Assigner's pick for an unregistered sender. Nobody available leaves it waiting for
-// assign.Drain.
-func (s *Service) decideOwner(ctx context.Context, convID, contactID string) (store.Conversation, store.Contact, error) {
-	var conv store.Conversation
-	contact, err := s.store.GetContact(ctx, contactID)
+// decideOwner gives the conversation its owner in tx: the linked record's owner (unless a person
+// assigned it by hand), or the Assigner's pick for an unregistered sender. Nobody available returns
+// assign.ErrNoAgent: tx must be rolled back, and the conversation waits for assign.Drain.
+func (s *Service) decideOwner(ctx context.Context, tx store.Store, convID, contactID string) (store.Conversation, store.Contact, error) {
+	contact, err := tx.GetContact(ctx, contactID)
 	if err != nil {
-		return conv, contact, err
+		return store.Conversation{}, contact, err
 	}
+	var conv store.Conversation
 	switch owner := contact.Record.Owner; {
 	case !contact.Record.IsZero() && owner != "":
-		err = s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
-			conv, err = toRecordOwner(ctx, tx, convID, owner)
-			return err
-		})
+		conv, err = toRecordOwner(ctx, tx, convID, owner)
 	case s.o.Assigner == nil:
-		conv, err = s.store.GetConversation(ctx, convID)
+		conv, err = tx.GetConversation(ctx, convID)
 	default:
-		conv, err = assign.Route(ctx, s.store, s.o.Assigner, convID)
-		if errors.Is(err, assign.ErrNoAgent) {
-			err = nil // it waits, unassigned, for assign.Drain
-		}
+		conv, err = assign.RouteTx(ctx, tx, s.o.Assigner, convID)
 	}
 	return conv, contact, err
 }
