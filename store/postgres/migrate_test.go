@@ -12,9 +12,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"github.com/msgkit/msgkit/internal/sqlstore"
 	"github.com/msgkit/msgkit/store"
 	"github.com/msgkit/msgkit/store/postgres"
+	"github.com/msgkit/msgkit/store/sqlstore"
 )
 
 func versions(t *testing.T, schema string) []int {

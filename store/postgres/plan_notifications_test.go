@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/msgkit/msgkit/channel"
-	"github.com/msgkit/msgkit/internal/sqlstore"
 	"github.com/msgkit/msgkit/store"
+	"github.com/msgkit/msgkit/store/sqlstore"
 )
 
 // A user's notification list, its unread filter and the unread badge use the user's indexes. 40,000

@@ -10,8 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
-	"github.com/msgkit/msgkit/internal/sqlstore"
 	"github.com/msgkit/msgkit/store"
+	"github.com/msgkit/msgkit/store/sqlstore"
 )
 
 // The inbox views and the record timeline must use the indexes designed for them. The tables get enough

@@ -13,8 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/msgkit/msgkit/internal/sqlstore"
 	"github.com/msgkit/msgkit/store"
+	"github.com/msgkit/msgkit/store/sqlstore"
 )
 
 //go:embed migrations/*.sql

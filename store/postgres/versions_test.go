@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/msgkit/msgkit/internal/sqlstore"
+	"github.com/msgkit/msgkit/store/sqlstore"
 )
 
 // migrationVersions lists the versions of the migrations this backend ships, in order: what a schema

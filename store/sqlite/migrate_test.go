@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 	_ "modernc.org/sqlite"
 
-	"github.com/msgkit/msgkit/internal/sqlstore"
 	"github.com/msgkit/msgkit/store"
 	"github.com/msgkit/msgkit/store/sqlite"
+	"github.com/msgkit/msgkit/store/sqlstore"
 )
 
 func schemaVersions(t *testing.T, path string) []int {

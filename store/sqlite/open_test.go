@@ -19,9 +19,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/msgkit/msgkit/internal/sqlstore"
 	"github.com/msgkit/msgkit/store"
 	"github.com/msgkit/msgkit/store/sqlite"
+	"github.com/msgkit/msgkit/store/sqlstore"
 )
 
 // Open documents that several Stores, in one process or several, may open one file and never fail with

@@ -8,9 +8,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/msgkit/msgkit/internal/sqlstore"
 	"github.com/msgkit/msgkit/store"
 	"github.com/msgkit/msgkit/store/sqlite"
+	"github.com/msgkit/msgkit/store/sqlstore"
 )
 
 // A user's notification list, its unread filter and the unread badge are walks of the user's indexes, in

@@ -9,9 +9,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/msgkit/msgkit/internal/sqlstore"
 	"github.com/msgkit/msgkit/store"
 	"github.com/msgkit/msgkit/store/sqlite"
+	"github.com/msgkit/msgkit/store/sqlstore"
 )
 
 // The inbox views and the record timeline must be answered from the indexes designed for them, in index

@@ -14,8 +14,8 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
-	"github.com/msgkit/msgkit/internal/sqlstore"
 	"github.com/msgkit/msgkit/store"
+	"github.com/msgkit/msgkit/store/sqlstore"
 )
 
 //go:embed migrations/*.sql

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	_ "modernc.org/sqlite"
 
-	"github.com/msgkit/msgkit/internal/sqlstore"
+	"github.com/msgkit/msgkit/store/sqlstore"
 )
 
 // sqlDB adapts *sql.DB to sqlstore.DB for the runner test (SQLite reads $1 as a named parameter).
