@@ -36,7 +36,18 @@ type Options struct {
 	// can lose the last transactions, never corrupt the file; "FULL" makes every commit durable at the
 	// cost of an fsync each).
 	Synchronous string
+	// CheckpointDelay is how soon after a write a background connection copies the write-ahead log
+	// back into the database file (default 50ms). Without it SQLite does so on the commit that takes
+	// the log past 1,000 pages, and that commit (one in about twenty of an inbound message's) takes
+	// several times longer than the others. The background checkpoint never waits for readers or
+	// writers; should it fall behind, SQLite's own checkpoint takes over at 10,000 pages. A negative
+	// delay leaves checkpoints to SQLite, as without this option.
+	CheckpointDelay time.Duration
 }
+
+// backstopPages is the log size at which SQLite checkpoints on commit while a background checkpointer
+// runs: only when that has fallen behind (readers keeping the log in use).
+const backstopPages = 10000
 
 // Store is a store.Store in one SQLite file. It also implements store.Transactor, store.Pinger and
 // io.Closer. It is safe for concurrent use, and several Stores (in one process or several) may open the
@@ -46,6 +57,7 @@ type Store struct {
 	writer, reader *sql.DB
 	stmts          *stmtCache
 	lock           writeLock
+	ckpt           *checkpointer // nil: SQLite checkpoints on commit
 }
 
 var (
@@ -84,6 +96,9 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 	if o.BusyTimeout <= 0 {
 		o.BusyTimeout = 10 * time.Second
 	}
+	if o.CheckpointDelay == 0 {
+		o.CheckpointDelay = 50 * time.Millisecond
+	}
 	switch strings.ToUpper(o.Synchronous) {
 	case "":
 		o.Synchronous = "NORMAL"
@@ -105,6 +120,9 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 			q.Add("_pragma", "query_only(1)")
 		} else {
 			q.Set("_txlock", "immediate")
+			if o.CheckpointDelay > 0 {
+				q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", backstopPages))
+			}
 		}
 		return "file:" + path + "?" + q.Encode()
 	}
@@ -139,9 +157,17 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 	}
 	reader.SetMaxOpenConns(o.Readers)
 	reader.SetMaxIdleConns(o.Readers)
+	var ckpt *checkpointer
+	if o.CheckpointDelay > 0 {
+		if ckpt, err = startCheckpointer(dsn(false), lock, o.CheckpointDelay); err != nil {
+			reader.Close()
+			writer.Close()
+			return nil, err
+		}
+	}
 	stmts := &stmtCache{}
-	s := &Store{Store: sqlstore.New(&pool{writer: writer, reader: reader, stmts: stmts, lock: lock}, dialect, o.Now),
-		writer: writer, reader: reader, stmts: stmts, lock: lock}
+	s := &Store{Store: sqlstore.New(&pool{writer: writer, reader: reader, stmts: stmts, lock: lock, ckpt: ckpt}, dialect, o.Now),
+		writer: writer, reader: reader, stmts: stmts, lock: lock, ckpt: ckpt}
 	s.SetTx(s.inTx)
 	return s, nil
 }
@@ -235,6 +261,7 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *sqlst
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
+	s.ckpt.wrote()
 	return nil
 }
 
@@ -250,7 +277,7 @@ func (s *Store) Ping(ctx context.Context) error { return s.writer.PingContext(ct
 
 // Close closes the database.
 func (s *Store) Close() error {
-	return errors.Join(s.stmts.close(), s.reader.Close(), s.writer.Close())
+	return errors.Join(s.ckpt.close(), s.stmts.close(), s.reader.Close(), s.writer.Close())
 }
 
 // pool sends reads to the reader pool and everything else to the single writer, through prepared
@@ -260,6 +287,7 @@ type pool struct {
 	writer, reader *sql.DB
 	stmts          *stmtCache
 	lock           writeLock
+	ckpt           *checkpointer
 }
 
 func isRead(query string) bool { return strings.HasPrefix(strings.TrimSpace(query), "SELECT") }
@@ -277,6 +305,7 @@ func (p *pool) Exec(ctx context.Context, query string, args ...any) (int64, erro
 	if err != nil {
 		return 0, err
 	}
+	p.ckpt.wrote()
 	return res.RowsAffected()
 }
 
@@ -304,7 +333,13 @@ func (p *pool) Query(ctx context.Context, query string, args ...any) (sqlstore.R
 		p.lock.release()
 		return nil, err
 	}
-	return sqlRows{Rows: rows, done: p.lock.release}, nil
+	return sqlRows{Rows: rows, done: p.released}, nil
+}
+
+// released ends a write outside a transaction.
+func (p *pool) released() {
+	p.lock.release()
+	p.ckpt.wrote()
 }
 
 func (p *pool) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
@@ -322,7 +357,7 @@ func (p *pool) QueryRow(ctx context.Context, query string, args ...any) sqlstore
 	if err := p.lock.acquire(ctx); err != nil {
 		return errRow{err}
 	}
-	return lockedRow{row: st.QueryRowContext(ctx, args...), done: p.lock.release}
+	return lockedRow{row: st.QueryRowContext(ctx, args...), done: p.released}
 }
 
 // txDB runs statements in a transaction, on the write connection's prepared statements (or, with no

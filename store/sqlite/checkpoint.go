@@ -1,0 +1,94 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// checkpointer copies the write-ahead log back into the database file from its own connection, delay
+// after a write (the writes meanwhile are taken by the same checkpoint), so that no commit pays for it.
+// Each round is two PASSIVE checkpoints, which never wait for readers: the first copies the bulk while
+// this Store's writers go on; the second, holding the Store's write lock, copies the few frames
+// committed meanwhile, so that the log is then wholly copied and the next transaction starts it again
+// from the beginning — the log stays about as large as delay's worth of writes. Frames a reader still
+// uses are left to a later round. A checkpoint that fails is not reported: the next write starts
+// another round, and SQLite's own checkpoint at backstopPages bounds the log meanwhile.
+type checkpointer struct {
+	db    *sql.DB
+	lock  writeLock
+	delay time.Duration
+	wake  chan struct{}
+	stop  chan struct{}
+	done  chan struct{}
+}
+
+func startCheckpointer(dsn string, lock writeLock, delay time.Duration) (*checkpointer, error) {
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	c := &checkpointer{db: db, lock: lock, delay: delay, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go c.run()
+	return c, nil
+}
+
+// wrote notes a write: a checkpoint follows within the delay. It never blocks.
+func (c *checkpointer) wrote() {
+	if c == nil {
+		return
+	}
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *checkpointer) run() {
+	defer close(c.done)
+	wait := time.NewTimer(c.delay)
+	wait.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-c.wake:
+		}
+		wait.Reset(c.delay)
+		select {
+		case <-c.stop:
+			wait.Stop()
+			return
+		case <-wait.C:
+		}
+		c.checkpoint()
+	}
+}
+
+// checkpoint runs one round.
+func (c *checkpointer) checkpoint() {
+	ctx := context.Background()
+	if _, err := c.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+		return
+	}
+	select {
+	case c.lock <- struct{}{}:
+	case <-c.stop:
+		return
+	}
+	defer c.lock.release()
+	_, _ = c.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+}
+
+// close stops the checkpointer and closes its connection.
+func (c *checkpointer) close() error {
+	if c == nil {
+		return nil
+	}
+	close(c.stop)
+	<-c.done
+	return c.db.Close()
+}
