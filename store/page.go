@@ -100,3 +100,16 @@ func ParseCursor(s string) (Cursor, error) {
 	}
 	return Cursor{Time: t, ID: id}, nil
 }
+
+// CutPage is for backends: given the items of a page in p.Order, all past p.After, fetched with up to one
+// item more than p.Size() (that extra item tells that another page follows), it returns the page and the
+// cursor of its last item when another page follows, or the zero Cursor when the list is exhausted. The
+// page shares items' backing array, capped so that appending to it cannot overwrite the extra item.
+func CutPage[T any](items []T, p Page, cursor func(T) Cursor) ([]T, Cursor) {
+	n := p.Size()
+	if len(items) <= n {
+		return items, Cursor{}
+	}
+	items = items[:n:n]
+	return items, cursor(items[n-1])
+}

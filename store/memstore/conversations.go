@@ -218,10 +218,6 @@ func compareCursors(a, b store.Cursor, o store.Order) int {
 
 // page cuts sorted items (all past p.After) to p's size and returns the cursor of the next page.
 func page[T any](items []T, p store.Page, cursor func(T) store.Cursor) ([]T, store.Cursor, error) {
-	n := p.Size()
-	if len(items) <= n {
-		return items, store.Cursor{}, nil
-	}
-	items = items[:n:n]
-	return items, cursor(items[n-1]), nil
+	items, next := store.CutPage(items, p, cursor)
+	return items, next, nil
 }

@@ -51,9 +51,9 @@ func TestNotificationQueryPlansUseTheIndexes(t *testing.T) {
 		cases = append(cases, planCase{name, q, args, want})
 	}
 	for _, p := range []store.Page{{}, {After: after}, {Order: store.OldestFirst}} {
-		q, args := sqlstore.NotificationsQuery("agent7", all, p)
+		q, args := sqlstore.NotificationsQuery(s.Dialect(), "agent7", all, p)
 		add("list", "user_notifications_list", q, args)
-		q, args = sqlstore.NotificationsQuery("agent7", unread, p)
+		q, args = sqlstore.NotificationsQuery(s.Dialect(), "agent7", unread, p)
 		add("unread", "user_notifications_unread", q, args)
 	}
 	q, args := sqlstore.CountNotificationsQuery("agent7", unread, 100)

@@ -79,7 +79,7 @@ func TestQueryPlansUseTheIndexes(t *testing.T) {
 	var cases []planCase
 	for _, v := range views {
 		for _, p := range []store.Page{{}, {After: after}} {
-			q, args := sqlstore.ViewQuery(v.v, p)
+			q, args := sqlstore.ViewQuery(s.Dialect(), v.v, p)
 			cases = append(cases, planCase{v.name, q, args, v.idx})
 		}
 		// A count stops at its limit; a view that keeps most rows is rightly counted from the table,
@@ -90,7 +90,7 @@ func TestQueryPlansUseTheIndexes(t *testing.T) {
 		}
 
 	}
-	q, args := sqlstore.TimelineQuery(store.RecordLead, "L8", store.Page{})
+	q, args := sqlstore.TimelineQuery(s.Dialect(), store.RecordLead, "L8", store.Page{})
 	cases = append(cases, planCase{"record timeline", q, args, "messages_conversation"})
 	for _, tc := range cases {
 		rows, err := conn.Query(ctx, `EXPLAIN `+tc.query, tc.args...)

@@ -54,12 +54,24 @@ const (
 	codeDeadlock     = "40P01"
 )
 
-var dialect = &sqlstore.Dialect{
-	SkipLocked:   " FOR UPDATE SKIP LOCKED",
-	IsNoRows:     func(err error) bool { return errors.Is(err, pgx.ErrNoRows) },
-	IsUnique:     func(err error) bool { return pgCode(err) == codeUnique },
-	IsForeignKey: func(err error) bool { return pgCode(err) == codeForeignKey },
+// dialect is PostgreSQL's sqlstore.Dialect: it has every feature.
+type dialect struct{}
+
+func (dialect) Classify(err error) sqlstore.ErrorKind {
+	switch c := pgCode(err); {
+	case errors.Is(err, pgx.ErrNoRows):
+		return sqlstore.NoRows
+	case c == codeUnique:
+		return sqlstore.Unique
+	case c == codeForeignKey:
+		return sqlstore.ForeignKey
+	case c == codeSerializable || c == codeDeadlock:
+		return sqlstore.Retry
+	}
+	return sqlstore.Other
 }
+
+func (dialect) Has(sqlstore.Feature) bool { return true }
 
 func pgCode(err error) string {
 	var e *pgconn.PgError
@@ -138,8 +150,8 @@ func createSchema(ctx context.Context, cfg *pgx.ConnConfig, schema string) error
 }
 
 func newStore(ctx context.Context, pool *pgxpool.Pool, o Options) (*Store, error) {
-	s := &Store{Store: sqlstore.New(poolDB{pool}, dialect, o.Now), pool: pool}
-	s.SetTx(s.inTx)
+	s := &Store{pool: pool}
+	s.Store = sqlstore.New(poolDB{pool}, s.runTx, dialect{}, &sqlstore.Options{Now: o.Now})
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
@@ -162,30 +174,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	})
 }
 
-// RunInTx implements store.Transactor. A serialization failure or deadlock reruns fn, up to three times.
-func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context, tx store.Store) error) error {
-	return s.inTx(ctx, func(ctx context.Context, tx *sqlstore.Store) error { return fn(ctx, txStore{tx}) })
-}
-
-func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *sqlstore.Store) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	var err error
-	for range 3 {
-		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(ctx, s.WithDB(txDB{tx})) })
-		if c := pgCode(err); c != codeSerializable && c != codeDeadlock {
-			return err
-		}
-	}
-	return err
-}
-
-// txStore is the store.Store a transaction's function gets; RunInTx inside it joins the transaction.
-type txStore struct{ *sqlstore.Store }
-
-func (t txStore) RunInTx(ctx context.Context, fn func(ctx context.Context, tx store.Store) error) error {
-	return fn(ctx, t)
+// runTx runs the Store's transactions (its RunInTx, which reruns one that fails with a serialization
+// failure or deadlock, up to three times in all).
+func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx sqlstore.DB) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(ctx, txDB{tx}) })
 }
 
 // Ping implements store.Pinger.

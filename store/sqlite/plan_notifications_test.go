@@ -33,11 +33,11 @@ func TestNotificationQueryPlansUseTheIndexes(t *testing.T) {
 		query planned
 		want  string
 	}{
-		{"list", q(sqlstore.NotificationsQuery("u", all, store.Page{})), "user_notifications_list"},
-		{"list after", q(sqlstore.NotificationsQuery("u", all, store.Page{After: after})), "user_notifications_list"},
-		{"list oldest first", q(sqlstore.NotificationsQuery("u", all, store.Page{Order: store.OldestFirst})), "user_notifications_list"},
-		{"unread", q(sqlstore.NotificationsQuery("u", unread, store.Page{})), "user_notifications_unread"},
-		{"unread after", q(sqlstore.NotificationsQuery("u", unread, store.Page{After: after})), "user_notifications_unread"},
+		{"list", q(sqlstore.NotificationsQuery(s.Dialect(), "u", all, store.Page{})), "user_notifications_list"},
+		{"list after", q(sqlstore.NotificationsQuery(s.Dialect(), "u", all, store.Page{After: after})), "user_notifications_list"},
+		{"list oldest first", q(sqlstore.NotificationsQuery(s.Dialect(), "u", all, store.Page{Order: store.OldestFirst})), "user_notifications_list"},
+		{"unread", q(sqlstore.NotificationsQuery(s.Dialect(), "u", unread, store.Page{})), "user_notifications_unread"},
+		{"unread after", q(sqlstore.NotificationsQuery(s.Dialect(), "u", unread, store.Page{After: after})), "user_notifications_unread"},
 		{"unread count", q(sqlstore.CountNotificationsQuery("u", unread, 100)), "user_notifications_unread"},
 	}
 	for _, tc := range cases {

@@ -53,7 +53,7 @@ func TestQueryPlansUseTheIndexes(t *testing.T) {
 		query planned
 		want  []string // every one must appear in the plan
 	}{
-		{"record timeline", q(sqlstore.TimelineQuery(store.RecordLead, "L1", store.Page{After: after})), []string{"contacts_record", "messages_conversation"}},
+		{"record timeline", q(sqlstore.TimelineQuery(s.Dialect(), store.RecordLead, "L1", store.Page{After: after})), []string{"contacts_record", "messages_conversation"}},
 	}
 	for _, v := range views {
 		for _, p := range []store.Page{{}, {After: after}, {Order: store.OldestFirst}} {
@@ -61,7 +61,7 @@ func TestQueryPlansUseTheIndexes(t *testing.T) {
 				name  string
 				query planned
 				want  []string
-			}{v.name, q(sqlstore.ViewQuery(v.v, p)), []string{v.idx}})
+			}{v.name, q(sqlstore.ViewQuery(s.Dialect(), v.v, p)), []string{v.idx}})
 		}
 		idx := v.idx
 		if v.name == "all" {

@@ -66,12 +66,24 @@ var (
 	_ store.Pinger     = (*Store)(nil)
 )
 
-var dialect = &sqlstore.Dialect{
-	IsNoRows: func(err error) bool { return errors.Is(err, sql.ErrNoRows) },
-	IsUnique: func(err error) bool {
-		return code(err) == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code(err) == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
-	},
-	IsForeignKey: func(err error) bool { return code(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY },
+// dialect is SQLite's sqlstore.Dialect: RETURNING and ON CONFLICT (3.35), row values (3.15); no row locks,
+// as write transactions are serialised.
+type dialect struct{}
+
+func (dialect) Classify(err error) sqlstore.ErrorKind {
+	switch c := code(err); {
+	case errors.Is(err, sql.ErrNoRows):
+		return sqlstore.NoRows
+	case c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return sqlstore.Unique
+	case c == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return sqlstore.ForeignKey
+	}
+	return sqlstore.Other
+}
+
+func (dialect) Has(f sqlstore.Feature) bool {
+	return f == sqlstore.Returning || f == sqlstore.Upsert || f == sqlstore.RowValues
 }
 
 func code(err error) int {
@@ -165,10 +177,9 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	stmts := &stmtCache{}
-	s := &Store{Store: sqlstore.New(&pool{writer: writer, reader: reader, stmts: stmts, lock: lock, ckpt: ckpt}, dialect, o.Now),
-		writer: writer, reader: reader, stmts: stmts, lock: lock, ckpt: ckpt}
-	s.SetTx(s.inTx)
+	s := &Store{writer: writer, reader: reader, stmts: &stmtCache{}, lock: lock, ckpt: ckpt}
+	s.Store = sqlstore.New(&pool{writer: writer, reader: reader, stmts: s.stmts, lock: lock, ckpt: ckpt}, s.runTx, dialect{},
+		&sqlstore.Options{Now: o.Now})
 	return s, nil
 }
 
@@ -237,15 +248,9 @@ func migrate(ctx context.Context, writer *sql.DB, lock writeLock) error {
 	return tx.Commit()
 }
 
-// RunInTx implements store.Transactor with an immediate transaction on the write connection.
-func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context, tx store.Store) error) error {
-	return s.inTx(ctx, func(ctx context.Context, tx *sqlstore.Store) error { return fn(ctx, txStore{tx}) })
-}
-
-func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *sqlstore.Store) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+// runTx runs the Store's transactions (its RunInTx): immediate transactions on the write connection, one
+// at a time.
+func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx sqlstore.DB) error) error {
 	if err := s.lock.acquire(ctx); err != nil {
 		return err
 	}
@@ -254,7 +259,7 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *sqlst
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
-	if err := fn(ctx, s.WithDB(&txDB{tx: tx, writer: s.writer, stmts: s.stmts})); err != nil {
+	if err := fn(ctx, &txDB{tx: tx, writer: s.writer, stmts: s.stmts}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -263,13 +268,6 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *sqlst
 	}
 	s.ckpt.wrote()
 	return nil
-}
-
-// txStore is the store.Store a transaction's function gets; RunInTx inside it joins the transaction.
-type txStore struct{ *sqlstore.Store }
-
-func (t txStore) RunInTx(ctx context.Context, fn func(ctx context.Context, tx store.Store) error) error {
-	return fn(ctx, t)
 }
 
 // Ping implements store.Pinger.

@@ -8,14 +8,25 @@ import (
 	"github.com/msgkit/msgkit/store"
 )
 
-// NextCursor implements store.Assignments: one atomic upsert.
+// NextCursor implements store.Assignments: one atomic upsert (with Upsert and Returning; else an upsert
+// and a read of the locked row, in one transaction).
 func (s *Store) NextCursor(ctx context.Context, pool string) (int64, error) {
 	if err := check(ctx); err != nil {
 		return 0, err
 	}
 	var v int64
-	err := s.db.QueryRow(ctx, `INSERT INTO cursors (pool, value) VALUES ($1, 1)
-		ON CONFLICT (pool) DO UPDATE SET value = cursors.value + 1 RETURNING value`, pool).Scan(&v)
+	if has(s.d, Returning, Upsert) {
+		err := s.db.QueryRow(ctx, `INSERT INTO cursors (pool, value) VALUES ($1, 1)
+			ON CONFLICT (pool) DO UPDATE SET value = cursors.value + 1 RETURNING value`, pool).Scan(&v)
+		return v, s.mapErr(err, "cursor "+pool)
+	}
+	err := s.tx(ctx, func(ctx context.Context, tx *Store) error {
+		if err := tx.upsert(ctx, `INSERT INTO cursors (pool, value) VALUES ($1, 1)`, "",
+			`UPDATE cursors SET value = value + 1 WHERE pool = $1`, pool); err != nil {
+			return err
+		}
+		return tx.db.QueryRow(ctx, `SELECT value FROM cursors WHERE pool = $1`, pool).Scan(&v)
+	})
 	return v, s.mapErr(err, "cursor "+pool)
 }
 
@@ -39,9 +50,9 @@ func (s *Store) AssignConversation(ctx context.Context, a store.Assignment) (sto
 	var out store.Conversation
 	err := s.tx(ctx, func(ctx context.Context, tx *Store) error {
 		now := tx.stamp()
-		c, err := scanConversation(tx.db.QueryRow(ctx, `UPDATE conversations SET assignee = $3, updated_at = $4, version = version + 1
-			WHERE id = $1 AND assignee = $2 RETURNING `+convCols, a.ConversationID, a.From, a.To, now))
-		if tx.d.IsNoRows(err) {
+		c, err := writeRow(ctx, tx, scanConversation, `UPDATE conversations SET assignee = $3, updated_at = $4, version = version + 1
+			WHERE id = $1 AND assignee = $2`, "", "conversations", convCols, "id = $1", a.ConversationID, a.From, a.To, now)
+		if tx.noRows(err) {
 			if _, err := tx.GetConversation(ctx, a.ConversationID); err != nil {
 				return err
 			}

@@ -35,18 +35,16 @@ func (s *Store) AppendChannelEvent(ctx context.Context, e store.ChannelEvent) (s
 	if at == 0 {
 		at = now
 	}
-	got, err := scanChannelEvent(s.db.QueryRow(ctx, `INSERT INTO channel_events (`+channelEventCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel_id, event_id) WHERE event_id <> '' DO NOTHING
-		RETURNING `+channelEventCols, e.ID, e.ChannelID, e.Event.ID, jsonText(e.Event), at, now))
-	if err == nil {
-		return got, true, nil
-	}
-	if !s.d.IsNoRows(err) {
-		return store.ChannelEvent{}, false, s.mapErr(err, "channel event")
-	}
-	got, err = scanChannelEvent(s.db.QueryRow(ctx, `SELECT `+channelEventCols+` FROM channel_events
-		WHERE channel_id = $1 AND event_id = $2`, e.ChannelID, e.Event.ID))
-	return got, false, s.mapErr(err, "channel event")
+	got, err := writeRow(ctx, s, scanChannelEvent, `INSERT INTO channel_events (`+channelEventCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6)`, `ON CONFLICT (channel_id, event_id) WHERE event_id <> '' DO NOTHING`,
+		"channel_events", channelEventCols, "id = $1", e.ID, e.ChannelID, e.Event.ID, jsonText(e.Event), at, now)
+	return insertOnce(s, got, err, func() (store.ChannelEvent, error) {
+		if e.Event.ID == "" { // events without an ID are never deduplicated
+			return store.ChannelEvent{}, errNoRows
+		}
+		return scanChannelEvent(s.db.QueryRow(ctx, `SELECT `+channelEventCols+` FROM channel_events
+			WHERE channel_id = $1 AND event_id = $2`, e.ChannelID, e.Event.ID))
+	}, "channel event")
 }
 
 // ListChannelEvents implements store.ChannelEvents.
@@ -54,7 +52,7 @@ func (s *Store) ListChannelEvents(ctx context.Context, channelID string, p store
 	if err := check(ctx); err != nil {
 		return nil, store.Cursor{}, err
 	}
-	q, args := keyset(`SELECT `+channelEventCols+` FROM channel_events WHERE channel_id = $1`, []any{channelID}, "time", "id", p)
+	q, args := keyset(s.d, `SELECT `+channelEventCols+` FROM channel_events WHERE channel_id = $1`, []any{channelID}, "time", "id", p)
 	list, err := queryAll(ctx, s, "channel events", scanChannelEvent, q, args...)
 	if err != nil {
 		return nil, store.Cursor{}, err

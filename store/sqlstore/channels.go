@@ -41,10 +41,10 @@ func (s *Store) CreateChannel(ctx context.Context, c store.Channel) (store.Chann
 		c.ID = id.New()
 	}
 	now := s.stamp()
-	got, err := scanChannel(s.db.QueryRow(ctx, `INSERT INTO channels (`+channelCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1, $10, $11, $12, $13) RETURNING `+channelCols,
+	got, err := writeRow(ctx, s, scanChannel, `INSERT INTO channels (`+channelCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1, $10, $11, $12, $13)`, "", "channels", channelCols, "id = $1",
 		c.ID, c.Name, c.Kind, c.ExternalID, jsonText(c.Credentials), jsonText(c.Account), c.Active, jsonText(c.Assignment), now,
-		jsonText(c.Health.Checks), micros(c.Health.CheckedAt), micros(c.Health.QuotaExceededAt), micros(c.DisconnectedAt)))
+		jsonText(c.Health.Checks), micros(c.Health.CheckedAt), micros(c.Health.QuotaExceededAt), micros(c.DisconnectedAt))
 	return got, s.mapErr(err, "channel "+c.ID)
 }
 
@@ -62,13 +62,13 @@ func (s *Store) UpdateChannel(ctx context.Context, c store.Channel) (store.Chann
 	if err := check(ctx); err != nil {
 		return store.Channel{}, err
 	}
-	got, err := scanChannel(s.db.QueryRow(ctx, `UPDATE channels SET name = $3, kind = $4, external_id = $5, credentials = $6,
+	got, err := writeRow(ctx, s, scanChannel, `UPDATE channels SET name = $3, kind = $4, external_id = $5, credentials = $6,
 		account = $7, active = $8, assignment = $9, updated_at = $10, version = version + 1, health_checks = $11,
 		checked_at = $12, quota_exceeded_at = $13, disconnected_at = $14
-		WHERE id = $1 AND version = $2 RETURNING `+channelCols,
+		WHERE id = $1 AND version = $2`, "", "channels", channelCols, "id = $1",
 		c.ID, c.Version, c.Name, c.Kind, c.ExternalID, jsonText(c.Credentials), jsonText(c.Account), c.Active, jsonText(c.Assignment), s.stamp(),
-		jsonText(c.Health.Checks), micros(c.Health.CheckedAt), micros(c.Health.QuotaExceededAt), micros(c.DisconnectedAt)))
-	if s.d.IsNoRows(err) {
+		jsonText(c.Health.Checks), micros(c.Health.CheckedAt), micros(c.Health.QuotaExceededAt), micros(c.DisconnectedAt))
+	if s.noRows(err) {
 		return store.Channel{}, s.versionConflict(ctx, "channels", "channel", c.ID, c.Version)
 	}
 	return got, s.mapErr(err, "channel "+c.ID)

@@ -55,26 +55,19 @@ func (s *Store) FindOrCreateContact(ctx context.Context, c store.Contact) (store
 		return scanContact(s.db.QueryRow(ctx, `SELECT `+contactCols+` FROM contacts
 			WHERE channel_id = $1 AND peer_kind = $2 AND peer_id = $3`, c.ChannelID, string(c.Peer.Kind), c.Peer.ID))
 	}
-	if got, err := find(); !s.d.IsNoRows(err) {
+	if got, err := find(); !s.noRows(err) {
 		return got, false, s.mapErr(err, "contact")
 	}
 	if c.ID == "" {
 		c.ID = id.New()
 	}
 	now := s.stamp()
-	got, err := scanContact(s.db.QueryRow(ctx, `INSERT INTO contacts (`+contactCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1, $13, $14)
-		ON CONFLICT (channel_id, peer_kind, peer_id) DO NOTHING RETURNING `+contactCols,
+	got, err := writeRow(ctx, s, scanContact, `INSERT INTO contacts (`+contactCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1, $13, $14)`,
+		`ON CONFLICT (channel_id, peer_kind, peer_id) DO NOTHING`, "contacts", contactCols, "id = $1",
 		c.ID, c.ChannelID, string(c.Peer.Kind), c.Peer.ID, jsonText(c.Profile), string(c.ProfileStatus), c.ProfileError,
-		c.Followed, string(c.Record.Kind), c.Record.ID, c.Record.Owner, now, micros(c.FollowChangedAt), c.Record.Name))
-	if err == nil {
-		return got, true, nil
-	}
-	if !s.d.IsNoRows(err) {
-		return store.Contact{}, false, s.mapErr(err, "contact")
-	}
-	got, err = find()
-	return got, false, s.mapErr(err, "contact")
+		c.Followed, string(c.Record.Kind), c.Record.ID, c.Record.Owner, now, micros(c.FollowChangedAt), c.Record.Name)
+	return insertOnce(s, got, err, find, "contact")
 }
 
 // GetContact implements store.Contacts.
@@ -91,12 +84,12 @@ func (s *Store) UpdateContact(ctx context.Context, c store.Contact) (store.Conta
 	if err := check(ctx); err != nil {
 		return store.Contact{}, err
 	}
-	got, err := scanContact(s.db.QueryRow(ctx, `UPDATE contacts SET profile = $3, profile_status = $4, profile_error = $5,
+	got, err := writeRow(ctx, s, scanContact, `UPDATE contacts SET profile = $3, profile_status = $4, profile_error = $5,
 		followed = $6, updated_at = $7, follow_changed_at = $8, version = version + 1
-		WHERE id = $1 AND version = $2 RETURNING `+contactCols,
+		WHERE id = $1 AND version = $2`, "", "contacts", contactCols, "id = $1",
 		c.ID, c.Version, jsonText(c.Profile), string(c.ProfileStatus), c.ProfileError, c.Followed, s.stamp(),
-		micros(c.FollowChangedAt)))
-	if s.d.IsNoRows(err) {
+		micros(c.FollowChangedAt))
+	if s.noRows(err) {
 		return store.Contact{}, s.versionConflict(ctx, "contacts", "contact", c.ID, c.Version)
 	}
 	return got, s.mapErr(err, "contact "+c.ID)

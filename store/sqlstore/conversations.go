@@ -59,7 +59,7 @@ func (s *Store) FindOrCreateConversation(ctx context.Context, c store.Conversati
 		return scanConversation(s.db.QueryRow(ctx, `SELECT `+convCols+` FROM conversations
 			WHERE channel_id = $1 AND peer_kind = $2 AND peer_id = $3`, c.ChannelID, string(c.Peer.Kind), c.Peer.ID))
 	}
-	if got, err := find(); !s.d.IsNoRows(err) {
+	if got, err := find(); !s.noRows(err) {
 		return got, false, s.mapErr(err, "conversation")
 	}
 	if c.ID == "" {
@@ -71,21 +71,14 @@ func (s *Store) FindOrCreateConversation(ctx context.Context, c store.Conversati
 		last = now
 	}
 	// The record comes from the contact, in the same statement: the store keeps the mirror.
-	got, err := scanConversation(s.db.QueryRow(ctx, `INSERT INTO conversations (`+convCols+`)
+	got, err := writeRow(ctx, s, scanConversation, `INSERT INTO conversations (`+convCols+`)
 		SELECT $1, $2, k.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, 1, $14, k.record_kind, k.record_id, k.record_owner,
 			k.record_name
-		FROM contacts k WHERE k.id = $3
-		ON CONFLICT (channel_id, peer_kind, peer_id) DO NOTHING RETURNING `+convCols,
+		FROM contacts k WHERE k.id = $3`,
+		`ON CONFLICT (channel_id, peer_kind, peer_id) DO NOTHING`, "conversations", convCols, "id = $1",
 		c.ID, c.ChannelID, c.ContactID, string(c.Peer.Kind), c.Peer.ID, c.Assignee, c.Unreplied, micros(c.LastInboundAt),
-		micros(c.LastOutboundAt), last, c.ReplyToken, micros(c.ReplyTokenExpiresAt), now, c.Preview))
-	if err == nil {
-		return got, true, nil
-	}
-	if !s.d.IsNoRows(err) {
-		return store.Conversation{}, false, s.mapErr(err, "conversation")
-	}
-	got, err = find()
-	return got, false, s.mapErr(err, "conversation")
+		micros(c.LastOutboundAt), last, c.ReplyToken, micros(c.ReplyTokenExpiresAt), now, c.Preview)
+	return insertOnce(s, got, err, find, "conversation")
 }
 
 // GetConversation implements store.Conversations.
@@ -102,13 +95,13 @@ func (s *Store) UpdateConversation(ctx context.Context, c store.Conversation) (s
 	if err := check(ctx); err != nil {
 		return store.Conversation{}, err
 	}
-	got, err := scanConversation(s.db.QueryRow(ctx, `UPDATE conversations SET assignee = $3, unreplied = $4,
-		last_inbound_at = $5, last_outbound_at = $6, last_message_at = CASE WHEN CAST($7 AS BIGINT) = 0 THEN created_at ELSE $7 END,
+	got, err := writeRow(ctx, s, scanConversation, `UPDATE conversations SET assignee = $3, unreplied = $4,
+		last_inbound_at = $5, last_outbound_at = $6, last_message_at = CASE WHEN $12 THEN created_at ELSE $7 END,
 		reply_token = $8, reply_token_expires_at = $9, updated_at = $10, preview = $11, version = version + 1
-		WHERE id = $1 AND version = $2 RETURNING `+convCols,
+		WHERE id = $1 AND version = $2`, "", "conversations", convCols, "id = $1",
 		c.ID, c.Version, c.Assignee, c.Unreplied, micros(c.LastInboundAt), micros(c.LastOutboundAt), lastMessage(c),
-		c.ReplyToken, micros(c.ReplyTokenExpiresAt), s.stamp(), c.Preview))
-	if s.d.IsNoRows(err) {
+		c.ReplyToken, micros(c.ReplyTokenExpiresAt), s.stamp(), c.Preview, lastMessage(c) == 0)
+	if s.noRows(err) {
 		return store.Conversation{}, s.versionConflict(ctx, "conversations", "conversation", c.ID, c.Version)
 	}
 	return got, s.mapErr(err, "conversation "+c.ID)
@@ -124,14 +117,14 @@ func (s *Store) RecordInbound(ctx context.Context, id string, n store.InboundNot
 	if token == "" {
 		exp = 0
 	}
-	got, err := scanConversation(s.db.QueryRow(ctx, `UPDATE conversations SET unreplied = $2,
+	got, err := writeRow(ctx, s, scanConversation, `UPDATE conversations SET unreplied = $2,
 		preview = CASE WHEN last_inbound_at < $3 AND last_outbound_at <= $3 THEN $7 ELSE preview END,
 		last_inbound_at = CASE WHEN last_inbound_at < $3 THEN $3 ELSE last_inbound_at END,
 		last_message_at = CASE WHEN last_message_at < $3 THEN $3 ELSE last_message_at END,
 		reply_token = CASE WHEN reply_token_expires_at < $5 THEN $4 ELSE reply_token END,
 		reply_token_expires_at = CASE WHEN reply_token_expires_at < $5 THEN $5 ELSE reply_token_expires_at END,
 		updated_at = $6, version = version + 1
-		WHERE id = $1 RETURNING `+convCols, id, true, at, token, exp, s.stamp(), n.Preview))
+		WHERE id = $1`, "", "conversations", convCols, "id = $1", id, true, at, token, exp, s.stamp(), n.Preview)
 	return got, s.mapErr(err, "conversation "+id)
 }
 
@@ -141,7 +134,7 @@ func (s *Store) ListConversations(ctx context.Context, v store.View, p store.Pag
 	if err := check(ctx); err != nil {
 		return nil, store.Cursor{}, err
 	}
-	q, args := viewQuery(v, p)
+	q, args := viewQuery(s.d, v, p)
 	rows, err := s.db.Query(ctx, q, args...)
 	if err != nil {
 		return nil, store.Cursor{}, s.mapErr(err, "conversations")
@@ -161,11 +154,11 @@ func (s *Store) ListConversations(ctx context.Context, v store.View, p store.Pag
 	return cut(out, p, store.InboxEntry.Cursor)
 }
 
-// ViewQuery returns the SQL and arguments ListConversations runs for v and p (exported within msgkit for
-// the backends' query-plan tests).
-func ViewQuery(v store.View, p store.Page) (string, []any) { return viewQuery(v, p) }
+// ViewQuery returns the SQL and arguments ListConversations runs for v and p (exported for the backends'
+// query-plan tests).
+func ViewQuery(d Dialect, v store.View, p store.Page) (string, []any) { return viewQuery(d, v, p) }
 
-func viewQuery(v store.View, p store.Page) (string, []any) {
+func viewQuery(d Dialect, v store.View, p store.Page) (string, []any) {
 	where, args := viewWhere(v)
 	cols := prefixed("c.", convCols) + `, ` + prefixed("k.", contactCols)
 	from := ` FROM conversations c JOIN contacts k ON k.id = c.contact_id`
@@ -175,7 +168,7 @@ func viewQuery(v store.View, p store.Page) (string, []any) {
 			COALESCE(n.ignored, FALSE), COALESCE(n.through_at, 0), COALESCE(n.updated_at, 0)`
 		from += ` LEFT JOIN notifications n ON n.conversation_id = c.id AND n.user_id = ` + param(len(args))
 	}
-	return keyset(`SELECT `+cols+from+` WHERE `+strings.Join(where, " AND "), args, "c.last_message_at", "c.id", p)
+	return keyset(d, `SELECT `+cols+from+` WHERE `+strings.Join(where, " AND "), args, "c.last_message_at", "c.id", p)
 }
 
 // viewWhere is the WHERE clause of a view. Every condition is written so that the view's index serves it
@@ -271,14 +264,4 @@ func prefixed(prefix, cols string) string {
 		parts[i] = prefix + strings.TrimSpace(p)
 	}
 	return strings.Join(parts, ", ")
-}
-
-// cut trims a page fetched with one extra row and returns the next cursor when that row existed.
-func cut[T any](items []T, p store.Page, cursor func(T) store.Cursor) ([]T, store.Cursor, error) {
-	n := p.Size()
-	if len(items) <= n {
-		return items, store.Cursor{}, nil
-	}
-	items = items[:n:n]
-	return items, cursor(items[n-1]), nil
 }

@@ -49,19 +49,16 @@ func (s *Store) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, e
 	if next == 0 {
 		next = now
 	}
-	got, err := scanJob(s.db.QueryRow(ctx, `INSERT INTO jobs (`+jobCols+`)
-		VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, '', 0, $8, $8, $6)
-		ON CONFLICT `+pendingKey+` DO NOTHING RETURNING `+jobCols,
-		j.ID, j.Kind, j.Key, string(j.Payload), j.Attempts, next, j.LastError, now))
-	if err == nil {
-		return got, true, nil
-	}
-	if !s.d.IsNoRows(err) {
-		return store.Job{}, false, s.mapErr(err, "job "+j.ID)
-	}
-	got, err = scanJob(s.db.QueryRow(ctx, `SELECT `+jobCols+` FROM jobs
-		WHERE kind = $1 AND job_key = $2 AND status = 'pending'`, j.Kind, j.Key))
-	return got, false, s.mapErr(err, "pending job "+j.Kind)
+	got, err := writeRow(ctx, s, scanJob, `INSERT INTO jobs (`+jobCols+`)
+		VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, '', 0, $8, $8, $6)`, `ON CONFLICT `+pendingKey+` DO NOTHING`,
+		"jobs", jobCols, "id = $1", j.ID, j.Kind, j.Key, string(j.Payload), j.Attempts, next, j.LastError, now)
+	return insertOnce(s, got, err, func() (store.Job, error) {
+		if j.Key == "" { // jobs without a key are never deduplicated
+			return store.Job{}, errNoRows
+		}
+		return scanJob(s.db.QueryRow(ctx, `SELECT `+jobCols+` FROM jobs
+			WHERE kind = $1 AND job_key = $2 AND status = 'pending'`, j.Kind, j.Key))
+	}, "job "+j.ID)
 }
 
 // GetJob implements store.Jobs.
@@ -73,8 +70,10 @@ func (s *Store) GetJob(ctx context.Context, id string) (store.Job, error) {
 	return j, s.mapErr(err, "job "+id)
 }
 
-// ClaimJobs implements store.Jobs: one UPDATE over the due jobs, which PostgreSQL picks with FOR UPDATE
-// SKIP LOCKED so concurrent claimers take different jobs without waiting.
+// ClaimJobs implements store.Jobs: one UPDATE over the due jobs (with Returning and Upsert), else a
+// SELECT of the due jobs, an UPDATE of those and a read of them in one transaction. Where the database has
+// SKIP LOCKED, the due jobs are picked with it, so concurrent claimers take different jobs without
+// waiting.
 func (s *Store) ClaimJobs(ctx context.Context, limit int, lease time.Duration) ([]store.Job, error) {
 	if err := check(ctx); err != nil {
 		return nil, err
@@ -83,11 +82,36 @@ func (s *Store) ClaimJobs(ctx context.Context, limit int, lease time.Duration) (
 		return nil, errors.New("sqlstore: ClaimJobs needs a positive limit and lease")
 	}
 	now := s.stamp()
-	jobs, err := queryAll(ctx, s, "job claim", scanJob, `UPDATE jobs SET lease = $1, lease_until = $2,
-		attempts = attempts + 1, updated_at = $3
-		WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND next_attempt_at <= $3 AND lease_until <= $3
-			ORDER BY next_attempt_at, id LIMIT $4`+s.d.SkipLocked+`)
-		RETURNING `+jobCols, id.New(), now+lease.Microseconds(), now, limit)
+	lock := s.forUpdate()
+	if s.d.Has(SkipLocked) {
+		lock = ` FOR UPDATE SKIP LOCKED`
+	}
+	pick := func(now, limit string) string {
+		return `SELECT id FROM jobs WHERE status = 'pending' AND next_attempt_at <= ` + now + ` AND lease_until <= ` + now +
+			` ORDER BY next_attempt_at, id LIMIT ` + limit + lock
+	}
+	const set = `UPDATE jobs SET lease = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3`
+	args := []any{id.New(), now + lease.Microseconds(), now, limit}
+	var jobs []store.Job
+	var err error
+	if has(s.d, Returning, Upsert) {
+		jobs, err = queryAll(ctx, s, "job claim", scanJob, set+` WHERE id IN (`+pick("$3", "$4")+`) RETURNING `+jobCols, args...)
+	} else {
+		err = s.tx(ctx, func(ctx context.Context, tx *Store) error {
+			ids, err := queryAll(ctx, tx, "job claim", func(r Row) (any, error) {
+				var id string
+				return id, r.Scan(&id)
+			}, pick("$1", "$2"), now, limit)
+			if err != nil || len(ids) == 0 {
+				return err
+			}
+			if _, err := tx.db.Exec(ctx, set+` WHERE id IN (`+inList(len(args)+1, len(ids))+`)`, append(args, ids...)...); err != nil {
+				return tx.mapErr(err, "job claim")
+			}
+			jobs, err = queryAll(ctx, tx, "job claim", scanJob, `SELECT `+jobCols+` FROM jobs WHERE id IN (`+inList(1, len(ids))+`)`, ids...)
+			return err
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -107,10 +131,10 @@ func (s *Store) ClaimJob(ctx context.Context, jobID string, lease time.Duration)
 		return store.Job{}, errors.New("sqlstore: ClaimJob needs a positive lease")
 	}
 	now := s.stamp()
-	j, err := scanJob(s.db.QueryRow(ctx, `UPDATE jobs SET lease = $2, lease_until = $3, attempts = attempts + 1,
-		updated_at = $4 WHERE id = $1 AND status = 'pending' AND lease_until <= $4 RETURNING `+jobCols,
-		jobID, id.New(), now+lease.Microseconds(), now))
-	if s.d.IsNoRows(err) {
+	j, err := writeRow(ctx, s, scanJob, `UPDATE jobs SET lease = $2, lease_until = $3, attempts = attempts + 1,
+		updated_at = $4 WHERE id = $1 AND status = 'pending' AND lease_until <= $4`, "", "jobs", jobCols, "id = $1",
+		jobID, id.New(), now+lease.Microseconds(), now)
+	if s.noRows(err) {
 		if _, err := s.GetJob(ctx, jobID); err != nil {
 			return store.Job{}, err
 		}
@@ -174,7 +198,7 @@ func (s *Store) ListJobs(ctx context.Context, f store.JobFilter, p store.Page) (
 		args = append(args, string(f.Status))
 		where = append(where, "status = "+param(len(args)))
 	}
-	q, args := keyset(`SELECT `+jobCols+` FROM jobs WHERE `+strings.Join(where, " AND "), args, "created_at", "id", p)
+	q, args := keyset(s.d, `SELECT `+jobCols+` FROM jobs WHERE `+strings.Join(where, " AND "), args, "created_at", "id", p)
 	list, err := queryAll(ctx, s, "jobs", scanJob, q, args...)
 	if err != nil {
 		return nil, store.Cursor{}, err
@@ -187,7 +211,7 @@ func (s *Store) DeleteFinishedJobs(ctx context.Context, before time.Time, limit 
 	if err := check(ctx); err != nil {
 		return 0, err
 	}
-	n, err := s.db.Exec(ctx, `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs
-		WHERE status <> 'pending' AND updated_at < $1 LIMIT $2)`, micros(before), limit)
+	n, err := s.db.Exec(ctx, `DELETE FROM jobs WHERE id IN (SELECT id FROM (SELECT id FROM jobs
+		WHERE status <> 'pending' AND updated_at < $1 LIMIT $2) AS finished)`, micros(before), limit)
 	return int(n), s.mapErr(err, "finished jobs")
 }

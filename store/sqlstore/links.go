@@ -28,11 +28,11 @@ func (s *Store) LinkContact(ctx context.Context, ch store.LinkChange) (store.Con
 	var out store.Contact
 	err := s.tx(ctx, func(ctx context.Context, tx *Store) error {
 		now := tx.stamp()
-		c, err := scanContact(tx.db.QueryRow(ctx, `UPDATE contacts SET record_kind = $4, record_id = $5, record_owner = $6,
+		c, err := writeRow(ctx, tx, scanContact, `UPDATE contacts SET record_kind = $4, record_id = $5, record_owner = $6,
 			updated_at = $7, record_name = $8, version = version + 1
-			WHERE id = $1 AND record_kind = $2 AND record_id = $3 RETURNING `+contactCols,
-			ch.ContactID, string(ch.From.Kind), ch.From.ID, string(ch.To.Kind), ch.To.ID, ch.To.Owner, now, ch.To.Name))
-		if tx.d.IsNoRows(err) {
+			WHERE id = $1 AND record_kind = $2 AND record_id = $3`, "", "contacts", contactCols, "id = $1",
+			ch.ContactID, string(ch.From.Kind), ch.From.ID, string(ch.To.Kind), ch.To.ID, ch.To.Owner, now, ch.To.Name)
+		if tx.noRows(err) {
 			if _, err := tx.GetContact(ctx, ch.ContactID); err != nil {
 				return err
 			}
@@ -78,7 +78,7 @@ func (s *Store) ListRecordMessages(ctx context.Context, kind store.RecordKind, i
 	if err := check(ctx); err != nil {
 		return nil, store.Cursor{}, err
 	}
-	q, args := TimelineQuery(kind, id, p)
+	q, args := TimelineQuery(s.d, kind, id, p)
 	list, err := queryAll(ctx, s, "record timeline", scanMessage, q, args...)
 	if err != nil {
 		return nil, store.Cursor{}, err
@@ -86,10 +86,10 @@ func (s *Store) ListRecordMessages(ctx context.Context, kind store.RecordKind, i
 	return cut(list, p, store.Message.Cursor)
 }
 
-// TimelineQuery returns the SQL and arguments of a record's timeline page (exported within msgkit for the
+// TimelineQuery returns the SQL and arguments of a record's timeline page in dialect d (exported for the
 // backends' query-plan tests).
-func TimelineQuery(kind store.RecordKind, id string, p store.Page) (string, []any) {
-	return keyset(`SELECT `+prefixed("m.", messageCols)+` FROM messages m
+func TimelineQuery(d Dialect, kind store.RecordKind, id string, p store.Page) (string, []any) {
+	return keyset(d, `SELECT `+prefixed("m.", messageCols)+` FROM messages m
 		JOIN conversations c ON c.id = m.conversation_id
 		JOIN contacts k ON k.id = c.contact_id
 		WHERE k.record_kind = $1 AND k.record_id = $2 AND k.record_id <> ''`, []any{string(kind), id}, "m.time", "m.id", p)

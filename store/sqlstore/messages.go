@@ -59,18 +59,17 @@ func (s *Store) AppendMessage(ctx context.Context, m store.Message) (store.Messa
 	if at == 0 {
 		at = now
 	}
-	got, err := scanMessage(s.db.QueryRow(ctx, `INSERT INTO messages (`+messageCols+`)
+	got, err := writeRow(ctx, s, scanMessage, `INSERT INTO messages (`+messageCols+`)
 		SELECT $1, c.id, c.channel_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, 1, $15,
 			$16, $17, $18, $19, $20, $21
-		FROM conversations c WHERE c.id = $2
-		ON CONFLICT DO NOTHING RETURNING `+messageCols,
+		FROM conversations c WHERE c.id = $2`, `ON CONFLICT DO NOTHING`, "messages", messageCols, "id = $1",
 		append([]any{m.ID, m.ConversationID, string(m.Direction), string(m.Kind), m.ChannelMessageID, m.Author, jsonText(m.Content),
 			jsonText(m.Event), string(m.Status), m.StatusDetail, m.Unsent, m.Billable, at, now, string(m.Outcome)},
-			mediaArgs(m.MediaCopy)...)...))
+			mediaArgs(m.MediaCopy)...)...)
 	if err == nil {
 		return got, true, nil
 	}
-	if !s.d.IsNoRows(err) {
+	if !s.noRows(err) && !s.unique(err) {
 		return store.Message{}, false, s.mapErr(err, "message")
 	}
 	// Nothing inserted: the conversation is missing, or the message exists.
@@ -114,15 +113,15 @@ func (s *Store) UpdateMessage(ctx context.Context, m store.Message) (store.Messa
 	if err := check(ctx); err != nil {
 		return store.Message{}, err
 	}
-	got, err := scanMessage(s.db.QueryRow(ctx, `UPDATE messages SET kind = $3, channel_message_id = $4, author = $5,
+	got, err := writeRow(ctx, s, scanMessage, `UPDATE messages SET kind = $3, channel_message_id = $4, author = $5,
 		content = $6, event = $7, status = $8, status_detail = $9, unsent = $10, billable = $11, updated_at = $12,
 		outcome = $13, media_status = $14, media_key = $15, media_type = $16, media_size = $17, media_sha256 = $18,
 		media_detail = $19, version = version + 1
-		WHERE id = $1 AND version = $2 RETURNING `+messageCols,
+		WHERE id = $1 AND version = $2`, "", "messages", messageCols, "id = $1",
 		append([]any{m.ID, m.Version, string(m.Kind), m.ChannelMessageID, m.Author, jsonText(m.Content), jsonText(m.Event),
 			string(m.Status), m.StatusDetail, m.Unsent, m.Billable, s.stamp(), string(m.Outcome)},
-			mediaArgs(m.MediaCopy)...)...))
-	if s.d.IsNoRows(err) {
+			mediaArgs(m.MediaCopy)...)...)
+	if s.noRows(err) {
 		return store.Message{}, s.versionConflict(ctx, "messages", "message", m.ID, m.Version)
 	}
 	return got, s.mapErr(err, "message "+m.ID)
@@ -145,25 +144,10 @@ func (s *Store) ListMessages(ctx context.Context, conversationID string, p store
 	if err := check(ctx); err != nil {
 		return nil, store.Cursor{}, err
 	}
-	q, args := keyset(`SELECT `+messageCols+` FROM messages WHERE conversation_id = $1`, []any{conversationID}, "time", "id", p)
+	q, args := keyset(s.d, `SELECT `+messageCols+` FROM messages WHERE conversation_id = $1`, []any{conversationID}, "time", "id", p)
 	list, err := queryAll(ctx, s, "messages", scanMessage, q, args...)
 	if err != nil {
 		return nil, store.Cursor{}, err
 	}
 	return cut(list, p, store.Message.Cursor)
-}
-
-// keyset appends a keyset condition on (timeCol, idCol) after p.After, the order and the limit (one more
-// than the page, to know whether another follows) to a query whose WHERE clause is begun.
-func keyset(q string, args []any, timeCol, idCol string, p store.Page) (string, []any) {
-	cmp, dir := "<", "DESC"
-	if p.Order == store.OldestFirst {
-		cmp, dir = ">", "ASC"
-	}
-	if !p.After.IsZero() { // a row-value comparison: one range scan of a (time, id) index
-		args = append(args, micros(p.After.Time), p.After.ID)
-		q += " AND (" + timeCol + ", " + idCol + ") " + cmp + " (" + param(len(args)-1) + ", " + param(len(args)) + ")"
-	}
-	args = append(args, p.Size()+1)
-	return q + " ORDER BY " + timeCol + " " + dir + ", " + idCol + " " + dir + " LIMIT " + param(len(args)), args
 }

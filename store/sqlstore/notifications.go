@@ -28,11 +28,13 @@ func (s *Store) PutNotificationState(ctx context.Context, st store.NotificationS
 		return store.NotificationState{}, err
 	}
 	now := s.stamp()
-	_, err := s.db.Exec(ctx, `INSERT INTO notifications (conversation_id, user_id, snoozed_until, snoozed_until_inbound, ignored,
+	err := s.upsert(ctx, `INSERT INTO notifications (conversation_id, user_id, snoozed_until, snoozed_until_inbound, ignored,
 			through_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (conversation_id, user_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, `ON CONFLICT (conversation_id, user_id)
 		DO UPDATE SET snoozed_until = excluded.snoozed_until, snoozed_until_inbound = excluded.snoozed_until_inbound,
 			ignored = excluded.ignored, through_at = excluded.through_at, updated_at = excluded.updated_at`,
+		`UPDATE notifications SET snoozed_until = $3, snoozed_until_inbound = $4, ignored = $5, through_at = $6, updated_at = $7
+		WHERE conversation_id = $1 AND user_id = $2`,
 		st.ConversationID, st.UserID, micros(st.SnoozedUntil), st.SnoozedUntilInbound, st.Ignored, micros(st.Through), now)
 	if err != nil {
 		return store.NotificationState{}, s.mapErr(err, "notification state's conversation "+st.ConversationID)
@@ -66,19 +68,14 @@ func (s *Store) AddNotification(ctx context.Context, n store.Notification) (stor
 	if n.ID == "" {
 		n.ID = id.New()
 	}
-	got, err := scanNote(s.db.QueryRow(ctx, `INSERT INTO user_notifications (`+noteCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-		ON CONFLICT (user_id, notify_key) DO NOTHING RETURNING `+noteCols,
-		n.ID, n.UserID, n.Key, string(n.Event), n.ChannelID, n.ConversationID, n.MessageID, micros(n.At), micros(n.ReadAt), s.stamp()))
-	if err == nil {
-		return got, true, nil
-	}
-	if !s.d.IsNoRows(err) {
-		return store.Notification{}, false, s.mapErr(err, "notification "+n.ID)
-	}
-	got, err = scanNote(s.db.QueryRow(ctx, `SELECT `+noteCols+` FROM user_notifications WHERE user_id = $1 AND notify_key = $2`,
-		n.UserID, n.Key))
-	return got, false, s.mapErr(err, "notification of user "+n.UserID)
+	got, err := writeRow(ctx, s, scanNote, `INSERT INTO user_notifications (`+noteCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, `ON CONFLICT (user_id, notify_key) DO NOTHING`,
+		"user_notifications", noteCols, "id = $1",
+		n.ID, n.UserID, n.Key, string(n.Event), n.ChannelID, n.ConversationID, n.MessageID, micros(n.At), micros(n.ReadAt), s.stamp())
+	return insertOnce(s, got, err, func() (store.Notification, error) {
+		return scanNote(s.db.QueryRow(ctx, `SELECT `+noteCols+` FROM user_notifications WHERE user_id = $1 AND notify_key = $2`,
+			n.UserID, n.Key))
+	}, "notification of user "+n.UserID)
 }
 
 // notesWhere selects the notifications of the user in $1 that f selects. The unread condition is the literal of the
@@ -96,7 +93,7 @@ func (s *Store) ListNotifications(ctx context.Context, userID string, f store.No
 	if err := check(ctx); err != nil {
 		return nil, store.Cursor{}, err
 	}
-	q, args := NotificationsQuery(userID, f, p)
+	q, args := NotificationsQuery(s.d, userID, f, p)
 	list, err := queryAll(ctx, s, "notifications", scanNote, q, args...)
 	if err != nil {
 		return nil, store.Cursor{}, err
@@ -104,10 +101,10 @@ func (s *Store) ListNotifications(ctx context.Context, userID string, f store.No
 	return cut(list, p, store.Notification.Cursor)
 }
 
-// NotificationsQuery returns the SQL and arguments ListNotifications runs (exported within msgkit for the
+// NotificationsQuery returns the SQL and arguments ListNotifications runs in dialect d (exported for the
 // backends' query-plan tests).
-func NotificationsQuery(userID string, f store.NotificationFilter, p store.Page) (string, []any) {
-	return keyset(`SELECT `+noteCols+notesWhere(f), []any{userID}, "created_at", "id", p)
+func NotificationsQuery(d Dialect, userID string, f store.NotificationFilter, p store.Page) (string, []any) {
+	return keyset(d, `SELECT `+noteCols+notesWhere(f), []any{userID}, "created_at", "id", p)
 }
 
 // CountNotifications implements store.Notifications: a count of at most limit rows of the user's index.
@@ -136,8 +133,8 @@ func (s *Store) MarkNotificationRead(ctx context.Context, userID, nid string) (s
 	if err := check(ctx); err != nil {
 		return store.Notification{}, err
 	}
-	n, err := scanNote(s.db.QueryRow(ctx, `UPDATE user_notifications SET read_at = CASE WHEN read_at = 0 THEN $3 ELSE read_at END
-		WHERE id = $1 AND user_id = $2 RETURNING `+noteCols, nid, userID, s.stamp()))
+	n, err := writeRow(ctx, s, scanNote, `UPDATE user_notifications SET read_at = CASE WHEN read_at = 0 THEN $3 ELSE read_at END
+		WHERE id = $1 AND user_id = $2`, "", "user_notifications", noteCols, "id = $1", nid, userID, s.stamp())
 	return n, s.mapErr(err, "notification "+nid+" of user "+userID)
 }
 
@@ -190,9 +187,10 @@ func (s *Store) PutNotificationSettings(ctx context.Context, st store.Notificati
 		st.MutedChannels = nil
 	}
 	now := s.stamp()
-	_, err := s.db.Exec(ctx, `INSERT INTO notification_settings (user_id, muted_events, muted_channels, updated_at)
-		VALUES ($1, $2, $3, $4) ON CONFLICT (user_id) DO UPDATE SET muted_events = excluded.muted_events,
+	err := s.upsert(ctx, `INSERT INTO notification_settings (user_id, muted_events, muted_channels, updated_at)
+		VALUES ($1, $2, $3, $4)`, `ON CONFLICT (user_id) DO UPDATE SET muted_events = excluded.muted_events,
 			muted_channels = excluded.muted_channels, updated_at = excluded.updated_at`,
+		`UPDATE notification_settings SET muted_events = $2, muted_channels = $3, updated_at = $4 WHERE user_id = $1`,
 		st.UserID, jsonText(st.MutedEvents), jsonText(st.MutedChannels), now)
 	if err != nil {
 		return store.NotificationSettings{}, s.mapErr(err, "notification settings of user "+st.UserID)

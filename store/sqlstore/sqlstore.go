@@ -1,10 +1,3 @@
-// Package sqlstore is the store.Store implementation shared by the SQL backends (store/sqlite and
-// store/postgres). It speaks one SQL dialect, written with $1-style parameters, and leaves to each
-// backend the connection, transactions, parameter style and error codes (a Dialect).
-//
-// Times are stored as BIGINT microseconds since the Unix epoch (0 for the zero time), so both backends
-// keep exactly what memstore keeps: UTC with microsecond precision. JSON-shaped fields are stored as
-// TEXT; nothing queries inside them.
 package sqlstore
 
 import (
@@ -18,7 +11,10 @@ import (
 	"github.com/msgkit/msgkit/store"
 )
 
-// DB runs statements: a connection pool, or a transaction.
+// DB runs statements written with $1-style parameters: a connection pool, or a transaction. Its methods
+// return the database's errors as they are; the Dialect classifies them. Exec returns the number of rows
+// a statement matched (for MySQL, connect with clientFoundRows so that an UPDATE that changes nothing
+// still counts the row).
 type DB interface {
 	Exec(ctx context.Context, query string, args ...any) (rowsAffected int64, err error)
 	Query(ctx context.Context, query string, args ...any) (Rows, error)
@@ -33,43 +29,48 @@ type Rows interface {
 	Close()
 }
 
-// Row is a single-row result.
+// Row is a single-row result. Scan returns the error of the query, or the Dialect's NoRows error when
+// there was no row.
 type Row interface {
 	Scan(dest ...any) error
 }
 
-// Dialect is what differs between the SQL backends.
-type Dialect struct {
-	// SkipLocked is appended to the outbox claim's inner SELECT (" FOR UPDATE SKIP LOCKED" on
-	// PostgreSQL; empty where write transactions are serialised anyway, as on SQLite).
-	SkipLocked string
-	// IsNoRows reports whether err means a query returned no row.
-	IsNoRows func(error) bool
-	// IsUnique and IsForeignKey classify constraint violations.
-	IsUnique     func(error) bool
-	IsForeignKey func(error) bool
+// TxFunc runs fn in one database transaction on the backend's connection: it begins, calls fn with a DB
+// bound to the transaction, and commits when fn returns nil, rolling back otherwise. It returns fn's error,
+// or the error of begin or commit, as the database gave it: the Store reruns the whole transaction when the
+// Dialect classifies that error as Retry. Transactions must be at least READ COMMITTED, with every read of
+// a row seeing the latest committed state (on MySQL, ask for READ COMMITTED: its default, REPEATABLE READ,
+// reads a snapshot).
+type TxFunc func(ctx context.Context, fn func(ctx context.Context, tx DB) error) error
+
+// Options tunes a Store. nil means the defaults.
+type Options struct {
+	// Now is the store's clock. nil means time.Now.
+	Now func() time.Time
 }
 
-// Store implements every store interface but Transactor on a DB. It is safe for concurrent use when its
-// DB is.
+// Store implements store.Store on a DB. It is safe for concurrent use when its DB is.
 type Store struct {
 	db  DB
-	d   *Dialect
+	d   Dialect
 	now func() time.Time
-	// InTx runs fn in a transaction on a Store bound to it; the backend sets it.
-	inTx func(ctx context.Context, fn func(ctx context.Context, tx *Store) error) error
+	// txf runs a transaction; nil on a Store bound to one, whose transactions join it.
+	txf TxFunc
 }
 
-// New returns a Store on db. now is the store clock.
-func New(db DB, d *Dialect, now func() time.Time) *Store {
-	if now == nil {
-		now = time.Now
+var _ store.Store = (*Store)(nil)
+
+// New returns a Store on db, running transactions with tx and speaking dialect d.
+func New(db DB, tx TxFunc, d Dialect, opts *Options) *Store {
+	now := time.Now
+	if opts != nil && opts.Now != nil {
+		now = opts.Now
 	}
-	return &Store{db: db, d: d, now: now}
+	return &Store{db: db, d: d, now: now, txf: tx}
 }
 
-// WithDB returns a Store sharing s's dialect and clock on another DB (a transaction).
-func (s *Store) WithDB(db DB) *Store { return &Store{db: db, d: s.d, now: s.now} }
+// Dialect returns the dialect s speaks (the query-plan tests render the shared queries with it).
+func (s *Store) Dialect() Dialect { return s.d }
 
 // stamp returns the clock's time as stored.
 func (s *Store) stamp() int64 { return micros(s.now()) }
@@ -100,11 +101,11 @@ func (s *Store) mapErr(err error, what string) error {
 		return nil
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return err
-	case err == errNoRows || s.d.IsNoRows(err):
+	case s.noRows(err):
 		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
-	case err == errAlreadyExists || s.d.IsUnique(err):
+	case err == errAlreadyExists || s.unique(err):
 		return fmt.Errorf("%s: %w", what, store.ErrAlreadyExists)
-	case s.d.IsForeignKey(err):
+	case s.d.Classify(err) == ForeignKey:
 		return fmt.Errorf("%s refers to a record that does not exist: %w", what, store.ErrNotFound)
 	}
 	return fmt.Errorf("%s: %w", what, err)
@@ -126,6 +127,14 @@ func fromJSON(text string, v any) error {
 	}
 	return json.Unmarshal([]byte(text), v)
 }
+
+// noRows reports whether err means that a query returned no row.
+func (s *Store) noRows(err error) bool {
+	return err == errNoRows || (err != nil && s.d.Classify(err) == NoRows)
+}
+
+// unique reports whether err is a unique violation.
+func (s *Store) unique(err error) bool { return err != nil && s.d.Classify(err) == Unique }
 
 // param returns the placeholder of the n-th argument.
 func param(n int) string { return "$" + strconv.Itoa(n) }

@@ -25,8 +25,8 @@ func (s *Store) CreateTemplate(ctx context.Context, t store.Template) (store.Tem
 	if t.ID == "" {
 		t.ID = id.New()
 	}
-	got, err := scanTemplate(s.db.QueryRow(ctx, `INSERT INTO templates (`+templateCols+`) VALUES ($1, $2, $3, $4, $5, $5, 1)
-		RETURNING `+templateCols, t.ID, t.Name, t.ChannelKind, t.Body, s.stamp()))
+	got, err := writeRow(ctx, s, scanTemplate, `INSERT INTO templates (`+templateCols+`) VALUES ($1, $2, $3, $4, $5, $5, 1)`,
+		"", "templates", templateCols, "id = $1", t.ID, t.Name, t.ChannelKind, t.Body, s.stamp())
 	return got, s.mapErr(err, "template "+t.Name)
 }
 
@@ -44,10 +44,10 @@ func (s *Store) UpdateTemplate(ctx context.Context, t store.Template) (store.Tem
 	if err := check(ctx); err != nil {
 		return store.Template{}, err
 	}
-	got, err := scanTemplate(s.db.QueryRow(ctx, `UPDATE templates SET name = $3, channel_kind = $4, body = $5, updated_at = $6,
-		version = version + 1 WHERE id = $1 AND version = $2 RETURNING `+templateCols,
-		t.ID, t.Version, t.Name, t.ChannelKind, t.Body, s.stamp()))
-	if s.d.IsNoRows(err) {
+	got, err := writeRow(ctx, s, scanTemplate, `UPDATE templates SET name = $3, channel_kind = $4, body = $5, updated_at = $6,
+		version = version + 1 WHERE id = $1 AND version = $2`, "", "templates", templateCols, "id = $1",
+		t.ID, t.Version, t.Name, t.ChannelKind, t.Body, s.stamp())
+	if s.noRows(err) {
 		return store.Template{}, s.versionConflict(ctx, "templates", "template", t.ID, t.Version)
 	}
 	return got, s.mapErr(err, "template "+t.ID)

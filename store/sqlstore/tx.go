@@ -1,17 +1,38 @@
 package sqlstore
 
-import "context"
+import (
+	"context"
 
-// tx runs fn in a transaction when the backend gave one, and on s otherwise (s is then already a
-// transaction).
-func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx *Store) error) error {
-	if s.inTx == nil {
-		return fn(ctx, s)
-	}
-	return s.inTx(ctx, fn)
+	"github.com/msgkit/msgkit/store"
+)
+
+// retries is how many times a transaction runs at most when the database asks for a rerun (a deadlock,
+// a serialization failure).
+const retries = 3
+
+// RunInTx implements store.Transactor with the backend's TxFunc. A transaction that fails with an error
+// the Dialect classifies as Retry is run again, up to three times in all. On the Store fn gets, RunInTx
+// joins the transaction.
+func (s *Store) RunInTx(ctx context.Context, fn func(ctx context.Context, tx store.Store) error) error {
+	return s.tx(ctx, func(ctx context.Context, tx *Store) error { return fn(ctx, tx) })
 }
 
-// SetTx tells s how to run a transaction: the backend's begin-commit-rollback around fn.
-func (s *Store) SetTx(inTx func(ctx context.Context, fn func(ctx context.Context, tx *Store) error) error) {
-	s.inTx = inTx
+// tx runs fn in a transaction, or on s when s is bound to one already.
+func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx *Store) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.txf == nil {
+		return fn(ctx, s)
+	}
+	var err error
+	for range retries {
+		err = s.txf(ctx, func(ctx context.Context, db DB) error {
+			return fn(ctx, &Store{db: db, d: s.d, now: s.now})
+		})
+		if err == nil || ctx.Err() != nil || s.d.Classify(err) != Retry {
+			return err
+		}
+	}
+	return err
 }

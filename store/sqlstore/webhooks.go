@@ -47,7 +47,7 @@ func (s *Store) ListWebhooks(ctx context.Context, channelID string, from, to tim
 	if end == 0 {
 		end = 1<<63 - 1
 	}
-	q, args := keyset(`SELECT `+webhookCols+` FROM webhooks WHERE channel_id = $1 AND received_at >= $2 AND received_at < $3`,
+	q, args := keyset(s.d, `SELECT `+webhookCols+` FROM webhooks WHERE channel_id = $1 AND received_at >= $2 AND received_at < $3`,
 		[]any{channelID, micros(from), end}, "received_at", "id", p)
 	list, err := queryAll(ctx, s, "webhooks", scanWebhook, q, args...)
 	if err != nil {
@@ -61,7 +61,7 @@ func (s *Store) DeleteExpiredWebhooks(ctx context.Context, limit int) (int, erro
 	if err := check(ctx); err != nil {
 		return 0, err
 	}
-	n, err := s.db.Exec(ctx, `DELETE FROM webhooks WHERE id IN (SELECT id FROM webhooks
-		WHERE expires_at <> 0 AND expires_at <= $1 LIMIT $2)`, s.stamp(), limit)
+	n, err := s.db.Exec(ctx, `DELETE FROM webhooks WHERE id IN (SELECT id FROM (SELECT id FROM webhooks
+		WHERE expires_at <> 0 AND expires_at <= $1 LIMIT $2) AS expired)`, s.stamp(), limit)
 	return int(n), s.mapErr(err, "expired webhooks")
 }

@@ -1,0 +1,125 @@
+package sqlstore
+
+import (
+	"context"
+	"strings"
+
+	"github.com/msgkit/msgkit/store"
+)
+
+// writeRow runs write, an INSERT or UPDATE of at most one row, and returns that row as scanned, or the
+// NoRows error when the statement wrote none. onConflict, when set, is the statement's ON CONFLICT …
+// DO NOTHING clause. With Returning and Upsert it is one statement, write onConflict RETURNING cols.
+// Without them it is write alone (a unique violation then returns as the error that stands for the
+// conflict), then, in one transaction with it, SELECT cols FROM table WHERE key; key uses write's
+// arguments ("id = $1").
+func writeRow[T any](ctx context.Context, s *Store, scan func(Row) (T, error), write, onConflict, table, cols, key string, args ...any) (T, error) {
+	if has(s.d, Returning, Upsert) {
+		if onConflict != "" {
+			write += " " + onConflict
+		}
+		return scan(s.db.QueryRow(ctx, write+" RETURNING "+cols, args...))
+	}
+	var out T
+	err := s.tx(ctx, func(ctx context.Context, tx *Store) error {
+		n, err := tx.db.Exec(ctx, write, args...)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errNoRows
+		}
+		out, err = scan(tx.db.QueryRow(ctx, `SELECT `+cols+` FROM `+table+` WHERE `+key, args...))
+		return err
+	})
+	return out, err
+}
+
+// insertOnce finishes an insert that does nothing when a row with the same key exists: after writeRow
+// returned got and err, it returns the new row and true, or the existing row (read by find) and false.
+// A unique violation (how a database without Upsert reports the conflict) with no row to find is a
+// conflict on another key: ErrAlreadyExists.
+func insertOnce[T any](s *Store, got T, err error, find func() (T, error), what string) (T, bool, error) {
+	var zero T
+	if err == nil {
+		return got, true, nil
+	}
+	unique := s.unique(err)
+	if !unique && !s.noRows(err) {
+		return zero, false, s.mapErr(err, what)
+	}
+	existing, ferr := find()
+	if ferr == nil {
+		return existing, false, nil
+	}
+	if unique && s.noRows(ferr) {
+		return zero, false, s.mapErr(err, what)
+	}
+	return zero, false, s.mapErr(ferr, what)
+}
+
+// upsert inserts a row, or updates it where one with the same key exists. onConflict is the ON CONFLICT
+// … DO UPDATE clause that does so in one statement (with Upsert); update is an UPDATE of the existing row
+// with the same arguments, which a database without Upsert runs first, inserting only when it matched no
+// row (and updating after all when a concurrent insert won).
+func (s *Store) upsert(ctx context.Context, insert, onConflict, update string, args ...any) error {
+	if s.d.Has(Upsert) {
+		_, err := s.db.Exec(ctx, insert+" "+onConflict, args...)
+		return err
+	}
+	return s.tx(ctx, func(ctx context.Context, tx *Store) error {
+		for range 2 {
+			n, err := tx.db.Exec(ctx, update, args...)
+			if err != nil || n > 0 {
+				return err
+			}
+			if _, err = tx.db.Exec(ctx, insert, args...); !tx.unique(err) {
+				return err
+			}
+		}
+		return errAlreadyExists
+	})
+}
+
+// forUpdate is the locking clause of a SELECT whose rows a transaction then updates.
+func (s *Store) forUpdate() string {
+	if s.d.Has(RowLocks) {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// keyset appends a keyset condition on (timeCol, idCol) after p.After, the order and the limit (one more
+// than the page, to know whether another follows) to a query whose WHERE clause is begun.
+func keyset(d Dialect, q string, args []any, timeCol, idCol string, p store.Page) (string, []any) {
+	cmp, dir := "<", "DESC"
+	if p.Order == store.OldestFirst {
+		cmp, dir = ">", "ASC"
+	}
+	if !p.After.IsZero() {
+		args = append(args, micros(p.After.Time), p.After.ID)
+		at, id := param(len(args)-1), param(len(args))
+		if d.Has(RowValues) { // one range scan of a (time, id) index
+			q += " AND (" + timeCol + ", " + idCol + ") " + cmp + " (" + at + ", " + id + ")"
+		} else {
+			q += " AND (" + timeCol + " " + cmp + " " + at + " OR (" + timeCol + " = " + at + " AND " + idCol + " " + cmp + " " + id + "))"
+		}
+	}
+	args = append(args, p.Size()+1)
+	return q + " ORDER BY " + timeCol + " " + dir + ", " + idCol + " " + dir + " LIMIT " + param(len(args)), args
+}
+
+// cut trims a page fetched with one extra row and returns the next cursor when that row existed.
+func cut[T any](items []T, p store.Page, cursor func(T) store.Cursor) ([]T, store.Cursor, error) {
+	items, next := store.CutPage(items, p, cursor)
+	return items, next, nil
+}
+
+// inList returns "$from, $from+1, …" for n arguments.
+func inList(from, n int) string {
+	ps := make([]string, n)
+	for i := range ps {
+		ps[i] = param(from + i)
+	}
+	return strings.Join(ps, ", ")
+}
