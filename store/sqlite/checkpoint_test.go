@@ -17,9 +17,9 @@ import (
 
 // The background checkpointer keeps the write-ahead log small under a writer that never pauses: each
 // round ends holding the write lock, so the log is wholly copied and the next transaction starts it
-// again. Here ~12,000 pages are written, and the log must stay under 1,000 pages (what SQLite's own
-// checkpoint on commit keeps it to). Measured without the locked pass: 5,612 pages; without the
-// checkpointer: 12,201 (past the 10,000-page backstop).
+// again. Here ~12,000 pages are written, and the log must stay under 3,000 pages: measured, it stays
+// near 1,000 even on a loaded machine (SQLite's own checkpoint on commit keeps it to 1,000), but grows to
+// 5,612 without the locked pass and to 12,201 without the checkpointer (past the 10,000-page backstop).
 func TestBackgroundCheckpointKeepsTheLogSmall(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "msgkit.db")
 	s, err := sqlite.Open(t.Context(), path, &sqlite.Options{CheckpointDelay: 2 * time.Millisecond})
@@ -46,5 +46,5 @@ func TestBackgroundCheckpointKeepsTheLogSmall(t *testing.T) {
 			largest = max(largest, fi.Size())
 		}
 	}
-	require.Less(t, largest, int64(1000*pageSize), "the log grew to %d pages", largest/pageSize)
+	require.Less(t, largest, int64(3000*pageSize), "the log grew to %d pages", largest/pageSize)
 }

@@ -19,7 +19,10 @@
 // own checkpoint made one commit in twenty of an inbound message several times slower than the rest.
 //
 // Writes of one Store queue in Go on a single write lock, honouring their contexts; reads use a pool of
-// read-only connections (Options.Readers). Statements are prepared once per Store. Measurements, and
+// read-only connections (Options.Readers). Transactions that wait for the writer at the same time share
+// one commit, each in its own savepoint: one that fails is rolled back alone, and each caller returns
+// after the commit that holds its work (group commit). Temporary data (savepoint journals,
+// sorts) stays in memory. Statements are prepared once per Store. Measurements, and
 // the comparison with github.com/ncruces/go-sqlite3 that chose the driver, are in BENCHMARKS.md.
 //
 // # Schema

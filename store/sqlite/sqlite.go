@@ -58,6 +58,7 @@ type Store struct {
 	stmts          *stmtCache
 	lock           writeLock
 	ckpt           *checkpointer // nil: SQLite checkpoints on commit
+	group          groupCommit
 }
 
 var (
@@ -128,6 +129,7 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 		q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", o.BusyTimeout.Milliseconds()))
 		q.Add("_pragma", "synchronous("+o.Synchronous+")")
 		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "temp_store(MEMORY)")
 		if readOnly {
 			q.Add("_pragma", "query_only(1)")
 		} else {
@@ -178,6 +180,7 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 		}
 	}
 	s := &Store{writer: writer, reader: reader, stmts: &stmtCache{}, lock: lock, ckpt: ckpt}
+	s.group.s = s
 	s.Store = sqlstore.New(&pool{writer: writer, reader: reader, stmts: s.stmts, lock: lock, ckpt: ckpt}, s.runTx, dialect{},
 		&sqlstore.Options{Now: o.Now})
 	return s, nil
@@ -249,25 +252,9 @@ func migrate(ctx context.Context, writer *sql.DB, lock writeLock) error {
 }
 
 // runTx runs the Store's transactions (its RunInTx): immediate transactions on the write connection, one
-// at a time.
+// at a time, those that wait at the same time sharing a commit (groupCommit).
 func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx sqlstore.DB) error) error {
-	if err := s.lock.acquire(ctx); err != nil {
-		return err
-	}
-	defer s.lock.release()
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
-	}
-	if err := fn(ctx, &txDB{tx: tx, writer: s.writer, stmts: s.stmts}); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
-	}
-	s.ckpt.wrote()
-	return nil
+	return s.group.run(ctx, fn)
 }
 
 // Ping implements store.Pinger.
