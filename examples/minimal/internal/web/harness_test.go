@@ -21,6 +21,9 @@ import (
 	"github.com/msgkit/msgkit/channel"
 	"github.com/msgkit/msgkit/channel/channeltest"
 	"github.com/msgkit/msgkit/conversation"
+	"github.com/msgkit/msgkit/conversation/attach"
+	"github.com/msgkit/msgkit/conversation/attach/upload"
+	"github.com/msgkit/msgkit/conversation/blob"
 	"github.com/msgkit/msgkit/conversation/connect"
 	"github.com/msgkit/msgkit/examples/minimal/internal/api"
 	"github.com/msgkit/msgkit/examples/minimal/internal/auth"
@@ -71,6 +74,8 @@ type world struct {
 	svc      *conversation.Service
 	cs       *connect.Service
 	crm      *linking.MemoryRecords
+	crmFiles *fileSource // the CRM's files, to attach
+	drive    *fileSource // a cloud drive's files, to attach
 	clock    *clock
 	line, wa store.Channel
 	fakes    map[string]*channeltest.Fake // channel ID → its Fake
@@ -107,13 +112,30 @@ func newWorld(t testing.TB, o worldOptions) *world {
 	require.NoError(t, err)
 	sealer, err := connect.NewAESGCM(key)
 	require.NoError(t, err)
-	lineConn, waConn := channeltest.NewConnector("line"), channeltest.NewConnector("whatsapp")
+	lineConn, waConn := channeltest.NewConnector("line"), &waConnector{Connector: channeltest.NewConnector("whatsapp"), fakes: map[string]*channeltest.Fake{}}
 	reg, err := connect.NewRegistry(sealer, lineConn, waConn)
 	require.NoError(t, err)
 	cs, err := connect.New(s, reg, &connect.Options{Now: c.Now, WebhookURL: func(id string) string { return "https://inbox.test/webhooks/" + id }})
 	require.NoError(t, err)
 	crm := &linking.MemoryRecords{}
-	svc, err := conversation.New(s, reg, &conversation.Options{Now: c.Now, Fields: conversation.RecordFields{Records: crm}})
+	// One server for the whole stack, as the example's: the inbox, and the blob server's signed media
+	// URLs under /media/ (routes are added below, before any request).
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	blobs, err := blob.New(blob.NewMemory(c.Now))
+	require.NoError(t, err)
+	media, err := blob.NewServer(blobs, srv.URL+"/media", [][]byte{bytes.Repeat([]byte("m"), 32)}, &blob.ServerOptions{Now: c.Now})
+	require.NoError(t, err)
+	uploads, err := upload.New(blobs, &upload.Options{Server: media})
+	require.NoError(t, err)
+	files := &fileSource{files: map[string]fakeFile{}}
+	drive := &fileSource{files: map[string]fakeFile{}}
+	sources := attach.NewRegistry()
+	require.NoError(t, sources.Register("uploads", uploads))
+	require.NoError(t, sources.Register("crm", files))
+	require.NoError(t, sources.Register("drive", drive))
+	svc, err := conversation.New(s, reg, &conversation.Options{Now: c.Now, Fields: conversation.RecordFields{Records: crm},
+		Files: conversation.Files{Store: blobs, Server: media, Sources: sources, MaxAttachmentBytes: 4 << 20}})
 	require.NoError(t, err)
 	tpls, err := conversation.NewTemplates(svc, conversation.FieldSchema(template.Fields{"order": {MaxLength: 20}}), nil)
 	require.NoError(t, err)
@@ -133,7 +155,9 @@ func newWorld(t testing.TB, o worldOptions) *world {
 	authn, err := auth.New(users, bytes.Repeat([]byte("k"), 32), &auth.Options{Now: c.Now})
 	require.NoError(t, err)
 	a, err := api.New(api.Deps{Store: s, Service: svc, Connect: cs, Templates: tpls, Linker: linker, Records: crm, Auth: authn,
-		Now: c.Now, Assign: func(ctx context.Context, conv, to, by string) (store.Conversation, error) {
+		Now: c.Now, Uploads: uploads, UploadsName: "uploads", MaxUpload: 1 << 20,
+		Sources: []api.Source{{Name: "crm", Label: "CRM files", Picker: files}, {Name: "drive", Label: "Cloud drive", Picker: drive}},
+		Assign: func(ctx context.Context, conv, to, by string) (store.Conversation, error) {
 			cur, err := s.GetConversation(ctx, conv)
 			if err != nil {
 				return cur, err
@@ -143,18 +167,19 @@ func newWorld(t testing.TB, o worldOptions) *world {
 	require.NoError(t, err)
 	h, err := web.New(web.Deps{API: a, Auth: authn, Now: c.Now, Kinds: fakeKinds, Poll: o.poll, MaxStreams: o.maxStreams})
 	require.NoError(t, err)
-	srv := httptest.NewServer(h)
+	mux.Handle("/media/", media)
+	mux.Handle("/", h)
 	t.Cleanup(func() {
 		h.Close() // ends the event streams, which srv.Close would wait for
 		srv.Close()
 	})
-	w := &world{srv: srv, web: h, s: s, svc: svc, cs: cs, crm: crm, clock: c, fakes: map[string]*channeltest.Fake{}}
+	w := &world{srv: srv, web: h, s: s, svc: svc, cs: cs, crm: crm, crmFiles: files, drive: drive, clock: c, fakes: map[string]*channeltest.Fake{}}
 	w.line = w.connect(t, lineConn, "line", "Tokyo shop", "1650")
 	w.wa = w.connect(t, waConn, "whatsapp", "Osaka support", "81900")
 	return w
 }
 
-func (w *world) connect(t testing.TB, conn *channeltest.Connector, kind, name, account string) store.Channel {
+func (w *world) connect(t testing.TB, conn channel.Connector, kind, name, account string) store.Channel {
 	t.Helper()
 	creds := channel.Credentials{channeltest.CredAccount: account, channeltest.CredSecret: "s3cr3t-" + account, channeltest.CredToken: "t0ken"}
 	got, err := w.cs.Connect(context.Background(), connect.Request{Kind: kind, Name: name, Credentials: creds})
@@ -291,4 +316,84 @@ func (a *agent) signIn(t testing.TB, user, password, next string) answer {
 	m := signInToken.FindStringSubmatch(page.body)
 	require.NotNil(t, m, "the sign-in form has a CSRF token")
 	return a.post(t, "/signin", url.Values{"csrf": {m[1]}, "user": {user}, "password": {password}, "next": {next}}, "")
+}
+
+// waConnector makes Fakes that state WhatsApp's rules: a 24-hour window, templates only outside it.
+type waConnector struct {
+	*channeltest.Connector
+	mu    sync.Mutex
+	fakes map[string]*channeltest.Fake // account + secret → its Fake
+}
+
+var waRules = channel.Rules{Window: 24 * time.Hour, OutsideWindow: channel.OutsideTemplates}
+
+func (c *waConnector) Adapter(creds channel.Credentials) (channel.Adapter, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := creds[channeltest.CredAccount] + "\x00" + creds[channeltest.CredSecret]
+	if f, ok := c.fakes[key]; ok {
+		return f, nil
+	}
+	if _, err := c.Connector.Adapter(creds); err != nil {
+		return nil, err
+	}
+	f := channeltest.NewFake(&channeltest.FakeOptions{Kind: "whatsapp", Secret: creds[channeltest.CredSecret], Rules: &waRules,
+		Account:  channel.AccountInfo{UserID: "U" + creds[channeltest.CredAccount], DisplayName: "Shop " + creds[channeltest.CredAccount]},
+		Settings: []channel.SettingCheck{{ID: "webhook", Title: "Webhook", Status: channel.CheckOK, Detail: "Webhooks reach the CRM."}}})
+	c.fakes[key] = f
+	return f, nil
+}
+
+// fileSource is a CRM's or a drive's files: an attach.Source and the API's picker.
+type fileSource struct {
+	mu    sync.Mutex
+	files map[string]fakeFile
+	order []string
+}
+
+type fakeFile struct {
+	attach.File
+	data []byte
+}
+
+func (s *fileSource) add(id, name, contentType string, data []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.files[id] = fakeFile{File: attach.File{ID: id, Name: name, ContentType: contentType, Size: int64(len(data))}, data: data}
+	s.order = append(s.order, id)
+}
+
+func (s *fileSource) Resolve(_ context.Context, id string) (attach.File, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.files[id]
+	if !ok {
+		return attach.File{}, attach.ErrNotFound
+	}
+	return f.File, nil
+}
+
+func (s *fileSource) Open(_ context.Context, id string, limit int64) (io.ReadCloser, attach.File, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.files[id]
+	if !ok {
+		return nil, attach.File{}, attach.ErrNotFound
+	}
+	if f.Size > limit {
+		return nil, attach.File{}, attach.ErrTooLarge
+	}
+	return io.NopCloser(bytes.NewReader(f.data)), f.File, nil
+}
+
+func (s *fileSource) Files(_ context.Context, q string) ([]attach.File, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []attach.File
+	for _, id := range s.order {
+		if f := s.files[id]; strings.Contains(strings.ToLower(f.Name), strings.ToLower(q)) {
+			out = append(out, f.File)
+		}
+	}
+	return out, nil
 }
