@@ -187,6 +187,16 @@ type apiMessage struct {
 	Time           time.Time        `json:"time"`
 	ConversationID string           `json:"conversationId"`
 	ChannelID      string           `json:"channelId"`
+	Media          *apiMedia        `json:"media"`
+}
+
+// apiMedia is msgkit's copy of an inbound message's media.
+type apiMedia struct {
+	Status      string `json:"status"` // pending, ready, failed
+	URL         string `json:"url"`
+	ContentType string `json:"contentType"`
+	Size        int64  `json:"size"`
+	Detail      string `json:"detail"`
 }
 
 type apiTemplate struct {

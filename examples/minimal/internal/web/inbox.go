@@ -121,6 +121,11 @@ func appOf(kind, account string) appView {
 	return a
 }
 
+// fromTip says who sent a message and through which app and account: what hovering a sender shows.
+func fromTip(name string, a appView) string {
+	return "From " + name + " " + strings.TrimPrefix(a.Tip, "Came in ")
+}
+
 type recordView struct {
 	Kind, KindLabel, ID, Name, Owner, URL, Match string
 }
@@ -189,14 +194,15 @@ type channelOption struct {
 
 // clock formats times for the signed-in user, in their time zone.
 type clock struct {
-	now time.Time
-	loc *time.Location
+	now    time.Time
+	loc    *time.Location
+	origin string // the site's scheme and host, as the client addressed it
 }
 
 func (h *Handler) clockOf(r *http.Request) clock {
 	id, _ := auth.From(r.Context())
 	loc := id.User.Location()
-	return clock{now: h.d.Now().In(loc), loc: loc}
+	return clock{now: h.d.Now().In(loc), loc: loc, origin: origin(r)}
 }
 
 // short is a list's time: 09:41 today, Mon this week, Nov 27 this year, 2025-11-27 before.
@@ -502,6 +508,7 @@ type messageView struct {
 	Unsent            bool
 	Time, TimeAt      string
 	Author            string
+	From              string // who sent an inbound message, on which app and account (its tooltip)
 	Status            string
 	StatusLabel       string
 	Detail            string
@@ -512,10 +519,57 @@ type messageView struct {
 type mediaView struct {
 	Kind     string // image, video, audio, file
 	Label    string
-	URL      string // https only; empty until the media route lands
+	URL      string // HTTPS or this site's (msgkit's copy, through a signed URL); empty when there is none yet
 	Name     string
 	Size     string
 	Duration string
+	Note     string // why there is no URL: the copy is being made, or failed
+}
+
+// mediaOf is the media of message m: for an inbound one, msgkit's copy through its signed URL (never
+// the channel's own URL, which needs the channel's token); for a reply, the URL it was sent with.
+func (c clock) mediaOf(m apiMessage) *mediaView {
+	ct := m.Content
+	md := &mediaView{Kind: string(ct.Type), Label: map[channel.MessageType]string{channel.TypeImage: "Photo",
+		channel.TypeVideo: "Video", channel.TypeAudio: "Voice message", channel.TypeFile: "File"}[ct.Type]}
+	if mm := ct.Media; mm != nil {
+		if m.Direction == "out" {
+			md.URL = c.safeURL(mm.URL)
+		}
+		md.Name = mm.FileName
+		if mm.Size > 0 {
+			md.Size = byteSize(mm.Size)
+		}
+		if mm.Duration > 0 {
+			md.Duration = mm.Duration.Round(time.Second).String()
+		}
+	}
+	if cp := m.Media; cp != nil && m.Direction != "out" {
+		switch cp.Status {
+		case "ready":
+			md.URL = c.safeURL(cp.URL)
+			if md.Size == "" && cp.Size > 0 {
+				md.Size = byteSize(cp.Size)
+			}
+		case "failed":
+			md.Note = "Could not be fetched from the channel."
+			if cp.Detail != "" {
+				md.Note = "Could not be fetched from the channel (" + cp.Detail + ")."
+			}
+		default:
+			md.Note = "Fetching the file from the channel…"
+		}
+	}
+	return md
+}
+
+// safeURL returns u when a page may link or load it: HTTPS, or this site's own (the signed media
+// URLs of a server that is not behind HTTPS, such as the demo's); "" otherwise.
+func (c clock) safeURL(u string) string {
+	if strings.HasPrefix(u, "https://") || (c.origin != "" && strings.HasPrefix(u, c.origin+"/")) {
+		return u
+	}
+	return ""
 }
 
 type locationView struct {
@@ -553,6 +607,9 @@ func (h *Handler) loadPane(r *http.Request, id string) (paneView, error) {
 			lastDay = d
 		}
 		mv := h.messageOf(c, m)
+		if mv.Dir == "in" {
+			mv.From = fromTip(p.Row.Name, p.Row.App)
+		}
 		p.Items = append(p.Items, threadItem{Msg: &mv})
 	}
 	p.Window = windowOf(c, row)
@@ -571,17 +628,17 @@ func windowOf(c clock, row apiRow) windowView {
 	switch {
 	case !w.Allowed:
 		w.Class = "closed"
-		w.Note = "Replies are closed: the reply window has ended, the customer blocked the account, or the channel is inactive. " +
+		w.Note = "Window closed: the reply window has ended, the customer blocked the account, or the channel is inactive. " +
 			"You can answer once the customer writes again."
 	case w.TemplatesOnly:
 		w.Class = "warn"
-		w.Note = "Outside the channel's reply window: only approved templates can be sent until the customer writes again."
+		w.Note = "Window closed: only templates can be sent until the customer writes again."
 	case row.Reply.Until != nil:
 		w.Class = "ok"
 		if row.Reply.Until.Sub(c.now) < 24*time.Hour {
 			w.Class = "warn"
 		}
-		w.Note = "Reply window closes in " + c.left(*row.Reply.Until) + " (" + c.full(*row.Reply.Until) + ")."
+		w.Note = "Reply allowed until " + c.full(*row.Reply.Until) + " (" + c.left(*row.Reply.Until) + " left)."
 	default:
 		w.Class = "ok"
 	}
@@ -656,24 +713,7 @@ func (h *Handler) messageOf(c clock, m apiMessage) messageView {
 			}
 		}
 	case channel.TypeImage, channel.TypeVideo, channel.TypeAudio, channel.TypeFile:
-		md := &mediaView{Kind: string(ct.Type), Label: map[channel.MessageType]string{channel.TypeImage: "Photo",
-			channel.TypeVideo: "Video", channel.TypeAudio: "Voice message", channel.TypeFile: "File"}[ct.Type]}
-		if mm := ct.Media; mm != nil {
-			if strings.HasPrefix(mm.URL, "https://") {
-				md.URL = mm.URL
-			}
-			if strings.HasPrefix(mm.PreviewURL, "https://") && ct.Type == channel.TypeImage {
-				md.URL = mm.PreviewURL
-			}
-			md.Name = mm.FileName
-			if mm.Size > 0 {
-				md.Size = byteSize(mm.Size)
-			}
-			if mm.Duration > 0 {
-				md.Duration = mm.Duration.Round(time.Second).String()
-			}
-		}
-		v.Media = md
+		v.Media = c.mediaOf(m)
 		v.Text = ct.Text
 	case channel.TypeLocation:
 		if l := ct.Location; l != nil {

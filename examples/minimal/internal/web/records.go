@@ -65,6 +65,9 @@ func (h *Handler) record(w http.ResponseWriter, r *http.Request) error {
 			lastDay = d
 		}
 		mv := h.messageOf(c, m)
+		if mv.Dir == "in" {
+			mv.From = fromTip(rec.Name, apps[m.ChannelID])
+		}
 		v.Items = append(v.Items, timelineItem{Msg: &mv, App: apps[m.ChannelID], ConvURL: "/inbox?c=" + url.QueryEscape(m.ConversationID)})
 	}
 	h.render(w, r, http.StatusOK, "record", pageData{Title: rec.Name + " · Timeline", Nav: "inbox", Body: v})

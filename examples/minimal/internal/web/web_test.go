@@ -2,10 +2,16 @@ package web_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
+	"html"
+	"image"
+	"image/color"
+	"image/png"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -306,7 +312,9 @@ func TestThread(t *testing.T) {
 		`<span class="author">Ben Carter</span>`,
 		`<span class="status st-sent"`,
 		`<span class="status st-failed"`,
-		"Reply window closes in 7 days",
+		"Reply allowed until Fri, Dec 4 2026, 09:00 UTC (7 days left).",
+		`title="From New customer on LINE · account Shop 1650"`,
+		`<small class="media-note">Could not be fetched from the channel (`,
 		`<option value="">No template</option>`,
 		`<div class="day"><span>Today</span></div>`,
 	} {
@@ -314,8 +322,17 @@ func TestThread(t *testing.T) {
 	}
 	require.NotContains(t, pane, "oops, not for you", "an unsent message's text is not shown")
 
+	// On WhatsApp, past its 24 hours, only templates go.
+	wa := w.customer(t, w.wa, "W1", "Taro", channel.Text("Hola"))
+	w.clock.Advance(25 * time.Hour)
+	ben = w.signedIn(t, "ben")
+	pane = ben.get(t, "/inbox/c/"+wa).body
+	require.Contains(t, pane, `<p class="window warn" id="reply-window" data-allowed="true" data-templates-only="true">Window closed: only templates can be sent until the customer writes again.</p>`)
+	require.Contains(t, pane, `placeholder="Reply to Taro…" disabled>`)
+	require.Contains(t, pane, `<button class="btn primary" type="submit" id="send">`)
+
 	// Past the window the reply box is closed.
-	w.clock.Advance(8 * 24 * time.Hour)
+	w.clock.Advance(7 * 24 * time.Hour)
 	ben = w.signedIn(t, "ben")
 	pane = ben.get(t, "/inbox/c/"+conv).body
 	require.Contains(t, pane, `<p class="window closed" id="reply-window" data-allowed="false"`)
@@ -566,4 +583,54 @@ func link(t *testing.T, w *world, conv string, kind store.RecordKind, id string)
 	require.NoError(t, err)
 	_, err = linker.Link(t.Context(), c.ContactID, kind, id, "ben")
 	require.NoError(t, err)
+}
+
+// An inbound image is shown, and a file offered for download, through the signed URLs of msgkit's own
+// copies; their names are text.
+func TestInboundMedia(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOptions{})
+	fake := w.fakes[w.line.ID]
+	fake.SetContent("img-1", "image/png", smallPNG(t))
+	fake.SetContent("file-1", "application/pdf", []byte("%PDF-1.7\n%%EOF\n"))
+	conv := w.customer(t, w.line, "U1", "Hanako", channel.Message{ID: "img-1", Type: channel.TypeImage, Media: &channel.Media{}})
+	w.customer(t, w.line, "U1", "", channel.Message{ID: "file-1", Type: channel.TypeFile, Media: &channel.Media{FileName: hostileImg + ".pdf", Size: 15}})
+	ben := w.signedIn(t, "ben")
+	pane := ben.get(t, "/inbox/c/"+conv).body
+
+	img := regexp.MustCompile(`<a class="media-image" href="([^"]+)"[^>]*><img src="([^"]+)" alt="Photo"`).FindStringSubmatch(pane)
+	require.NotNil(t, img, "the photo is shown")
+	src := html.UnescapeString(img[2])
+	require.True(t, strings.HasPrefix(src, w.srv.URL+"/media/inbound/"), src)
+	require.Contains(t, src, "sig=")
+	res := w.client().get(t, strings.TrimPrefix(src, w.srv.URL))
+	require.Equal(t, http.StatusOK, res.status, "the signed URL needs no session")
+	require.Equal(t, "image/png", res.header.Get("Content-Type"))
+
+	file := regexp.MustCompile(`<a class="download" href="([^"]+)"[^>]*download="([^"]*)">Download</a>`).FindStringSubmatch(pane)
+	require.NotNil(t, file, "the file is offered for download")
+	require.Equal(t, "&lt;img src=x onerror=alert(1)&gt;.pdf", file[2])
+	require.Contains(t, pane, "<strong>&lt;img src=x onerror=alert(1)&gt;.pdf</strong>")
+	res = w.client().get(t, strings.TrimPrefix(html.UnescapeString(file[1]), w.srv.URL))
+	require.Equal(t, http.StatusOK, res.status)
+	require.Equal(t, "%PDF-1.7\n%%EOF\n", res.body)
+
+	// A copy that could not be made says so, and shows no link.
+	w.customer(t, w.line, "U1", "", channel.Message{ID: "img-gone", Type: channel.TypeImage, Media: &channel.Media{}})
+	pane = ben.get(t, "/inbox/c/"+conv).body
+	require.Contains(t, pane, `<small class="media-note">Could not be fetched from the channel (`)
+	require.Equal(t, 3, strings.Count(pane, "/media/inbound/"), "the photo's link and image, the file's link: none for the lost one")
+}
+
+func smallPNG(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for x := range 64 {
+		for y := range 48 {
+			img.Set(x, y, color.RGBA{R: uint8(120 + x), G: uint8(160 + y), B: 220, A: 255})
+		}
+	}
+	require.NoError(t, png.Encode(&buf, img))
+	return buf.Bytes()
 }
