@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -119,9 +120,10 @@ func newWorld(t testing.TB, o worldOptions) *world {
 	require.NoError(t, err)
 	crm := &linking.MemoryRecords{}
 	// One server for the whole stack, as the example's: the inbox, and the blob server's signed media
-	// URLs under /media/ (routes are added below, before any request).
+	// URLs under /media/ (routes are added below, before any request). It is HTTPS, as channels need to
+	// fetch attachments.
 	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewTLSServer(mux)
 	blobs, err := blob.New(blob.NewMemory(c.Now))
 	require.NoError(t, err)
 	media, err := blob.NewServer(blobs, srv.URL+"/media", [][]byte{bytes.Repeat([]byte("m"), 32)}, &blob.ServerOptions{Now: c.Now})
@@ -247,7 +249,7 @@ type agent struct {
 
 func (w *world) client() *agent {
 	jar, _ := cookiejar.New(nil)
-	return &agent{w: w, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+	return &agent{w: w, c: &http.Client{Jar: jar, Transport: w.srv.Client().Transport, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}}
 }
@@ -381,7 +383,7 @@ func (s *fileSource) Open(_ context.Context, id string, limit int64) (io.ReadClo
 		return nil, attach.File{}, attach.ErrNotFound
 	}
 	if f.Size > limit {
-		return nil, attach.File{}, attach.ErrTooLarge
+		return nil, attach.File{}, &attach.Error{Op: "open", Size: f.Size, Limit: limit, Kind: attach.ErrTooLarge}
 	}
 	return io.NopCloser(bytes.NewReader(f.data)), f.File, nil
 }
@@ -396,4 +398,37 @@ func (s *fileSource) Files(_ context.Context, q string) ([]attach.File, error) {
 		}
 	}
 	return out, nil
+}
+
+// api calls the JSON API as the page's script does: the session's cookie, CSRF token and origin.
+func (a *agent) api(t testing.TB, method, path, body string) answer {
+	t.Helper()
+	req, err := http.NewRequest(method, a.w.srv.URL+path, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Origin", a.w.srv.URL)
+	req.Header.Set("X-CSRF-Token", a.csrf)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return a.do(t, req)
+}
+
+// upload posts a file to the API's uploads as the reply box does; csrf false leaves the token out.
+func (a *agent) upload(t testing.TB, name string, data []byte, csrf bool) answer {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", name)
+	require.NoError(t, err)
+	_, err = fw.Write(data)
+	require.NoError(t, err)
+	require.NoError(t, mw.Close())
+	req, err := http.NewRequest(http.MethodPost, a.w.srv.URL+"/api/uploads", &body)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", a.w.srv.URL)
+	if csrf {
+		req.Header.Set("X-CSRF-Token", a.csrf)
+	}
+	return a.do(t, req)
 }

@@ -470,6 +470,7 @@ type paneView struct {
 	Older     bool
 	Window    windowView
 	Templates []templateOption
+	Attach    attachView
 	Assignees []userOption
 	Version   string
 }
@@ -595,10 +596,14 @@ func (h *Handler) loadPane(r *http.Request, id string) (paneView, error) {
 	if _, err := h.get(r, "/api/templates?kind="+url.QueryEscape(row.Channel.Kind), &tpls); err != nil {
 		return paneView{}, err
 	}
+	attach, err := h.loadSources(r)
+	if err != nil {
+		return paneView{}, err
+	}
 	c := h.clockOf(r)
 	q := queryOf(r)
 	q.Open = id
-	p := paneView{ID: id, Row: h.rowOf(c, row, q), Older: thread.Next != "", Version: version(rowRaw, msgRaw)}
+	p := paneView{Attach: attach, ID: id, Row: h.rowOf(c, row, q), Older: thread.Next != "", Version: version(rowRaw, msgRaw)}
 	slices.Reverse(thread.Messages)
 	lastDay := ""
 	for _, m := range thread.Messages {

@@ -219,6 +219,7 @@ func (h *Handler) routes() {
 	m.Handle("GET /inbox/list", h.fragment(h.listFragment))
 	m.Handle("GET /inbox/c/{id}", h.fragment(h.paneFragment))
 	m.Handle("GET /inbox/c/{id}/link", h.fragment(h.linkFragment))
+	m.Handle("GET /inbox/files/{source}", h.fragment(h.filesFragment))
 	m.Handle("GET /records/{kind}/{rid}", h.page(h.record))
 	m.Handle("GET /channels", h.page(h.channels))
 	m.Handle("POST /channels", h.admin(h.connect))

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"image"
@@ -633,4 +634,58 @@ func smallPNG(t *testing.T) []byte {
 	}
 	require.NoError(t, png.Encode(&buf, img))
 	return buf.Bytes()
+}
+
+// The reply box offers an upload and the CRM's and the drive's files; a source's picker lists and
+// searches its files, as text; the chosen files go out with the reply, and a file the channel cannot
+// take is refused with a reason the agent can read.
+func TestAttachments(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOptions{})
+	w.crmFiles.add("Q-118", "quote-118.pdf", "application/pdf", []byte("%PDF-1.7\n%%EOF\n"))
+	w.crmFiles.add("X-1", hostileScript+".pdf", "application/pdf", []byte("%PDF-1.7\n%%EOF\n"))
+	w.crmFiles.add("BIG", "catalogue-2026.pdf", "application/pdf", bytes.Repeat([]byte("%"), 5<<20))
+	w.drive.add("D-7", "shop-map.png", "image/png", smallPNG(t))
+	conv := w.customer(t, w.line, "U1", "Hanako", channel.Text("Can you send the quote?"))
+	ben := w.signedIn(t, "ben")
+
+	pane := ben.get(t, "/inbox/c/"+conv).body
+	require.Contains(t, pane, `<label class="source" for="upload-input">`)
+	require.Contains(t, pane, `data-action="source" data-source="crm" aria-controls="picker">`)
+	require.Contains(t, pane, `Cloud drive</button>`)
+
+	crm := ben.get(t, "/inbox/files/crm")
+	require.Equal(t, http.StatusOK, crm.status)
+	require.Contains(t, crm.body, `data-action="pick" data-source="crm" data-ref="Q-118" data-name="quote-118.pdf" data-size="15 bytes"`)
+	require.Contains(t, crm.body, `<span class="file-name">&lt;script&gt;alert(1)&lt;/script&gt;.pdf</span>`)
+	require.NotContains(t, crm.body, "<script>alert")
+	found := ben.get(t, "/inbox/files/drive?q=MAP").body
+	require.Contains(t, found, `data-ref="D-7" data-name="shop-map.png"`)
+	require.Contains(t, ben.get(t, "/inbox/files/drive?q="+url.QueryEscape(hostileImg)).body,
+		"No file in Cloud drive matches “&lt;img src=x onerror=alert(1)&gt;”.")
+	require.Equal(t, http.StatusNotFound, ben.get(t, "/inbox/files/nope").status)
+	require.Equal(t, http.StatusUnauthorized, w.client().get(t, "/inbox/files/crm").status)
+
+	// An upload needs the session's CSRF token, like every change.
+	require.Equal(t, http.StatusForbidden, ben.upload(t, "photo.png", smallPNG(t), false).status)
+	up := ben.upload(t, "photo.png", smallPNG(t), true)
+	require.Equal(t, http.StatusOK, up.status, up.body)
+	var file struct{ Source, Ref string }
+	require.NoError(t, json.Unmarshal([]byte(up.body), &file))
+	require.Equal(t, "uploads", file.Source)
+
+	// The reply carries the upload, a CRM file and a drive file.
+	res := ben.api(t, http.MethodPost, "/api/conversations/"+conv+"/reply", fmt.Sprintf(`{"text": "Here you are", "attachments": [
+		{"source": %q, "ref": %q, "name": "photo.png"}, {"source": "crm", "ref": "Q-118"}, {"source": "drive", "ref": "D-7"}]}`, file.Source, file.Ref))
+	require.Equal(t, http.StatusOK, res.status, res.body)
+	require.Len(t, w.fakes[w.line.ID].Delivered(), 4)
+	pane = ben.get(t, "/inbox/c/"+conv).body
+	require.Contains(t, pane, `<p class="text">Here you are</p>`)
+	require.Contains(t, pane, ">quote-118.pdf</a>")
+
+	// Too large for the channel even as a link: 422 with why, and nothing is sent.
+	res = ben.api(t, http.MethodPost, "/api/conversations/"+conv+"/reply", `{"text": "The catalogue", "attachments": [{"source": "crm", "ref": "BIG"}]}`)
+	require.Equal(t, http.StatusUnprocessableEntity, res.status, res.body)
+	require.Contains(t, res.body, "the file is larger than this channel takes")
+	require.Len(t, w.fakes[w.line.ID].Delivered(), 4)
 }

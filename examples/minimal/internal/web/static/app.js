@@ -157,6 +157,7 @@
     const name = $('#conv-head h2')?.textContent || '';
     document.title = (name ? name + ' · ' : '') + 'Inbox · msgkit inbox';
     composeKey = randomKey();
+    attachments.length = 0;
     scrollThread();
     connect();
   }
@@ -198,10 +199,16 @@
   let composeKey = randomKey();
   const attachments = [];
 
-  // addAttachment adds a file to the reply: {url, name, contentType, size, previewUrl}. The upload, CRM
-  // file and cloud drive pickers call it once they are connected.
+  // addAttachment adds a file to the reply: {source, ref, name, size} as the API's upload answer or a
+  // picker names it. The same file twice is attached once.
   function addAttachment(a) {
+    if (attachments.some((x) => x.source === a.source && x.ref === a.ref)) return;
     attachments.push(a);
+    renderAttachments();
+  }
+
+  function clearAttachments() {
+    attachments.length = 0;
     renderAttachments();
   }
 
@@ -210,17 +217,69 @@
     if (!list) return;
     list.replaceChildren(...attachments.map((a, i) => {
       const li = document.createElement('li');
+      li.className = 'attachment' + (a.pending ? ' pending' : '');
+      li.dataset.source = a.source || '';
       const name = document.createElement('span');
-      name.textContent = a.name || a.url;
-      const rm = document.createElement('button');
-      rm.type = 'button';
-      rm.className = 'icon-btn';
-      rm.setAttribute('aria-label', 'Remove');
-      rm.textContent = '×';
-      rm.addEventListener('click', () => { attachments.splice(i, 1); renderAttachments(); });
-      li.append(name, rm);
+      name.className = 'attachment-name';
+      name.textContent = a.name || a.ref;
+      const meta = document.createElement('small');
+      meta.textContent = a.pending ? 'uploading…' : [sourceLabel(a.source), a.size].filter(Boolean).join(' · ');
+      li.append(name, meta);
+      if (!a.pending) {
+        const rm = document.createElement('button');
+        rm.type = 'button';
+        rm.className = 'icon-btn';
+        rm.setAttribute('aria-label', 'Remove ' + (a.name || 'attachment'));
+        rm.textContent = '×';
+        rm.addEventListener('click', () => { attachments.splice(i, 1); renderAttachments(); });
+        li.append(rm);
+      }
       return li;
     }));
+  }
+
+  function sourceLabel(name) {
+    if (name === 'uploads') return 'Uploaded';
+    const b = document.querySelector('[data-action="source"][data-source="' + CSS.escape(name || '') + '"]');
+    return b ? b.textContent.trim() : name;
+  }
+
+  function sizeText(n) {
+    if (!(n >= 0)) return '';
+    if (n >= 1 << 20) return (n / (1 << 20)).toFixed(1) + ' MB';
+    if (n >= 1 << 10) return Math.round(n / (1 << 10)) + ' KB';
+    return n + ' bytes';
+  }
+
+  // upload sends the files the agent chose to the API, which keeps them for the reply to name.
+  async function upload(files) {
+    const out = $('#composer-error');
+    out.textContent = '';
+    for (const f of files) {
+      const pending = { pending: true, name: f.name, source: 'uploads', ref: 'pending-' + randomKey() };
+      attachments.push(pending);
+      renderAttachments();
+      try {
+        const body = new FormData();
+        body.append('file', f, f.name);
+        const res = await fetch('/api/uploads', { method: 'POST', body, credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf() } });
+        if (res.status === 401) { toSignIn(); return; }
+        const data = await res.json().catch(() => null);
+        if (!res.ok) throw new Error((data?.error?.message || res.statusText) + ' (' + f.name + ')');
+        attachments.splice(attachments.indexOf(pending), 1);
+        addAttachment({ source: data.source, ref: data.ref, name: data.name || f.name, size: sizeText(data.size) });
+      } catch (err) {
+        attachments.splice(attachments.indexOf(pending), 1);
+        renderAttachments();
+        out.textContent = 'Upload failed: ' + err.message;
+      }
+    }
+  }
+
+  async function openPicker(source, q = '') {
+    const body = await fragment('/inbox/files/' + encodeURIComponent(source) + (q ? '?q=' + encodeURIComponent(q) : ''));
+    swap('picker', body);
+    for (const b of document.querySelectorAll('[data-action="source"]')) b.setAttribute('aria-pressed', String(b.dataset.source === source));
   }
 
   async function previewTemplate(select) {
@@ -268,7 +327,11 @@
     const body = {};
     if (tpl && tpl.value) body.templateId = tpl.value;
     else body.text = area.value;
-    if (attachments.length) body.attachments = attachments.slice();
+    if (attachments.some((a) => a.pending)) {
+      out.textContent = 'Wait for the upload to finish.';
+      return;
+    }
+    if (attachments.length) body.attachments = attachments.map((a) => ({ source: a.source, ref: a.ref, name: a.name }));
     if (!body.templateId && !body.text.trim() && !attachments.length) {
       out.textContent = 'Write a reply or choose a template.';
       return;
@@ -279,8 +342,7 @@
       await api('POST', '/api/conversations/' + encodeURIComponent(id) + '/reply', body, { 'Idempotency-Key': composeKey });
       composeKey = randomKey();
       area.value = '';
-      attachments.length = 0;
-      renderAttachments();
+      clearAttachments();
       if (tpl) tpl.value = '';
       $('#template-preview').hidden = true;
       area.hidden = false;
@@ -290,7 +352,7 @@
       // An answer from the API is final: a new attempt is a new reply. Without one (the network failed),
       // the same key makes a retry safe.
       if (err.status) composeKey = randomKey();
-      out.textContent = err.message;
+      out.textContent = (err.status === 422 ? 'Not sent: ' : '') + err.message.replace(/^conversation: /, '');
     } finally {
       const win = $('#reply-window');
       send.disabled = win ? win.dataset.allowed !== 'true' : false;
@@ -438,6 +500,12 @@
         el.setAttribute('aria-expanded', String(!panel.hidden));
         break;
       }
+      case 'source':
+        openPicker(el.dataset.source).catch(showError);
+        break;
+      case 'pick':
+        addAttachment({ source: el.dataset.source, ref: el.dataset.ref, name: el.dataset.name, size: el.dataset.size });
+        break;
       case 'notifications': {
         const panel = $('#notifications');
         panel.hidden = !panel.hidden;
@@ -453,6 +521,11 @@
     if (el.matches('[data-autosubmit]')) el.form.submit();
     if (el.matches('[data-kind-switch]')) showKind(el);
     if (el.matches('[data-action="template"]')) previewTemplate(el);
+    if (el.id === 'upload-input' && el.files.length) {
+      const files = Array.from(el.files);
+      el.value = '';
+      upload(files);
+    }
     if (el.matches('[data-action="assign"]')) {
       try {
         await api('POST', '/api/conversations/' + encodeURIComponent(el.dataset.id) + '/assign', { to: el.value });
@@ -466,6 +539,9 @@
     if (form.id === 'composer') {
       ev.preventDefault();
       sendReply(form);
+    } else if (form.id === 'picker-search') {
+      ev.preventDefault();
+      openPicker(form.dataset.source, new FormData(form).get('q')).catch(showError);
     } else if (form.id === 'link-search') {
       ev.preventDefault();
       openLink(form.dataset.id, new FormData(form).get('q')).catch(showError);
