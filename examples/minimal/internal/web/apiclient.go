@@ -167,8 +167,9 @@ type apiRow struct {
 		TemplatesOnly bool       `json:"templatesOnly"`
 	} `json:"reply"`
 	Notification *struct {
-		SnoozedUntil *time.Time `json:"snoozedUntil"`
-		Ignored      bool       `json:"ignored"`
+		SnoozedUntil        *time.Time `json:"snoozedUntil"`
+		UntilCustomerWrites bool       `json:"untilCustomerWrites"`
+		Ignored             bool       `json:"ignored"`
 	} `json:"notification"`
 	Cursor string `json:"cursor"`
 }

@@ -12,14 +12,16 @@ import (
 
 // events is the page's Server-Sent Events stream. Every Deps.Poll it reads, through the API as the
 // signed-in user, what the page shows — the view counts and the first page of the list (?view=,
-// ?channel=), and the open conversation (?c=): its row and latest messages — and compares digests of the
-// answers with the last ones. When one differs it sends
+// ?channel=), the open conversation (?c=): its row and latest messages, and the user's newest
+// notifications with their unread count (the bell) — and compares digests of the answers with the last
+// ones. When one differs it sends
 //
 //	event: change
-//	data: {"list": "<digest>", "thread": "<digest>"}
+//	data: {"list": "<digest>", "thread": "<digest>", "notes": "<digest>"}
 //
-// ?lv= and ?tv= are the digests of what the page was rendered with, so a change made before the stream
-// opened is sent at once. When the session ends the stream sends "signedout" and closes. It closes when
+// ?lv=, ?tv= and ?nv= are the digests of what the page was rendered with, so a change made before the
+// stream opened is sent at once. With ?scope=notifications (pages other than the inbox) it watches the
+// notifications only. When the session ends the stream sends "signedout" and closes. It closes when
 // the client goes away and when Close is called.
 func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	rc := http.NewResponseController(w)
@@ -39,9 +41,13 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	r = r.WithContext(ctx)
 
 	q := queryOf(r)
-	last := state{List: r.URL.Query().Get("lv"), Thread: r.URL.Query().Get("tv")}
-	if q.Open == "" {
+	notesOnly := r.URL.Query().Get("scope") == "notifications"
+	last := state{List: r.URL.Query().Get("lv"), Thread: r.URL.Query().Get("tv"), Notes: r.URL.Query().Get("nv")}
+	if q.Open == "" || notesOnly {
 		last.Thread = ""
+	}
+	if notesOnly {
+		last.List = ""
 	}
 
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -61,7 +67,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	beat := time.NewTicker(h.d.Heartbeat)
 	defer beat.Stop()
 	for {
-		now, err := h.state(r, q)
+		now, err := h.state(r, q, notesOnly)
 		var e *apiError
 		switch {
 		case ctx.Err() != nil:
@@ -106,13 +112,22 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	}
 }
 
-// state is what an event stream compares: digests of the list's and the open conversation's answers.
+// state is what an event stream compares: digests of the list's, the open conversation's and the
+// notifications' answers.
 type state struct {
-	List   string `json:"list"`
+	List   string `json:"list,omitempty"`
 	Thread string `json:"thread,omitempty"`
+	Notes  string `json:"notes"`
 }
 
-func (h *Handler) state(r *http.Request, q inboxQuery) (state, error) {
+func (h *Handler) state(r *http.Request, q inboxQuery, notesOnly bool) (state, error) {
+	notesRaw, err := h.get(r, fmt.Sprintf("/api/notifications?limit=%d", noteLimit), nil)
+	if err != nil {
+		return state{}, err
+	}
+	if notesOnly {
+		return state{Notes: version(notesRaw)}, nil
+	}
 	_, navRaw, err := h.loadNav(r, q)
 	if err != nil {
 		return state{}, err
@@ -121,7 +136,7 @@ func (h *Handler) state(r *http.Request, q inboxQuery) (state, error) {
 	if err != nil {
 		return state{}, err
 	}
-	s := state{List: version(navRaw, listRaw)}
+	s := state{List: version(navRaw, listRaw), Notes: version(notesRaw)}
 	if q.Open != "" {
 		rowRaw, err := h.get(r, pathf("/api/conversations/%s", q.Open), nil)
 		if err != nil {

@@ -277,7 +277,10 @@ func (h *Handler) rowOf(c clock, row apiRow, q inboxQuery) rowView {
 	}
 	if n := row.Notification; n != nil {
 		v.Ignored = n.Ignored
-		if n.SnoozedUntil != nil && n.SnoozedUntil.After(c.now) {
+		switch {
+		case n.UntilCustomerWrites:
+			v.Snoozed = "they write"
+		case n.SnoozedUntil != nil && n.SnoozedUntil.After(c.now):
 			v.Snoozed = c.short(*n.SnoozedUntil)
 		}
 	}

@@ -230,6 +230,8 @@ func (h *Handler) routes() {
 	m.Handle("GET /templates", h.page(h.templates))
 	m.Handle("POST /templates", h.page(h.saveTemplate))
 	m.Handle("POST /templates/{id}/delete", h.page(h.deleteTemplate))
+	m.Handle("GET /notifications", h.fragment(h.notesFragment))
+	m.Handle("POST /notifications", h.fragment(h.noteAction))
 	m.Handle("GET /events", h.fragment(h.events))
 	m.Handle("/", h.page(func(http.ResponseWriter, *http.Request) error { return errNotFound }))
 }

@@ -689,3 +689,164 @@ func TestAttachments(t *testing.T) {
 	require.Contains(t, res.body, "the file is larger than this channel takes")
 	require.Len(t, w.fakes[w.line.ID].Delivered(), 4)
 }
+
+// notes posts the notification panel's form as its script does and returns the answer (the panel).
+func (a *agent) notes(t *testing.T, form url.Values) answer {
+	t.Helper()
+	form.Set("csrf", a.csrf)
+	return a.post(t, "/notifications", form, "")
+}
+
+// The bell's panel: the user's notifications with the unread count; mark read, snooze (an hour,
+// tomorrow 9:00 in the user's zone, a chosen time, until the customer writes), reply later; a snoozed
+// conversation leaves the list and its end comes back as a notification. Signed-in users only, forms
+// with the session's CSRF token, every name and message escaped.
+func TestNotifications(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOptions{})
+	conv := w.customer(t, w.line, "U1", "Hanako", channel.Text("hello"))
+	hostile := w.customer(t, w.wa, "W1", hostileImg, channel.Text("first"))
+	for _, c := range []string{conv, hostile} {
+		_, err := w.s.AssignConversation(t.Context(), store.Assignment{ConversationID: c, To: "ben", By: "aiko", Reason: store.AssignManual})
+		require.NoError(t, err)
+	}
+	w.clock.Advance(time.Minute)
+	w.customer(t, w.line, "U1", "", channel.Text("Is the blue kettle in stock?"))
+	w.customer(t, w.wa, "W1", "", channel.Text(hostileScript))
+	ben := w.signedIn(t, "ben")
+
+	// Signed-in users only; changes need the session's token and this site's origin.
+	require.Equal(t, http.StatusUnauthorized, w.client().get(t, "/notifications").status)
+	anon := w.client().post(t, "/notifications", url.Values{"do": {"read-all"}}, "")
+	require.Equal(t, http.StatusUnauthorized, anon.status)
+	panel := ben.get(t, "/notifications")
+	require.Equal(t, http.StatusOK, panel.status)
+	body := panel.body
+	require.Contains(t, body, `data-unread="2" data-badge="2"`)
+	require.Contains(t, body, `<span class="who">Hanako</span>`)
+	require.Contains(t, body, `<span class="note-preview">Is the blue kettle in stock?</span>`)
+	require.Contains(t, body, "New message · ")
+	require.Contains(t, body, `<span class="who">&lt;img src=x onerror=alert(1)&gt;</span>`)
+	require.Contains(t, body, `<span class="note-preview">&lt;script&gt;alert(1)&lt;/script&gt;</span>`)
+	require.NotContains(t, body, "<script>alert")
+	require.NotContains(t, body, "<img src=x")
+	require.Contains(t, body, `title="Sat, Nov 28 2026, 09:00 UTC">Until tomorrow 9:00</button>`)
+	note := regexp.MustCompile(`<li class="notification unread" data-id="([^"]+)" data-conversation="` + conv + `">`).FindStringSubmatch(body)
+	require.NotNil(t, note)
+	for name, c := range map[string]struct {
+		form   url.Values
+		origin string
+	}{
+		"no token":      {url.Values{"do": {"read"}, "id": {note[1]}}, ""},
+		"another token": {url.Values{"do": {"read"}, "id": {note[1]}, "csrf": {w.signedIn(t, "chika").csrf}}, ""},
+		"cross-site":    {url.Values{"do": {"read"}, "id": {note[1]}, "csrf": {ben.csrf}}, "https://evil.example"},
+	} {
+		res := ben.post(t, "/notifications", c.form, c.origin)
+		require.Equal(t, http.StatusForbidden, res.status, name)
+	}
+	require.Contains(t, ben.get(t, "/notifications").body, `data-unread="2"`, "nothing was marked")
+
+	// Mark one read.
+	res := ben.notes(t, url.Values{"do": {"read"}, "id": {note[1]}})
+	require.Equal(t, http.StatusOK, res.status, res.body)
+	require.Contains(t, res.body, `data-unread="1" data-badge="1"`)
+	require.Contains(t, res.body, `<li class="notification" data-id="`+note[1]+`"`)
+
+	// Snooze for an hour: it leaves the list for "Snoozed", and its notifications are read.
+	res = ben.notes(t, url.Values{"do": {"snooze-1h"}, "conversation": {hostile}})
+	require.Equal(t, http.StatusOK, res.status, res.body)
+	require.Contains(t, res.body, `data-unread="0" data-badge=""`)
+	require.NotContains(t, res.body, `<li class="notification unread" data-id=`)
+	require.NotRegexp(t, `data-id="[^"]+" data-conversation="`+hostile+`"`, res.body, "not in the list")
+	require.Regexp(t, `(?s)<h3>Snoozed</h3>.*data-conversation="`+hostile+`".*Until Fri, Nov 27 2026, 10:01 UTC.*value="unsnooze"`, res.body)
+	require.Contains(t, ben.get(t, "/inbox/list").body, "Snoozed till 10:01")
+	// Messages meanwhile signal nothing; at its end the conversation is back, with a notification.
+	w.customer(t, w.wa, "W1", "", channel.Text("hello?"))
+	require.Contains(t, ben.get(t, "/notifications").body, `data-unread="0"`)
+	w.clock.Advance(61 * time.Minute)
+	_, err := w.svc.Flush(t.Context())
+	require.NoError(t, err)
+	body = ben.get(t, "/notifications").body
+	require.Contains(t, body, `data-unread="1" data-badge="1"`)
+	require.Regexp(t, `(?s)<li class="notification unread" data-id="[^"]+" data-conversation="`+hostile+`">.*Snooze ended · `, body)
+	require.NotContains(t, body, "<h3>Snoozed</h3>")
+
+	// Until they reply: back with their next message.
+	res = ben.notes(t, url.Values{"do": {"snooze-reply"}, "conversation": {conv}})
+	require.Equal(t, http.StatusOK, res.status, res.body)
+	require.Regexp(t, `(?s)<h3>Snoozed</h3>.*Until they write again`, res.body)
+	require.Contains(t, ben.get(t, "/inbox/list").body, "Snoozed till they write")
+	w.clock.Advance(time.Minute)
+	w.customer(t, w.line, "U1", "", channel.Text("Any news?"))
+	body = ben.get(t, "/notifications").body
+	require.NotContains(t, body, "Until they write again")
+	require.Contains(t, body, `<span class="note-preview">Any news?</span>`)
+
+	// Reply later, then notify again.
+	res = ben.notes(t, url.Values{"do": {"ignore"}, "conversation": {conv}})
+	require.Regexp(t, `(?s)<h3>Snoozed</h3>.*Reply later: until they write again.*value="unignore"`, res.body)
+	res = ben.notes(t, url.Values{"do": {"unignore"}, "conversation": {conv}})
+	require.NotContains(t, res.body, "<h3>Snoozed</h3>")
+
+	// A chosen time is read in the user's zone; tomorrow 9:00 is the user's 9:00.
+	res = ben.notes(t, url.Values{"do": {"snooze-custom"}, "conversation": {conv}, "at": {"2026-11-27T20:30"}})
+	require.Equal(t, http.StatusOK, res.status, res.body)
+	require.Equal(t, time.Date(2026, 11, 27, 20, 30, 0, 0, time.UTC), snoozedUntil(t, w, conv, "ben"))
+	res = ben.notes(t, url.Values{"do": {"unsnooze"}, "conversation": {conv}})
+	require.Equal(t, http.StatusOK, res.status)
+	require.True(t, snoozedUntil(t, w, conv, "ben").IsZero())
+	for _, at := range []string{"2026-11-27T08:00", "tomorrow", ""} {
+		res = ben.notes(t, url.Values{"do": {"snooze-custom"}, "conversation": {conv}, "at": {at}})
+		require.Equal(t, http.StatusUnprocessableEntity, res.status, at)
+		require.Contains(t, res.body, "Choose a date and time in the future to snooze until.")
+	}
+	aiko := w.signedIn(t, "aiko") // Asia/Tokyo: 18:00 + 61 min there
+	res = aiko.notes(t, url.Values{"do": {"snooze-tomorrow"}, "conversation": {conv}})
+	require.Equal(t, http.StatusOK, res.status, res.body)
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	require.NoError(t, err)
+	require.Equal(t, time.Date(2026, 11, 28, 9, 0, 0, 0, tokyo).UTC(), snoozedUntil(t, w, conv, "aiko").UTC())
+	require.True(t, snoozedUntil(t, w, conv, "ben").IsZero(), "a snooze is the user's own")
+	require.Equal(t, http.StatusNotFound, ben.notes(t, url.Values{"do": {"snooze-1h"}, "conversation": {"nope"}}).status)
+	require.Equal(t, http.StatusBadRequest, ben.notes(t, url.Values{"do": {"explode"}, "conversation": {conv}}).status)
+
+	// Mark all read.
+	body = ben.get(t, "/notifications").body
+	through := regexp.MustCompile(`name="through" value="([^"]+)"`).FindStringSubmatch(body)
+	require.NotNil(t, through)
+	res = ben.notes(t, url.Values{"do": {"read-all"}, "through": {through[1]}})
+	require.Contains(t, res.body, `data-unread="0" data-badge=""`)
+	require.Contains(t, res.body, "All read")
+}
+
+func snoozedUntil(t *testing.T, w *world, conv, user string) time.Time {
+	t.Helper()
+	st, err := w.s.GetNotificationState(t.Context(), conv, user)
+	require.NoError(t, err)
+	return st.SnoozedUntil
+}
+
+// The bell is live on every page: a notifications-only stream says when they changed.
+func TestNotificationStream(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOptions{poll: 20 * time.Millisecond})
+	conv := w.customer(t, w.line, "U1", "Hanako", channel.Text("hello"))
+	_, err := w.s.AssignConversation(t.Context(), store.Assignment{ConversationID: conv, To: "ben", By: "aiko", Reason: store.AssignManual})
+	require.NoError(t, err)
+	ben := w.signedIn(t, "ben")
+	version := regexp.MustCompile(`data-version="([^"]+)"`).FindStringSubmatch(ben.get(t, "/notifications").body)[1]
+
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, w.srv.URL+"/events?scope=notifications&nv="+version, nil)
+	require.NoError(t, err)
+	res, err := ben.c.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	rd := bufio.NewReader(res.Body)
+	w.customer(t, w.line, "U1", "", channel.Text("are you there?"))
+	ev := nextEvent(t, rd)
+	require.Equal(t, "change", ev.name)
+	require.NotContains(t, ev.data, version)
+	require.NotContains(t, ev.data, `"list"`, "the notifications only")
+	next := regexp.MustCompile(`data-version="([^"]+)"`).FindStringSubmatch(ben.get(t, "/notifications").body)[1]
+	require.Equal(t, `{"notes":"`+next+`"}`, ev.data, "the panel's version is the stream's")
+}

@@ -64,10 +64,11 @@
   // ---- The inbox ----
 
   const inbox = $('#inbox');
-  const state = { list: '', thread: '', stream: null, openId: '', refreshing: {} };
+  const state = { list: '', thread: '', notes: '', stream: null, openId: '', refreshing: {} };
 
   function params(extra = {}) {
     const p = new URLSearchParams();
+    if (!inbox) return p;
     if (inbox.dataset.view && inbox.dataset.view !== 'all') p.set('view', inbox.dataset.view);
     if (inbox.dataset.channel) p.set('channel', inbox.dataset.channel);
     if (state.openId) p.set('c', state.openId);
@@ -164,9 +165,10 @@
 
   // The event stream: the server says when the list or the open conversation changed.
   function connect() {
-    if (!inbox || !window.EventSource) return;
+    if (!window.EventSource || !$('#notes')) return;
     if (state.stream) state.stream.close();
-    const es = new EventSource('/events?' + params({ lv: state.list, tv: state.thread }).toString());
+    const es = new EventSource('/events?' + (inbox ? params({ lv: state.list, tv: state.thread, nv: state.notes })
+      : new URLSearchParams({ scope: 'notifications', nv: state.notes })).toString());
     state.stream = es;
     const live = $('#live');
     es.addEventListener('open', () => {
@@ -186,6 +188,7 @@
       try { d = JSON.parse(ev.data); } catch { return; }
       if (d.list && d.list !== state.list) refreshList().catch(showError);
       if (d.thread && d.thread !== state.thread) refreshThread().catch(showError);
+      if (d.notes && d.notes !== state.notes) refreshNotes().catch(() => {});
     });
   }
 
@@ -389,55 +392,41 @@
 
   // ---- Notifications ----
   //
-  // The panel is fed by loadNotifications, which returns [] until the notifications API is connected;
-  // renderNotifications shows items of the shape
-  //   {id, conversationId, contact, preview, time, app: {kind, label, account}}
-  // with Open, Snooze and Reply-later actions that call notificationAction.
+  // The bell's panel is a fragment (#notes) the server renders; its forms post to /notifications, which
+  // answers the panel as it is after the change. The badge reads the fragment's data-badge.
 
-  async function loadNotifications() {
-    return [];
-  }
-
-  async function notificationAction(item, action) { // action: 'read', 'snooze', 'snooze-until-reply', 'ignore'
-    void item; void action;
-  }
-
-  function renderNotifications(items) {
-    const list = $('#notification-list');
-    const empty = $('#notification-empty');
+  function applyNotes(notes) {
+    state.notes = notes?.dataset.version || '';
     const count = $('#notification-count');
-    if (!list) return;
-    list.replaceChildren(...items.map((n) => {
-      const li = document.createElement('li');
-      li.className = 'notification';
-      const who = document.createElement('div');
-      who.className = 'who';
-      who.textContent = n.contact;
-      const what = document.createElement('div');
-      what.className = 'muted';
-      what.textContent = n.preview;
-      const actions = document.createElement('div');
-      actions.className = 'actions';
-      for (const [label, action] of [['Open', 'read'], ['Snooze 1 h', 'snooze'], ['Until they write', 'snooze-until-reply'], ['Reply later', 'ignore']]) {
-        const b = document.createElement('button');
-        b.type = 'button';
-        b.className = 'btn small';
-        b.textContent = label;
-        b.addEventListener('click', async () => {
-          await notificationAction(n, action);
-          if (action === 'read' && inbox) openConversation(n.conversationId).catch(showError);
-          renderNotifications(await loadNotifications());
-        });
-        actions.append(b);
-      }
-      li.append(who, what, actions);
-      return li;
-    }));
-    if (empty) empty.hidden = items.length > 0;
     if (count) {
-      count.textContent = items.length > 99 ? '99+' : String(items.length);
-      count.hidden = items.length === 0;
+      const badge = notes?.dataset.badge || '';
+      count.textContent = badge;
+      count.hidden = !badge;
+      const bell = $('.bell');
+      if (bell) bell.setAttribute('aria-label', badge ? 'Notifications: ' + badge + ' unread' : 'Notifications');
     }
+  }
+
+  function refreshNotes() {
+    if (!$('#notes')) return Promise.resolve();
+    return once('notes', async () => applyNotes(swap('notes', await fragment('/notifications'))));
+  }
+
+  async function postNotes(form, submitter) {
+    const data = new FormData(form, submitter);
+    const out = $('#notes-error');
+    if (out) out.textContent = '';
+    const res = await fetch('/notifications', { method: 'POST', body: new URLSearchParams(data), credentials: 'same-origin',
+      headers: { 'X-CSRF-Token': csrf() } });
+    if (res.status === 401) { toSignIn(); return; }
+    const text = await res.text();
+    if (!res.ok) {
+      const err = $('#notes-error');
+      if (err) err.textContent = text.trim() || res.statusText;
+      return;
+    }
+    applyNotes(swap('notes', new DOMParser().parseFromString(text, 'text/html').body));
+    if (inbox) refreshList().catch(showError);
   }
 
   // ---- Events ----
@@ -510,7 +499,22 @@
         const panel = $('#notifications');
         panel.hidden = !panel.hidden;
         for (const b of document.querySelectorAll('[data-action="notifications"]')) b.setAttribute('aria-expanded', String(!panel.hidden));
-        if (!panel.hidden) renderNotifications(await loadNotifications());
+        if (!panel.hidden) refreshNotes().catch(() => {});
+        break;
+      }
+      case 'note-open': {
+        if (ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.button !== 0) return;
+        ev.preventDefault();
+        const note = el.dataset.note;
+        const li = el.closest('.notification');
+        if (note && li?.classList.contains('unread')) {
+          const form = li.querySelector('form.note-form');
+          const read = form?.querySelector('button[value="read"]');
+          if (form && read) await postNotes(form, read).catch(() => {});
+        }
+        $('#notifications').hidden = true;
+        if (inbox) openConversation(id).catch(() => location.assign(el.href));
+        else location.assign(el.href);
         break;
       }
     }
@@ -539,6 +543,9 @@
     if (form.id === 'composer') {
       ev.preventDefault();
       sendReply(form);
+    } else if (form.classList.contains('note-form')) {
+      ev.preventDefault();
+      postNotes(form, ev.submitter).catch((err) => { const out = $('#notes-error'); if (out) out.textContent = err.message; });
     } else if (form.id === 'picker-search') {
       ev.preventDefault();
       openPicker(form.dataset.source, new FormData(form).get('q')).catch(showError);
@@ -569,6 +576,7 @@
   const kind = $('[data-kind-switch]');
   if (kind) showKind(kind);
 
+  refreshNotes().catch(() => {}).finally(() => { if (!inbox) connect(); });
   if (inbox) {
     state.list = $('#rows')?.dataset.version || '';
     state.openId = $('#conv')?.dataset.id || '';
@@ -583,5 +591,5 @@
   }
 
   // For the pickers to come, and for tests.
-  window.msgkit = { addAttachment, renderNotifications, refreshList, refreshThread };
+  window.msgkit = { addAttachment, refreshList, refreshThread, refreshNotes };
 })();
