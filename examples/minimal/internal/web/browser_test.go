@@ -1,9 +1,14 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -139,20 +144,53 @@ func TestBrowser(t *testing.T) {
 	waitJS("the linked indicator", `document.querySelector('#conv-head .linked')?.textContent.includes('Lead: Hanako Yamada') === true`)
 	waitJS("the linked row", `document.querySelector('.row[data-id="`+ids.hanako+`"] .linked')?.textContent.includes('Hanako Yamada') === true`)
 
-	// Reply with a template: the preview fills the merge fields from the record.
+	// Hovering the sender says which app and account the message came from.
+	require.Equal(t, "From Hanako Yamada on LINE · account Shop 1650", eval(`document.querySelector('#thread .msg.in').title`))
+
+	// A file the channel cannot take: the reply is refused with why, and nothing goes out.
+	sent := len(w.fakes[w.line.ID].Delivered())
+	do(chromedp.Click(chromedp.CSS(`#composer [data-action="attach"]`)), chromedp.Click(chromedp.CSS(`[data-action="source"][data-source="crm"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#picker [data-action="pick"][data-ref="CAT-2026"]`)))
+	do(chromedp.Click(chromedp.CSS(`#picker [data-action="pick"][data-ref="CAT-2026"]`)), chromedp.SendKeys(chromedp.ID("reply-text"), "Here is our catalogue."),
+		chromedp.Click(chromedp.ID("send")))
+	waitJS("the refusal", `document.getElementById('composer-error').textContent.startsWith('Not sent: attachment 1 (crm): the file is larger than this channel takes')`)
+	shot(t, bctx, "attachment-refused")
+	require.Len(t, w.fakes[w.line.ID].Delivered(), sent, "nothing was sent")
+	do(chromedp.Click(chromedp.CSS(`#attachments li button`)))
+	eval(`document.getElementById('reply-text').value = ''; ''`)
+
+	// Reply with a template and attachments: a CRM file and an upload, shown before sending. The preview
+	// fills the merge fields from the record.
 	eval(`(() => { const s = document.getElementById('template-select');
 		s.value = [...s.options].find(o => o.textContent.includes('Order shipped')).value;
 		s.dispatchEvent(new Event('change', {bubbles: true})); return ''; })()`)
 	waitJS("the template preview", `document.getElementById('preview-text').textContent === 'Hi Hanako Yamada, your order #A-1042 has shipped! 📦'`)
+	do(chromedp.Click(chromedp.CSS(`#picker [data-action="pick"][data-ref="Q-118"]`)))
+	photo := filepath.Join(t.TempDir(), "blue-kettle.png")
+	require.NoError(t, os.WriteFile(photo, photoPNG(t), 0o644))
+	do(chromedp.SetUploadFiles(chromedp.ID("upload-input"), []string{photo}))
+	waitJS("the chosen attachments", `[...document.querySelectorAll('#attachments li:not(.pending) .attachment-name')].map(e => e.textContent).join(' | ') ===
+		'Quote Q-118 (Hanako Yamada).pdf | blue-kettle.png'`)
 	shot(t, bctx, "template-preview")
 	do(chromedp.Click(chromedp.ID("send")))
 	waitJS("the reply in the thread", `[...document.querySelectorAll('#thread .msg.out .text')].some(e => e.textContent === 'Hi Hanako Yamada, your order #A-1042 has shipped! 📦')`)
-	require.Contains(t, delivered(w, w.line.ID), "Hi Hanako Yamada, your order #A-1042 has shipped! 📦", "the customer got it")
+	waitJS("the file in the thread", `[...document.querySelectorAll('#thread .msg.out a.link')].some(e => e.textContent === 'Quote Q-118 (Hanako Yamada).pdf')`)
+	waitJS("the photo in the thread", `[...document.querySelectorAll('#thread .msg.out img')].some(i => i.complete && i.naturalWidth === 320)`)
+	require.Empty(t, eval(`document.getElementById('composer-error').textContent`))
+	require.Equal(t, "0", eval(`String(document.querySelectorAll('#attachments li').length)`), "the attachments went with it")
+	got := w.fakes[w.line.ID].Delivered()[sent:]
+	require.Len(t, got, 3, "the customer got the text, the photo and the quote")
+	require.Equal(t, "Hi Hanako Yamada, your order #A-1042 has shipped! 📦", got[0].Text)
+	require.Equal(t, channel.TypeLink, got[1].Type)
+	require.Equal(t, channel.TypeImage, got[2].Type)
 
-	// The customer answers: it appears without a reload, in the thread and the list.
+	// The customer answers: it appears without a reload, in the thread and the list, and the bell
+	// counts the notification.
+	w.clock.Advance(time.Second)
 	w.customer(t, w.line, "U-hanako", "", channel.Text("Thank you! Can I change the delivery time? 🙏"))
 	waitJS("the live message", `[...document.querySelectorAll('#thread .msg.in .text')].some(e => e.textContent === 'Thank you! Can I change the delivery time? 🙏')`)
 	waitJS("the live row", `document.querySelector('.row[data-id="`+ids.hanako+`"] .preview').textContent.startsWith('Thank you! Can I change')`)
+	waitJS("the bell's count", `(c => !c.hidden && c.textContent === '1')(document.getElementById('notification-count'))`)
 	require.Equal(t, "still here", eval(`window.__noReload`), "no reload")
 	shot(t, bctx, "inbox")
 	if *update {
@@ -160,6 +198,25 @@ func TestBrowser(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join("..", "..", "..", "..", "docs", "inbox.png"), b, 0o644))
 	}
+
+	// Snooze the notification for an hour: it leaves the list and the count; at its end it comes back.
+	note := `#notification-list .notification[data-conversation="` + ids.hanako + `"]`
+	do(chromedp.Click(chromedp.CSS(`.bell`)), chromedp.WaitVisible(chromedp.CSS(note+`.unread`)))
+	require.Contains(t, eval(`document.querySelector('`+note+`').textContent`), "Thank you! Can I change the delivery time?")
+	do(chromedp.Click(chromedp.CSS(note+` details.snooze summary`)), chromedp.WaitVisible(chromedp.CSS(note+` button[value="snooze-1h"]`)))
+	shot(t, bctx, "notifications")
+	do(chromedp.Click(chromedp.CSS(note + ` button[value="snooze-1h"]`)))
+	waitJS("the snoozed notification gone", `!document.querySelector('`+note+`') && !!document.querySelector('#snoozed-list [data-conversation="`+ids.hanako+`"]') &&
+		document.getElementById('notification-count').hidden`)
+	waitJS("the snoozed row", `document.querySelector('.row[data-id="`+ids.hanako+`"] .tag.snoozed')?.textContent.startsWith('Snoozed till') === true`)
+	shot(t, bctx, "snoozed")
+	w.clock.Advance(61 * time.Minute)
+	_, err := w.svc.Flush(t.Context())
+	require.NoError(t, err)
+	waitJS("the snooze's end", `(c => !c.hidden && c.textContent === '1')(document.getElementById('notification-count')) &&
+		document.querySelector('`+note+`.unread')?.textContent.includes('Snooze ended') === true`)
+	do(chromedp.Click(chromedp.CSS(`.bell`)))
+	require.Equal(t, "still here", eval(`window.__noReload`))
 
 	// A hostile customer writes: their name and message are text, nothing runs.
 	hostile := w.customer(t, w.wa, "W-hostile", hostileImg, channel.Text(hostileScript))
@@ -186,11 +243,20 @@ func TestBrowser(t *testing.T) {
 	waitJS("Kenji's conversation", `document.getElementById('conv')?.dataset.id === '`+ids.kenji+`'`)
 	require.Contains(t, eval(`document.querySelector('#conv-head .linked').textContent`), "Contact: Kenji Ito")
 	require.Contains(t, eval(`document.getElementById('thread').textContent`), "Sticker: thanks")
+	waitJS("the customer's photo", `(i => !!i && i.complete && i.naturalWidth === 320)(document.querySelector('#thread .msg.in .media-image img'))`)
+	require.Contains(t, eval(`document.querySelector('#thread .msg.in .media-image img').src`), "/media/inbound/", "msgkit's copy, signed")
 	eval(`(() => { const s = document.querySelector('#conv-head select[data-action="assign"]'); s.value = 'ben';
 		s.dispatchEvent(new Event('change', {bubbles: true})); return ''; })()`)
 	waitJS("the new assignee", `document.querySelector('.row[data-id="`+ids.kenji+`"] .assignee')?.textContent === 'Ben Carter'`)
 	require.Equal(t, "still here", eval(`window.__noReload`))
 	noDialogs()
+
+	// On WhatsApp past its 24 hours, the reply box takes templates only.
+	do(chromedp.Click(chromedp.CSS(`.row[data-id="` + ids.sofia + `"]`)))
+	waitJS("Sofia's conversation", `document.getElementById('conv')?.dataset.id === '`+ids.sofia+`'`)
+	require.Equal(t, "Window closed: only templates can be sent until the customer writes again.", eval(`document.getElementById('reply-window').textContent`))
+	require.Equal(t, "true false", eval(`document.getElementById('reply-text').disabled + ' ' + document.getElementById('send').disabled`))
+	shot(t, bctx, "templates-only")
 
 	// The record's timeline.
 	do(chromedp.Navigate(w.srv.URL+"/records/lead/L-100"), chromedp.WaitVisible(chromedp.ID("timeline")))
@@ -220,7 +286,7 @@ func delivered(w *world, channelID string) string {
 	return strings.Join(out, "\n")
 }
 
-type demoIDs struct{ hanako, kenji string }
+type demoIDs struct{ hanako, kenji, sofia string }
 
 // seedDemo fills the inbox as a small shop's would look: LINE and WhatsApp customers, some linked, some
 // assigned, replies in several states.
@@ -236,7 +302,9 @@ func seedDemo(t *testing.T, w *world) demoIDs {
 		w.seq++
 		n := w.seq
 		w.mu.Unlock()
-		m.ID = fmt.Sprint("seed-", n)
+		if m.ID == "" {
+			m.ID = fmt.Sprint("seed-", n)
+		}
 		return w.event(t, ch, channel.Event{ID: fmt.Sprint("seed-ev-", n), Kind: channel.EventMessage, Time: at(ago),
 			Source: channel.User(user), ReplyToken: fmt.Sprint("rt-", n), Message: &m})
 	}
@@ -276,13 +344,42 @@ func seedDemo(t *testing.T, w *world) demoIDs {
 	st := channel.StickerMessage("11537", "52002734")
 	st.Sticker.Keywords = []string{"thanks"}
 	msg(w.line, "U-kenji", "Kenji Ito", 90*time.Minute, st)
-	kenji := msg(w.line, "U-kenji", "", 85*time.Minute, channel.Message{Type: channel.TypeImage, Media: &channel.Media{}})
+	w.fakes[w.line.ID].SetContent("kenji-photo", "image/png", photoPNG(t))
+	kenji := msg(w.line, "U-kenji", "", 85*time.Minute, channel.Message{ID: "kenji-photo", Type: channel.TypeImage, Media: &channel.Media{}})
 	assign(kenji, "aiko")
+
+	sofia := msg(w.wa, "W-sofia", "Sofia Garcia", 30*time.Hour, channel.Text("Do you offer gift wrapping? It's for my mother's birthday 🎁"))
 
 	msg(w.line, "U-new", "", 40*time.Minute, channel.Text("Hi! I saw your flyer. Do you ship to Osaka?"))
 
 	hanako := msg(w.line, "U-hanako", "Hanako Yamada", 25*time.Minute, channel.Text("Hello! I ordered the blue kettle last week 😊"))
 	msg(w.line, "U-hanako", "", 24*time.Minute, channel.Text("Has it shipped yet?"))
 	assign(hanako, "aiko")
-	return demoIDs{hanako: hanako, kenji: kenji}
+	w.crmFiles.add("Q-118", "Quote Q-118 (Hanako Yamada).pdf", "application/pdf", append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte(" "), 48<<10)...))
+	w.crmFiles.add("CAT-2026", "Catalogue 2026 (print).pdf", "application/pdf", bytes.Repeat([]byte("%"), 5<<20))
+	w.drive.add("D-7", "Shop map.png", "image/png", photoPNG(t))
+	return demoIDs{hanako: hanako, kenji: kenji, sofia: sofia}
+}
+
+// photoPNG is a small picture: a warm sky over a green hill, for the demo's photos.
+func photoPNG(t *testing.T) []byte {
+	t.Helper()
+	const wd, ht = 320, 220
+	img := image.NewRGBA(image.Rect(0, 0, wd, ht))
+	for y := range ht {
+		for x := range wd {
+			c := color.RGBA{R: uint8(255 - y/3), G: uint8(170 + y/4), B: uint8(120 + y/3), A: 255}
+			dx, dy := float64(x-220), float64(y-60)
+			if dx*dx+dy*dy < 900 {
+				c = color.RGBA{R: 255, G: 214, B: 102, A: 255} // the sun
+			}
+			if float64(y) > 150+30*math.Sin(float64(x)/50) {
+				c = color.RGBA{R: 60, G: uint8(140 + x/8), B: 80, A: 255} // the hill
+			}
+			img.Set(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	require.NoError(t, png.Encode(&buf, img))
+	return buf.Bytes()
 }

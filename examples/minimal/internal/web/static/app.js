@@ -106,13 +106,18 @@
     });
   }
 
-  function nearBottom(el) {
-    return el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+  function nearBottom(el, slack = 80) {
+    return el.scrollHeight - el.scrollTop - el.clientHeight < slack;
   }
 
+  // scrollThread shows the thread's latest messages, again as its images load and grow it.
   function scrollThread() {
     const t = $('#thread');
-    if (t) t.scrollTop = t.scrollHeight;
+    if (!t) return;
+    t.scrollTop = t.scrollHeight;
+    for (const img of t.querySelectorAll('img')) {
+      if (!img.complete) img.addEventListener('load', () => { if (nearBottom(t, img.height + 80)) t.scrollTop = t.scrollHeight; }, { once: true });
+    }
   }
 
   // refreshThread brings the open conversation's header, thread and reply window up to date, leaving
@@ -279,6 +284,12 @@
     }
   }
 
+  function closeAttachPanel() {
+    const panel = $('#attach-panel');
+    if (panel) panel.hidden = true;
+    $('[data-action="attach"]')?.setAttribute('aria-expanded', 'false');
+  }
+
   async function openPicker(source, q = '') {
     const body = await fragment('/inbox/files/' + encodeURIComponent(source) + (q ? '?q=' + encodeURIComponent(q) : ''));
     swap('picker', body);
@@ -346,6 +357,7 @@
       composeKey = randomKey();
       area.value = '';
       clearAttachments();
+      closeAttachPanel();
       if (tpl) tpl.value = '';
       $('#template-preview').hidden = true;
       area.hidden = false;
