@@ -1,11 +1,14 @@
 // Package web is the example inbox's web front end: server-rendered pages (html/template, with their
-// styles, script and icons embedded), sign-in and sign-out, and a Server-Sent Events stream that tells
-// an open page when its views or its open conversation changed.
+// styles, script and icons embedded), sign-in and sign-out, the notifications panel, and a Server-Sent
+// Events stream that tells an open page when its views, its open conversation or the user's
+// notifications changed.
 //
 // Pages read through the JSON API in-process, as the signed-in user (their own session cookie), so the
 // API's rules are the only ones: a page shows what the API would answer that user. The page's script
-// calls the same API for what agents do (reply, link, assign), sending the session's CSRF token; the
-// channel forms post to this package, which checks the token and calls the API likewise.
+// calls the same API for what agents do (reply with templates and attachments, upload, link, assign),
+// sending the session's CSRF token; the channel, template and notification forms post to this package,
+// which checks the token and calls the API likewise. Inbound media are shown through the API's signed
+// URLs to msgkit's own copies, loaded from HTTPS or from this site only.
 //
 // Every string a customer, an agent or a channel supplied reaches the page through html/template, or,
 // in the script, through textContent; pages are served with a Content-Security-Policy that allows no

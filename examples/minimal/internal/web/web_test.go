@@ -37,7 +37,8 @@ func TestSignInRequired(t *testing.T) {
 		require.Equal(t, http.StatusSeeOther, res.status, path)
 		require.Equal(t, "/signin?next="+url.QueryEscape(path), res.header.Get("Location"), path)
 	}
-	for _, path := range []string{"/inbox/views", "/inbox/list", "/inbox/c/" + conv, "/inbox/c/" + conv + "/link", "/events"} {
+	for _, path := range []string{"/inbox/views", "/inbox/list", "/inbox/c/" + conv, "/inbox/c/" + conv + "/link", "/events",
+		"/events?scope=notifications", "/notifications", "/inbox/files/crm"} {
 		res := anon.get(t, path)
 		require.Equal(t, http.StatusUnauthorized, res.status, path)
 		require.NotContains(t, res.body, "Hanako", path)
@@ -45,7 +46,7 @@ func TestSignInRequired(t *testing.T) {
 	res := anon.get(t, "/api/views")
 	require.Equal(t, http.StatusUnauthorized, res.status)
 	require.Contains(t, res.body, `"code":"unauthorized"`)
-	for _, path := range []string{"/signout", "/channels/" + w.line.ID + "/deactivate", "/templates"} {
+	for _, path := range []string{"/signout", "/channels/" + w.line.ID + "/deactivate", "/templates", "/notifications"} {
 		res := anon.post(t, path, url.Values{}, "")
 		require.NotEqual(t, http.StatusOK, res.status, path)
 		require.NotEqual(t, http.StatusSeeOther, res.status, path)
@@ -188,8 +189,13 @@ func TestHostileTextIsEscaped(t *testing.T) {
 	loc := channel.LocationMessage(hostileScript, hostileImg, 35.68, 139.76)
 	w.customer(t, w.line, "U1", "", loc)
 	w.crm.Add(linking.Record{Kind: store.RecordLead, ID: "L-1", DisplayName: hostileScript + " Hanako", Owner: "ben"})
+	w.crmFiles.add("F-1", hostileScript+".pdf", "application/pdf", []byte("%PDF-1.7\n"))
+	_, err := w.s.AssignConversation(t.Context(), store.Assignment{ConversationID: conv, To: "ben", By: "aiko", Reason: store.AssignManual})
+	require.NoError(t, err)
+	w.clock.Advance(time.Minute)
+	w.customer(t, w.line, "U1", "", channel.Text(hostileImg+hostileScript))
 	ben := w.signedIn(t, "ben")
-	_, err := w.s.CreateTemplate(t.Context(), store.Template{Name: hostileImg, Body: "Hello " + hostileScript})
+	_, err = w.s.CreateTemplate(t.Context(), store.Template{Name: hostileImg, Body: "Hello " + hostileScript})
 	require.NoError(t, err)
 
 	pages := map[string]answer{
@@ -198,6 +204,8 @@ func TestHostileTextIsEscaped(t *testing.T) {
 		"pane":      ben.get(t, "/inbox/c/"+conv),
 		"link":      ben.get(t, "/inbox/c/"+conv+"/link?q="+url.QueryEscape(hostileScript)),
 		"templates": ben.get(t, "/templates"),
+		"notes":     ben.get(t, "/notifications"),
+		"files":     ben.get(t, "/inbox/files/crm?q="+url.QueryEscape(hostileScript)),
 	}
 	require.Contains(t, pages["link"].body, "&lt;script&gt;alert(1)&lt;/script&gt; Hanako", "the search finds the record")
 	// Link it, and the timeline and the row show the record's name, escaped.
@@ -221,6 +229,9 @@ func TestHostileTextIsEscaped(t *testing.T) {
 	}
 	require.Contains(t, pages["list"].body, "&lt;img src=x onerror=alert(1)&gt;", "a name")
 	require.Contains(t, pages["templates"].body, "Hello &lt;script&gt;")
+	require.Contains(t, pages["notes"].body, `<span class="who">&lt;img src=x onerror=alert(1)&gt;</span>`)
+	require.Contains(t, pages["notes"].body, `<span class="note-preview">&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;alert(1)&lt;/script&gt;</span>`)
+	require.Contains(t, pages["files"].body, `data-name="&lt;script&gt;alert(1)&lt;/script&gt;.pdf"`)
 	require.Contains(t, pages["timeline"].body, "<h1>&lt;script&gt;alert(1)&lt;/script&gt; Hanako</h1>")
 	require.Contains(t, pages["linked row"].body, "&lt;script&gt;alert(1)&lt;/script&gt; Hanako")
 }
