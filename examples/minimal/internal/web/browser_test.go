@@ -61,7 +61,7 @@ func TestBrowser(t *testing.T) {
 	ids := seedDemo(t, w)
 	require.NoError(t, os.MkdirAll(screenshots, 0o755))
 
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second) // the whole test, browser start included
 	defer cancel()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.WindowSize(1440, 900), chromedp.UserDataDir(t.TempDir()), chromedp.Flag("lang", "en-US"),

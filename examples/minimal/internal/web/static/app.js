@@ -421,7 +421,17 @@
 
   function refreshNotes() {
     if (!$('#notes')) return Promise.resolve();
-    return once('notes', async () => applyNotes(swap('notes', await fragment('/notifications'))));
+    return once('notes', async () => putNotes(await fragment('/notifications')));
+  }
+
+  // putNotes puts a fresh panel in place, keeping open the snooze menu the agent is using.
+  function putNotes(body) {
+    const open = Array.from(document.querySelectorAll('#notes details[open]'), (d) => d.closest('[data-id]')?.dataset.id);
+    const notes = swap('notes', body);
+    for (const id of open) {
+      if (id) notes?.querySelector('[data-id="' + CSS.escape(id) + '"] details')?.setAttribute('open', '');
+    }
+    applyNotes(notes);
   }
 
   async function postNotes(form, submitter) {
@@ -438,6 +448,7 @@
       return;
     }
     applyNotes(swap('notes', new DOMParser().parseFromString(text, 'text/html').body));
+    $('#notifications')?.focus();
     if (inbox) refreshList().catch(showError);
   }
 
