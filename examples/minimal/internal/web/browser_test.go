@@ -278,14 +278,6 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	require.NoError(t, os.WriteFile(filepath.Join(screenshots, name+".png"), b, 0o644))
 }
 
-func delivered(w *world, channelID string) string {
-	var out []string
-	for _, m := range w.fakes[channelID].Delivered() {
-		out = append(out, m.Text)
-	}
-	return strings.Join(out, "\n")
-}
-
 type demoIDs struct{ hanako, kenji, sofia string }
 
 // seedDemo fills the inbox as a small shop's would look: LINE and WhatsApp customers, some linked, some
