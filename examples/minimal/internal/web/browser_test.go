@@ -215,7 +215,10 @@ func TestBrowser(t *testing.T) {
 	require.NoError(t, err)
 	waitJS("the snooze's end", `(c => !c.hidden && c.textContent === '1')(document.getElementById('notification-count')) &&
 		document.querySelector('`+note+`.unread')?.textContent.includes('Snooze ended') === true`)
-	do(chromedp.Click(chromedp.CSS(`.bell`)))
+	// Opening it reads it and closes the panel.
+	do(chromedp.Click(chromedp.CSS(note + ` .note-open .who`)))
+	waitJS("the notification read", `document.getElementById('notification-count').hidden && document.getElementById('notifications').hidden`)
+	require.Equal(t, ids.hanako, eval(`document.getElementById('conv').dataset.id`))
 	require.Equal(t, "still here", eval(`window.__noReload`))
 
 	// A hostile customer writes: their name and message are text, nothing runs.
@@ -267,6 +270,11 @@ func TestBrowser(t *testing.T) {
 	do(chromedp.Navigate(w.srv.URL+"/channels/"+w.line.ID), chromedp.WaitVisible(chromedp.CSS(".checks")))
 	require.Equal(t, "true", eval(`String(document.querySelector('.qr img').naturalWidth > 0)`), "the QR code loads")
 	shot(t, bctx, "channel")
+	// The bell is live on every page.
+	waitJS("the bell's stream", `document.getElementById('notes').dataset.version !== undefined && document.getElementById('notification-count').hidden`)
+	w.clock.Advance(time.Second)
+	w.customer(t, w.line, "U-hanako", "", channel.Text("Would 7 pm work?"))
+	waitJS("the bell off the inbox", `(c => !c.hidden && c.textContent === '1')(document.getElementById('notification-count'))`)
 	noDialogs()
 }
 
