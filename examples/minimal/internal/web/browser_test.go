@@ -96,6 +96,21 @@ func TestBrowser(t *testing.T) {
 		t.Helper()
 		require.NoError(t, chromedp.Do(bctx, actions...))
 	}
+	// click clicks sel with the mouse, again if the live refresh replaced the element between finding
+	// and clicking it.
+	click := func(sel string) {
+		t.Helper()
+		for try := 0; ; try++ {
+			err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(sel)))
+			if err == nil {
+				return
+			}
+			if try == 4 || !(strings.Contains(err.Error(), "Could not find node") || strings.Contains(err.Error(), "detached")) {
+				require.NoError(t, err, sel)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 	eval := func(js string) string {
 		t.Helper()
 		s, err := chromedp.Run(bctx, chromedp.Evaluate[string](js))
@@ -133,14 +148,16 @@ func TestBrowser(t *testing.T) {
 	require.Contains(t, apps, "Came in on WhatsApp · account Shop 81900 | Taro Suzuki")
 
 	// Open Hanako's conversation (without a reload from here on).
-	do(chromedp.Click(chromedp.CSS(`.row[data-id="`+ids.hanako+`"]`)), chromedp.WaitVisible(chromedp.ID("conv")))
+	click(`.row[data-id="` + ids.hanako + `"]`)
+	do(chromedp.WaitVisible(chromedp.ID("conv")))
 	eval(`window.__noReload = 'still here'; ''`)
 	require.Contains(t, eval(`document.location.search`), "c="+ids.hanako)
 
 	// Link the sender to the suggested lead.
-	do(chromedp.Click(chromedp.CSS(`#conv-head [data-action="link"]`)), chromedp.WaitVisible(chromedp.CSS(`#link-records [data-action="link-record"]`)))
+	click(`#conv-head [data-action="link"]`)
+	do(chromedp.WaitVisible(chromedp.CSS(`#link-records [data-action="link-record"]`)))
 	shot(t, bctx, "link-dialog")
-	do(chromedp.Click(chromedp.CSS(`#link-records [data-record="L-100"]`)))
+	click(`#link-records [data-record="L-100"]`)
 	waitJS("the linked indicator", `document.querySelector('#conv-head .linked')?.textContent.includes('Lead: Hanako Yamada') === true`)
 	waitJS("the linked row", `document.querySelector('.row[data-id="`+ids.hanako+`"] .linked')?.textContent.includes('Hanako Yamada') === true`)
 
@@ -156,7 +173,7 @@ func TestBrowser(t *testing.T) {
 	waitJS("the refusal", `document.getElementById('composer-error').textContent.startsWith('Not sent: attachment 1 (crm): the file is larger than this channel takes')`)
 	shot(t, bctx, "attachment-refused")
 	require.Len(t, w.fakes[w.line.ID].Delivered(), sent, "nothing was sent")
-	do(chromedp.Click(chromedp.CSS(`#attachments li button`)))
+	click(`#attachments li button`)
 	eval(`document.getElementById('reply-text').value = ''; ''`)
 
 	// Reply with a template and attachments: a CRM file and an upload, shown before sending. The preview
@@ -165,7 +182,7 @@ func TestBrowser(t *testing.T) {
 		s.value = [...s.options].find(o => o.textContent.includes('Order shipped')).value;
 		s.dispatchEvent(new Event('change', {bubbles: true})); return ''; })()`)
 	waitJS("the template preview", `document.getElementById('preview-text').textContent === 'Hi Hanako Yamada, your order #A-1042 has shipped! 📦'`)
-	do(chromedp.Click(chromedp.CSS(`#picker [data-action="pick"][data-ref="Q-118"]`)))
+	click(`#picker [data-action="pick"][data-ref="Q-118"]`)
 	photo := filepath.Join(t.TempDir(), "blue-kettle.png")
 	require.NoError(t, os.WriteFile(photo, photoPNG(t), 0o644))
 	do(chromedp.SetUploadFiles(chromedp.ID("upload-input"), []string{photo}))
@@ -201,11 +218,13 @@ func TestBrowser(t *testing.T) {
 
 	// Snooze the notification for an hour: it leaves the list and the count; at its end it comes back.
 	note := `#notification-list .notification[data-conversation="` + ids.hanako + `"]`
-	do(chromedp.Click(chromedp.CSS(`.bell`)), chromedp.WaitVisible(chromedp.CSS(note+`.unread`)))
+	click(`.bell`)
+	do(chromedp.WaitVisible(chromedp.CSS(note + `.unread`)))
 	require.Contains(t, eval(`document.querySelector('`+note+`').textContent`), "Thank you! Can I change the delivery time?")
-	do(chromedp.Click(chromedp.CSS(note+` details.snooze summary`)), chromedp.WaitVisible(chromedp.CSS(note+` button[value="snooze-1h"]`)))
+	click(note + ` details.snooze summary`)
+	do(chromedp.WaitVisible(chromedp.CSS(note + ` button[value="snooze-1h"]`)))
 	shot(t, bctx, "notifications")
-	do(chromedp.Click(chromedp.CSS(note + ` button[value="snooze-1h"]`)))
+	click(note + ` button[value="snooze-1h"]`)
 	waitJS("the snoozed notification gone", `!document.querySelector('`+note+`') && !!document.querySelector('#snoozed-list [data-conversation="`+ids.hanako+`"]') &&
 		document.getElementById('notification-count').hidden`)
 	waitJS("the snoozed row", `document.querySelector('.row[data-id="`+ids.hanako+`"] .tag.snoozed')?.textContent.startsWith('Snoozed till') === true`)
@@ -216,7 +235,7 @@ func TestBrowser(t *testing.T) {
 	waitJS("the snooze's end", `(c => !c.hidden && c.textContent === '1')(document.getElementById('notification-count')) &&
 		document.querySelector('`+note+`.unread')?.textContent.includes('Snooze ended') === true`)
 	// Opening it reads it and closes the panel.
-	do(chromedp.Click(chromedp.CSS(note + ` .note-open .who`)))
+	click(note + ` .note-open .who`)
 	waitJS("the notification read", `document.getElementById('notification-count').hidden && document.getElementById('notifications').hidden`)
 	require.Equal(t, ids.hanako, eval(`document.getElementById('conv').dataset.id`))
 	require.Equal(t, "still here", eval(`window.__noReload`))
@@ -226,7 +245,7 @@ func TestBrowser(t *testing.T) {
 	waitJS("the hostile row", `!!document.querySelector('.row[data-id="`+hostile+`"]')`)
 	require.Equal(t, hostileImg, eval(`document.querySelector('.row[data-id="`+hostile+`"] .name').textContent`))
 	require.Equal(t, hostileScript, eval(`document.querySelector('.row[data-id="`+hostile+`"] .preview').textContent`))
-	do(chromedp.Click(chromedp.CSS(`.row[data-id="` + hostile + `"]`)))
+	click(`.row[data-id="` + hostile + `"]`)
 	waitJS("the hostile thread", `document.getElementById('conv')?.dataset.id === '`+hostile+`'`)
 	require.Equal(t, hostileImg, eval(`document.querySelector('#conv-head h2').textContent`))
 	require.Equal(t, hostileScript, eval(`document.querySelector('#thread .msg.in .text').textContent`))
@@ -237,12 +256,12 @@ func TestBrowser(t *testing.T) {
 	noDialogs()
 
 	// The [+] of a row: create a contact from the sender's profile; then hand the conversation to Ben.
-	do(chromedp.Click(chromedp.CSS(`.row[data-id="`+ids.kenji+`"] .plus`)),
-		chromedp.WaitVisible(chromedp.CSS(`#link-body [data-action="create-record"][data-kind="contact"]`)))
+	click(`.row[data-id="` + ids.kenji + `"] .plus`)
+	do(chromedp.WaitVisible(chromedp.CSS(`#link-body [data-action="create-record"][data-kind="contact"]`)))
 	require.NotEqual(t, ids.kenji, eval(`document.getElementById('conv').dataset.id`), "the [+] opens the dialog, not the row")
-	do(chromedp.Click(chromedp.CSS(`#link-body [data-action="create-record"][data-kind="contact"]`)))
+	click(`#link-body [data-action="create-record"][data-kind="contact"]`)
 	waitJS("the created contact", `document.querySelector('.row[data-id="`+ids.kenji+`"] .linked')?.textContent === 'Kenji Ito'`)
-	do(chromedp.Click(chromedp.CSS(`.row[data-id="` + ids.kenji + `"]`)))
+	click(`.row[data-id="` + ids.kenji + `"]`)
 	waitJS("Kenji's conversation", `document.getElementById('conv')?.dataset.id === '`+ids.kenji+`'`)
 	require.Contains(t, eval(`document.querySelector('#conv-head .linked').textContent`), "Contact: Kenji Ito")
 	require.Contains(t, eval(`document.getElementById('thread').textContent`), "Sticker: thanks")
@@ -255,7 +274,7 @@ func TestBrowser(t *testing.T) {
 	noDialogs()
 
 	// On WhatsApp past its 24 hours, the reply box takes templates only.
-	do(chromedp.Click(chromedp.CSS(`.row[data-id="` + ids.sofia + `"]`)))
+	click(`.row[data-id="` + ids.sofia + `"]`)
 	waitJS("Sofia's conversation", `document.getElementById('conv')?.dataset.id === '`+ids.sofia+`'`)
 	require.Equal(t, "Window closed: only templates can be sent until the customer writes again.", eval(`document.getElementById('reply-window').textContent`))
 	require.Equal(t, "true false", eval(`document.getElementById('reply-text').disabled + ' ' + document.getElementById('send').disabled`))
