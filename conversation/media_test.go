@@ -758,3 +758,27 @@ func TestHookFailureKeepsTheCopy(t *testing.T) {
 	_, err = r.svc.MediaURL(t.Context(), m.ID, 0)
 	require.NoError(t, err)
 }
+
+// A reply's parts read back in the thread in the order they were sent, whatever IDs they were given
+// (attachments get theirs before the text's).
+func TestReplyPartsKeepTheirOrderInTheThread(t *testing.T) {
+	t.Parallel()
+	r := newMediaRig(t, nil)
+	conv := r.conversation(t)
+	r.crm.add("photo", "photo.jpg", "image/jpeg", encodedJPEG(t, 8, 8, false))
+	r.crm.add("map", "map.png", "image/png", encodedPNG(t))
+	sent, err := r.svc.Reply(t.Context(), conv.ID, "alice", conversation.Reply{Text: "Here you are",
+		Attachments: []conversation.Attachment{{Source: "crm", Ref: "photo"}, {Source: "crm", Ref: "map"}}})
+	require.NoError(t, err)
+	require.Len(t, sent.Parts, 3)
+	msgs, _, err := r.s.ListMessages(t.Context(), conv.ID, store.Page{Order: store.OldestFirst})
+	require.NoError(t, err)
+	var thread []string
+	for _, m := range msgs {
+		if m.Direction == store.Outbound {
+			thread = append(thread, m.ID)
+		}
+	}
+	want := []string{sent.Parts[0].ID, sent.Parts[1].ID, sent.Parts[2].ID}
+	require.Equal(t, want, thread)
+}

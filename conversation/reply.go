@@ -397,7 +397,8 @@ func (s *Service) recordReply(ctx context.Context, tx store.Store, conv store.Co
 	var sendable []string
 	for i, p := range parts {
 		m := store.Message{ID: ids[i], ConversationID: conv.ID, Direction: store.Outbound, Kind: channel.EventMessage,
-			Author: author, Content: p.msg, Status: store.StatusQueued, Outcome: p.outcome, StatusDetail: p.detail, Time: now}
+			Author: author, Content: p.msg, Status: store.StatusQueued, Outcome: p.outcome, StatusDetail: p.detail,
+			Time: now.Add(time.Duration(i) * time.Microsecond)} // a microsecond apart: the thread keeps their order whatever their IDs
 		if p.outcome == store.OutcomeRejected {
 			m.Status = store.StatusFailed
 		}
