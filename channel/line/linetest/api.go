@@ -68,6 +68,11 @@ type Options struct {
 	// Now is the API's clock: reply-token expiry, token expiry, retry-key memory, timestamps. nil means
 	// time.Now.
 	Now func() time.Time
+	// IDBase offsets the numbers in the IDs the API makes up (message IDs, webhook event IDs), which
+	// count from 1 by default: a demo restarted on its database, whose new API would repeat the IDs its
+	// earlier run stored, gives a base above every number used before (e.g. time.Now().UnixMicro()).
+	// It must not be negative.
+	IDBase int64
 }
 
 // BotInfo is the account's bot info, in LINE's JSON.
@@ -173,7 +178,7 @@ type API struct {
 	seq         int // requests
 	msgSeq      int64
 	tokenSeq    int
-	eventSeq    int
+	eventSeq    int64
 	faults      map[Op][]Fault
 	requests    []Request
 	deliveries  []Delivery
@@ -231,6 +236,7 @@ func New(opts *Options) *API {
 	if a.now == nil {
 		a.now = time.Now
 	}
+	a.msgSeq, a.eventSeq = max(o.IDBase, 0), max(o.IDBase, 0)
 	return a
 }
 

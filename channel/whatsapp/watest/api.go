@@ -43,6 +43,11 @@ type Options struct {
 	Window time.Duration
 	// Now is the API's clock: the window, timestamps. nil means time.Now.
 	Now func() time.Time
+	// IDBase offsets the numbers in the IDs the API makes up (wamids, media IDs), which count from 1 by
+	// default: a demo restarted on its database, whose new API would repeat the IDs its earlier run
+	// stored, gives a base above every number used before (e.g. time.Now().UnixMicro()). It must not be
+	// negative.
+	IDBase int64
 }
 
 // Media is content a customer sent, as the media endpoints serve it.
@@ -109,8 +114,8 @@ type API struct {
 
 	mu       sync.Mutex
 	seq      int // requests
-	msgSeq   int
-	mediaSeq int
+	msgSeq   int64
+	mediaSeq int64
 	faults   map[Op][]Fault
 	requests []Request
 	sent     []Sent
@@ -141,7 +146,7 @@ func New(opts *Options) *API {
 		o.Now = time.Now
 	}
 	return &API{opts: o, closed: make(chan struct{}), faults: map[Op][]Fault{},
-		inbound: map[string]time.Time{}, media: map[string]Media{}}
+		inbound: map[string]time.Time{}, media: map[string]Media{}, msgSeq: max(o.IDBase, 0), mediaSeq: max(o.IDBase, 0)}
 }
 
 // Close releases every request held by a timeout fault and makes later ones give up at once. The API
@@ -176,7 +181,7 @@ func (a *API) AddMedia(m Media) string {
 
 func (a *API) addMedia(m Media) string {
 	a.mediaSeq++
-	id := strconv.Itoa(1003383421387000 + a.mediaSeq)
+	id := strconv.FormatInt(1003383421387000+a.mediaSeq, 10)
 	a.media[id] = m
 	return id
 }
