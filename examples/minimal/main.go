@@ -1,91 +1,80 @@
-// Command minimal is msgkit's example server: LINE and WhatsApp webhooks in, a JSON API for agents,
-// conversations stored in SQLite (or PostgreSQL, or memory), assigned round robin, replies within each
-// channel's rules. Channels are connected through the connect service (package conversation/connect):
-// their credentials are checked with the channel, stored sealed (AES-GCM), and never shown again.
+// Command minimal is msgkit's example: a small CRM inbox where signed-in agents answer customers who
+// write on LINE and WhatsApp. It wires every part of msgkit together — webhooks in, conversations stored
+// (SQLite, PostgreSQL or memory), assigned round robin, linked to the CRM's leads and contacts, replies
+// with templates and attachments within each channel's rules, notifications — behind a JSON API
+// (internal/api) and a server-rendered web inbox with live updates (internal/web), both for signed-in
+// users only (internal/auth). FEATURES.md, at the repository's root, lists the features (F1…, B1…)
+// that package comments cite.
 //
 // Try it without a LINE account or a WhatsApp number:
 //
 //	go run ./examples/minimal -demo
 //
-// The demo connects a LINE account and a WhatsApp number, each through its real adapter against a fake
-// of its API (packages linetest and watest) served on a local port; a customer writes on each as it
-// starts. Then, in another terminal:
+// and open http://127.0.0.1:8080/inbox; the demo's sign-ins are printed at start (admin / admin-demo,
+// aiko / aiko-demo, ben / ben-demo, chika / chika-demo). The demo connects a LINE account and a WhatsApp
+// number through the connect service, each served by its real adapter against an in-process fake of its
+// API (packages linetest and watest); aiko, ben and chika, in the role "sales", take new conversations in
+// turn; a small CRM (leads and contacts with owners, files to attach) and a cloud drive (the Dropbox
+// source against an in-process fake of Dropbox's API) are there to link and attach; templates are saved;
+// and customers write in through signed webhooks: a text, a sticker, an image, a group message and a
+// follow on LINE, a text on WhatsApp. An admin has another demo customer write with
 //
-//	curl -s localhost:8080/api/conversations
-//	curl -s -XPOST localhost:8080/api/conversations/<id>/reply -d '{"author":"aiko","text":"Yes!"}'
-//	curl -s -XPOST localhost:8080/demo/customer -d '{"channel":"whatsapp","user":"19835552319","name":"Lucía","text":"¿Hola?"}'
-//	curl -s -XPOST localhost:8080/demo/customer -d '{"user":"U2","name":"Taro","text":"Is the shop open?"}'
-//	curl -s localhost:8080/demo/sent
-//	curl -s -XPOST localhost:8080/demo/receipt -d '{"message":"wamid.…","status":"read"}'
-//	curl -s localhost:8080/api/channels
+//	curl -s -XPOST localhost:8080/demo/customer -H "Authorization: Bearer $TOKEN" \
+//	    -d '{"channel": "line", "user": "U1", "name": "Hiro", "text": "Hello!"}'
 //
-// /demo/customer has a fake write and sign a customer's webhook ("channel": "line", the default, or
-// "whatsapp"), delivered through the same webhooks router real webhooks use; /demo/sent lists what the
-// fakes delivered; /demo/receipt has WhatsApp report a message delivered or read. The demo's fakes forget
-// everything when it stops, so each run connects its channels afresh (removing an earlier run's).
+// which the channel's fake signs and POSTs to the webhook route real channels use. A bearer token comes
+// from POST /api/token {"user": …, "password": …}. The demo keeps everything in its data directory
+// (msgkit-demo: its SQLite database demo.db, its keys, the CRM's records, files): restarted, it continues
+// where it stopped.
 //
-// WhatsApp lets a business write freely for 24 hours after the customer's last message; after that only
-// approved templates go out, and free text is refused (409) with the rule it broke:
+// With real accounts, give the example a users file, a session key and the sealing keys, and connect
+// channels in the inbox as an admin (Channels → connect), which shows the webhook URL to set at the
+// channel — <public URL>/webhooks/<channel ID> — and checks the channel's settings:
 //
-//	curl -s -XPOST localhost:8080/api/conversations/<id>/reply -d '{"author":"aiko","template":{"name":"order_shipped","language":"en_US","bodyParams":["#42"]}}'
+//	go run ./examples/minimal -hash-password < password.txt     # a hash for the users file
+//	openssl rand -base64 32 > session.key
+//	echo "k1:$(openssl rand -base64 32)" > seal.keys            # keep it: it opens what it sealed
+//	go run ./examples/minimal -users users.json -session-key-file session.key -seal-keys-file seal.keys \
+//	    -public-url https://crm.example.com
 //
-// With real accounts, keep a sealing key in your secret store and give the accounts' credentials
-// (flags, or the environment variables named below):
+// The users file is a JSON array (see package auth):
 //
-//	export MSGKIT_SEAL_KEYS="k1:$(openssl rand -base64 32)"   # once; keep it: it opens what it sealed
-//	go run ./examples/minimal -public-url https://crm.example.com \
-//	    -line-channel-id 1650000000 -line-secret … [-line-token …] \
-//	    -wa-phone-number-id 106540352242922 -wa-token … -wa-app-secret … -wa-verify-token …
-//
-// and point each channel's webhook URL (printed at start: <public URL>/webhooks/<channel id>) at it: in
-// the LINE Developers console, and in the Meta app's WhatsApp configuration with the verify token. Either
-// channel may be left out. Restarted on the same database, the example finds its channels connected and
-// gives them the credentials the flags name, checked again with each channel. GET /api/channels shows
-// each channel's settings checklist (what is checked automatically and what to confirm by hand), quota,
-// and entry points (the add-friend or wa.me link, a chat button and, at /api/channels/<id>/qr.svg, a QR
-// code).
-//
-// An agent's reply is safe to retry: send the same Idempotency-Key header again (a request ID of the
-// client's) and the reply is sent once, the answer being the first request's parts as they are now.
-//
-//	curl -s -XPOST localhost:8080/api/conversations/<id>/reply -H 'Idempotency-Key: 7c9e…' -d '{"author":"aiko","text":"Yes!"}'
+//	[{"id": "aiko", "name": "Aiko Tanaka", "admin": true, "roles": ["sales"], "timeZone": "Asia/Tokyo",
+//	  "passwordHash": "$2a$10$…"}]
 //
 // # Flags
 //
-//	-addr                listen address (default 127.0.0.1:8080)
-//	-store               sqlite, postgres or memory (default sqlite)
-//	-db                  SQLite file (default msgkit.db)
-//	-dsn                 PostgreSQL URL (default $MSGKIT_POSTGRES_DSN)
-//	-schema              PostgreSQL schema for msgkit's tables (default msgkit)
-//	-public-url          the URL the channels reach this server at (default $MSGKIT_PUBLIC_URL, else
-//	                     http://<addr>): webhook URLs are <public-url>/webhooks/<channel id>
-//	-seal-keys           keys that seal stored credentials (default $MSGKIT_SEAL_KEYS): ID:base64 of 32
-//	                     bytes, the current key first, then older ones still needed, comma-separated;
-//	                     required unless -demo or -store memory (which make one for the run)
-//	-demo                a simulated LINE account and WhatsApp number: no credentials needed (the LINE
-//	                     and WhatsApp flags are ignored)
-//	-line-channel-id     LINE Messaging API channel ID (default $LINE_CHANNEL_ID)
-//	-line-secret         LINE channel secret (default $LINE_CHANNEL_SECRET)
-//	-line-token          long-lived channel access token (default $LINE_CHANNEL_TOKEN); empty issues
-//	                     15-minute tokens from the channel ID and secret
-//	-line-api            Messaging API endpoint (default $LINE_API_ENDPOINT, else https://api.line.me)
-//	-line-data           data API endpoint, for media (default $LINE_DATA_ENDPOINT, else https://api-data.line.me);
-//	                     point both at a fake of LINE's API (package linetest) to test without LINE
-//	-wa-phone-number-id  WhatsApp Business phone number ID (default $WHATSAPP_PHONE_NUMBER_ID)
-//	-wa-token            system user access token (default $WHATSAPP_ACCESS_TOKEN)
-//	-wa-app-secret       the Meta app's secret, which signs webhooks (default $WHATSAPP_APP_SECRET)
-//	-wa-verify-token     the verify token entered with the webhook URL (default $WHATSAPP_VERIFY_TOKEN)
-//	-wa-api              Graph API endpoint (default $WHATSAPP_API_ENDPOINT, else https://graph.facebook.com);
-//	                     point it at a fake (package watest) to test without Meta
-//	-agents              agents who take new conversations in turn (default aiko,ben)
-//	-job-lease           how long a claim on background work (a delivery, a profile fetch) lasts (default 1m):
-//	                     the work of a process that died is taken up by the next one after it
-//	-reply-token-ttl     how long after a customer's message its reply token is used (default 50s); LINE's
-//	                     expire after about a minute, so never more
+//	-addr              listen address (default 127.0.0.1:8080)
+//	-public-url        the URL browsers and channels reach the server at (default $MSGKIT_PUBLIC_URL, else
+//	                   http://<addr>): webhook URLs are <public-url>/webhooks/<channel id>, files
+//	                   <public-url>/media/…; an https URL makes cookies Secure
+//	-store             sqlite, postgres or memory (default sqlite)
+//	-db                SQLite file (default msgkit.db); the demo uses demo.db in its -data directory
+//	-schema            PostgreSQL schema for msgkit's tables (default msgkit); the DSN is $MSGKIT_POSTGRES_DSN
+//	-data              directory for uploads, re-hosted attachments, copies of inbound media and the CRM's
+//	                   records (default msgkit-data; with -demo, msgkit-demo)
+//	-users             the users file; required without -demo
+//	-session-key-file  file holding the key that signs sessions, bearer tokens and media URLs: base64 of at
+//	                   least 32 random bytes (default $MSGKIT_SESSION_KEY); changing it signs everyone out
+//	-seal-keys-file    file holding the keys that seal stored channel credentials (default $MSGKIT_SEAL_KEYS):
+//	                   ID:base64 of 32 bytes, the current key first, then older ones still needed,
+//	                   comma-separated; required unless -demo or -store memory
+//	-line-api          LINE Messaging API endpoint (default $LINE_API_ENDPOINT, else https://api.line.me)
+//	-line-data         LINE data API endpoint, for media (default $LINE_DATA_ENDPOINT, else
+//	                   https://api-data.line.me); point both at a fake of LINE's API (package linetest)
+//	-wa-api            WhatsApp Graph API endpoint (default $WHATSAPP_API_ENDPOINT, else
+//	                   https://graph.facebook.com)
+//	-job-lease         how long a claim on background work (a delivery, a profile fetch) lasts (default 1m):
+//	                   the work of a process that died is taken up by the next one after it
+//	-reply-token-ttl   how long after a customer's message its reply token is used (default 50s); LINE's
+//	                   expire after about a minute, so never more
+//	-demo              demo mode (above)
+//	-hash-password     read a password from standard input, print its bcrypt hash, and exit
+//	-h                 print the flags and exit
 //
-// Defaults read from the environment are never printed by -h, and no secret is ever printed or logged.
-//
-// The example is the only code in msgkit that reads flags and environment variables.
+// Secrets are never flags: they come from the files the flags name or from the environment, and are
+// never printed or logged. The example is the only code in msgkit that reads flags and environment
+// variables.
 package main
 
 import (
@@ -96,12 +85,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // users' time zones, on hosts without a zone database
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := run(ctx, os.Args[1:], os.Stdout, nil)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, nil)
 	switch {
 	case errors.Is(err, flag.ErrHelp): // -h: the usage is printed
 	case err != nil:

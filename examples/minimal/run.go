@@ -1,16 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/msgkit/msgkit/assign"
@@ -18,107 +21,41 @@ import (
 	"github.com/msgkit/msgkit/channel/line"
 	"github.com/msgkit/msgkit/channel/whatsapp"
 	"github.com/msgkit/msgkit/conversation"
+	"github.com/msgkit/msgkit/conversation/attach"
+	"github.com/msgkit/msgkit/conversation/attach/dropbox"
+	"github.com/msgkit/msgkit/conversation/attach/upload"
+	"github.com/msgkit/msgkit/conversation/blob"
 	"github.com/msgkit/msgkit/conversation/connect"
+	"github.com/msgkit/msgkit/examples/minimal/internal/api"
+	"github.com/msgkit/msgkit/examples/minimal/internal/auth"
+	"github.com/msgkit/msgkit/examples/minimal/internal/web"
+	"github.com/msgkit/msgkit/linking"
 	"github.com/msgkit/msgkit/store"
 	"github.com/msgkit/msgkit/store/memstore"
 	"github.com/msgkit/msgkit/store/postgres"
 	"github.com/msgkit/msgkit/store/sqlite"
+	"github.com/msgkit/msgkit/template"
 )
 
-// config is what the flags say.
-type config struct {
-	addr, storeKind, dbPath, dsn string
-	schema                       string
-	publicURL                    string
-	sealKeys                     string
-	demo                         bool
-	lineID, lineSecret, lineTok  string
-	lineAPI, lineData            string
-	waPhoneID, waToken           string
-	waAppSecret, waVerify, waAPI string
-	agents                       string
-	jobLease, replyTokenTTL      time.Duration
-}
-
-// line reports whether LINE credentials were given; whatsApp, whether WhatsApp's were.
-func (c config) line() bool     { return c.lineID != "" || c.lineSecret != "" }
-func (c config) whatsApp() bool { return c.waPhoneID != "" || c.waToken != "" || c.waAppSecret != "" }
-
-func parse(args []string, out io.Writer) (config, error) {
-	var c config
-	fs := flag.NewFlagSet("minimal", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address")
-	fs.StringVar(&c.storeKind, "store", "sqlite", "storage: sqlite, postgres or memory")
-	fs.StringVar(&c.dbPath, "db", "msgkit.db", "SQLite file (with -store sqlite)")
-	fs.StringVar(&c.dsn, "dsn", "", "PostgreSQL URL (with -store postgres; default $MSGKIT_POSTGRES_DSN)")
-	fs.StringVar(&c.schema, "schema", "msgkit", "PostgreSQL schema for msgkit's tables (with -store postgres)")
-	fs.StringVar(&c.publicURL, "public-url", "", "the URL the channels reach this server at, for their webhook URLs (default $MSGKIT_PUBLIC_URL, else http://<addr>)")
-	fs.StringVar(&c.sealKeys, "seal-keys", "", "keys that seal stored channel credentials, ID:base64 (AES-256), the current first, comma-separated (default $MSGKIT_SEAL_KEYS)")
-	fs.BoolVar(&c.demo, "demo", false, "demo mode: a simulated LINE account and WhatsApp number (fakes of their APIs), no credentials needed")
-	fs.StringVar(&c.lineID, "line-channel-id", "", "LINE Messaging API channel ID (default $LINE_CHANNEL_ID)")
-	fs.StringVar(&c.lineSecret, "line-secret", "", "LINE channel secret (default $LINE_CHANNEL_SECRET)")
-	fs.StringVar(&c.lineTok, "line-token", "", "LINE long-lived access token (default $LINE_CHANNEL_TOKEN); empty issues tokens from ID and secret")
-	fs.StringVar(&c.lineAPI, "line-api", "", "LINE Messaging API endpoint (default $LINE_API_ENDPOINT, else "+line.DefaultAPIEndpoint+")")
-	fs.StringVar(&c.lineData, "line-data", "", "LINE data API endpoint, for media (default $LINE_DATA_ENDPOINT, else "+line.DefaultDataEndpoint+")")
-	fs.StringVar(&c.waPhoneID, "wa-phone-number-id", "", "WhatsApp Business phone number ID (default $WHATSAPP_PHONE_NUMBER_ID)")
-	fs.StringVar(&c.waToken, "wa-token", "", "WhatsApp system user access token (default $WHATSAPP_ACCESS_TOKEN)")
-	fs.StringVar(&c.waAppSecret, "wa-app-secret", "", "the Meta app's secret, which signs webhooks (default $WHATSAPP_APP_SECRET)")
-	fs.StringVar(&c.waVerify, "wa-verify-token", "", "the verify token entered with the webhook URL in the Meta app (default $WHATSAPP_VERIFY_TOKEN)")
-	fs.StringVar(&c.waAPI, "wa-api", "", "Graph API endpoint (default $WHATSAPP_API_ENDPOINT, else "+whatsapp.DefaultEndpoint+")")
-	fs.StringVar(&c.agents, "agents", "aiko,ben", "agents who take conversations in turn (comma-separated user IDs)")
-	fs.DurationVar(&c.jobLease, "job-lease", time.Minute, "how long a claim on background work lasts; a killed process's claims are taken up after it")
-	fs.DurationVar(&c.replyTokenTTL, "reply-token-ttl", 50*time.Second,
-		"how long after a message its reply token is used; LINE's expire after about a minute, so never more")
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	// Defaults from the environment are applied after parsing, so that -h never prints a secret.
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	for name, from := range map[string]struct {
-		v   *string
-		env string
-	}{
-		"dsn":                {&c.dsn, "MSGKIT_POSTGRES_DSN"},
-		"public-url":         {&c.publicURL, "MSGKIT_PUBLIC_URL"},
-		"seal-keys":          {&c.sealKeys, "MSGKIT_SEAL_KEYS"},
-		"line-channel-id":    {&c.lineID, "LINE_CHANNEL_ID"},
-		"line-secret":        {&c.lineSecret, "LINE_CHANNEL_SECRET"},
-		"line-token":         {&c.lineTok, "LINE_CHANNEL_TOKEN"},
-		"line-api":           {&c.lineAPI, "LINE_API_ENDPOINT"},
-		"line-data":          {&c.lineData, "LINE_DATA_ENDPOINT"},
-		"wa-phone-number-id": {&c.waPhoneID, "WHATSAPP_PHONE_NUMBER_ID"},
-		"wa-token":           {&c.waToken, "WHATSAPP_ACCESS_TOKEN"},
-		"wa-app-secret":      {&c.waAppSecret, "WHATSAPP_APP_SECRET"},
-		"wa-verify-token":    {&c.waVerify, "WHATSAPP_VERIFY_TOKEN"},
-		"wa-api":             {&c.waAPI, "WHATSAPP_API_ENDPOINT"},
-	} {
-		if !set[name] {
-			*from.v = os.Getenv(from.env)
-		}
-	}
-	switch {
-	case !c.demo && !c.line() && !c.whatsApp():
-		return c, errors.New("give -line-channel-id and -line-secret (or the -wa- flags of a WhatsApp number), or run with -demo")
-	case !c.demo && c.line() && (c.lineID == "" || c.lineSecret == ""):
-		return c, errors.New("LINE needs both -line-channel-id and -line-secret")
-	case !c.demo && c.whatsApp() && (c.waPhoneID == "" || c.waToken == "" || c.waAppSecret == ""):
-		return c, errors.New("WhatsApp needs -wa-phone-number-id, -wa-token and -wa-app-secret (and -wa-verify-token for Meta's webhook check)")
-	case c.jobLease <= 0 || c.replyTokenTTL <= 0:
-		return c, errors.New("-job-lease and -reply-token-ttl must be positive")
-	}
-	return c, nil
-}
-
-// run starts the server and serves until ctx ends. ready, if set, receives the listening address.
-func run(ctx context.Context, args []string, out io.Writer, ready chan<- string) error {
+// run serves the inbox until ctx ends. -hash-password reads the password from stdin. ready, if set,
+// receives the listening address once the server serves (and, in the demo, has seeded).
+func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, ready chan<- string) error {
 	cfg, err := parse(args, out)
 	if err != nil {
 		return err
 	}
+	if cfg.hashPassword {
+		return hashPassword(stdin, out)
+	}
 	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	sealer, err := sealerFor(cfg, out)
+	if err := os.MkdirAll(cfg.dataDir, 0o700); err != nil {
+		return err
+	}
+	sessionKey, sealer, err := keys(cfg)
+	if err != nil {
+		return err
+	}
+	users, err := usersOf(cfg)
 	if err != nil {
 		return err
 	}
@@ -127,30 +64,37 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 		return err
 	}
 	defer closeDB()
+	ctx, cancel := context.WithCancel(ctx)
+	var background sync.WaitGroup
+	defer func() {
+		cancel()
+		background.Wait() // before the store closes
+	}()
 
 	l, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	public := strings.TrimRight(cfg.publicURL, "/")
+	public := cfg.publicURL
 	if public == "" {
 		public = "http://" + l.Addr().String()
 	}
-	var demo *demoAPIs
+	var d *demo
 	if cfg.demo {
-		demo = newDemoAPIs()
-		defer demo.Close()
+		d = newDemo()
+		defer d.Close()
+		d.hooks = "http://" + l.Addr().String()
 	}
 
 	// Channels are connected through the connect service: each kind's connector checks the credentials
 	// and builds the adapters, which the registry makes from the credentials it stores sealed.
-	reg, err := connect.NewRegistry(sealer, connectors(cfg, demo, logger)...)
+	webhookURL := func(id string) string { return public + "/webhooks/" + id }
+	reg, err := connect.NewRegistry(sealer, connectors(cfg, d, logger)...)
 	if err != nil {
 		return err
 	}
-	conn, err := connect.New(db, reg, &connect.Options{Logger: logger,
-		WebhookURL: func(id string) string { return public + "/webhooks/" + id },
+	conn, err := connect.New(db, reg, &connect.Options{Logger: logger, WebhookURL: webhookURL,
 		OnChange: func(ctx context.Context, id string, changes []connect.Change) {
 			for _, c := range changes {
 				logger.Info("channel settings changed", "channel_id", id, "item", c.Title, "from", string(c.From), "to", string(c.To))
@@ -159,24 +103,93 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	if err != nil {
 		return err
 	}
-	rule := store.AssignmentRule{Strategy: assign.StrategyRoundRobin, Pool: store.PoolUsers, PoolIDs: splitList(cfg.agents)}
-	var channels []store.Channel
-	if cfg.demo {
-		channels, err = demo.connect(ctx, conn, rule, public)
-	} else {
-		channels, err = connectChannels(ctx, conn, cfg, rule)
-	}
+
+	// Files: uploads, attachments re-hosted for the channels, copies of inbound media, all in the data
+	// directory and served under signed URLs at /media/.
+	bucket, err := blob.NewDir(filepath.Join(cfg.dataDir, "files"))
 	if err != nil {
 		return err
 	}
+	defer bucket.Close()
+	blobs, err := blob.New(bucket)
+	if err != nil {
+		return err
+	}
+	// Channels take media by HTTPS URLs only. The demo serves over plain HTTP, so it serves its files
+	// to the channels on a second, TLS listener of its own (its certificate is made up for the run: the
+	// fakes never fetch); the inbox shows the same signed URLs on the public URL, since a signature
+	// covers the path and the expiry, not the host.
+	mediaBase, inboxURL := public+"/media", func(u string) string { return u }
+	if d != nil {
+		d.media = httptest.NewUnstartedServer(nil) // listening already; it serves once its handler is set
+		mediaBase = "https://" + d.media.Listener.Addr().String() + "/media"
+		inboxURL = func(u string) string {
+			if rest, ok := strings.CutPrefix(u, mediaBase+"/"); ok {
+				return public + "/media/" + rest
+			}
+			return u
+		}
+	}
+	media, err := blob.NewServer(blobs, mediaBase, [][]byte{derive(sessionKey, "media")}, &blob.ServerOptions{
+		OnError: func(error) { logger.Warn("serving a file failed") }})
+	if err != nil {
+		return err
+	}
+	if d != nil {
+		d.media.Config.Handler = media
+		d.media.StartTLS()
+	}
+	uploads, err := upload.New(blobs, &upload.Options{Server: media})
+	if err != nil {
+		return err
+	}
+	sources := attach.NewRegistry()
+	if err := sources.Register("uploads", uploads); err != nil {
+		return err
+	}
+	var pickers []api.Source
+	if d != nil {
+		drive, err := dropbox.New(attach.StaticToken(demoDropboxToken), &dropbox.Options{APIURL: d.drive.srv.URL, ContentURL: d.drive.srv.URL})
+		if err != nil {
+			return err
+		}
+		for _, s := range []struct {
+			name, label string
+			src         attach.Source
+			picker      api.Picker
+		}{{"crm", "CRM files", d.files, d.files}, {"dropbox", "Dropbox", drive, d.drive}} {
+			if err := sources.Register(s.name, s.src); err != nil {
+				return err
+			}
+			pickers = append(pickers, api.Source{Name: s.name, Label: s.label, Picker: s.picker})
+		}
+	}
 
-	rr, err := assign.NewRoundRobin(&assign.MemoryDirectory{})
+	records, err := openCRM(filepath.Join(cfg.dataDir, "crm.json"))
+	if err != nil {
+		return err
+	}
+	// Round robin over the users of a role (or a list of users), as each channel's rule says; the users
+	// file says who is in which role.
+	dir := &assign.MemoryDirectory{}
+	roles := map[string]bool{}
+	for _, u := range users.List() {
+		for _, r := range u.Roles {
+			roles[r] = true
+		}
+	}
+	for r := range roles {
+		dir.SetMembers(store.PoolRole, r, users.WithRole(r)...)
+	}
+	rr, err := assign.NewRoundRobin(dir)
 	if err != nil {
 		return err
 	}
 	svc, err := conversation.New(db, reg, &conversation.Options{
 		Logger:   logger,
 		Assigner: assign.Strategies{assign.StrategyRoundRobin: rr},
+		Records:  records,
+		Files:    conversation.Files{Store: blobs, Server: media, Sources: sources},
 		Archive:  7 * 24 * time.Hour,
 		// A reply token is used while LINE still takes it (-reply-token-ttl); a killed process's claims on
 		// the deliveries it was making are taken up by the next one after -job-lease.
@@ -186,135 +199,148 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	if err != nil {
 		return err
 	}
-	srv := &server{db: db, svc: svc, conn: conn, hooks: conn.Webhooks(svc.Receive, &channel.HandlerOptions{Logger: logger}), demo: demo}
-	if demo != nil {
-		if err := srv.demoOpening(ctx); err != nil {
-			return err
-		}
+	tpls, err := conversation.NewTemplates(svc, conversation.FieldSchema(template.Fields{"company": {MaxLength: 100}}), nil)
+	if err != nil {
+		return err
+	}
+	linker, err := linking.New(db, records)
+	if err != nil {
+		return err
+	}
+	authn, err := auth.New(users, derive(sessionKey, "sessions"), nil)
+	if err != nil {
+		return err
+	}
+	apiHandler, err := api.New(api.Deps{Store: db, Service: svc, Connect: conn, Templates: tpls, Linker: linker, Records: records,
+		Auth: authn, Assign: svc.Assign, Sources: pickers, Uploads: uploads, UploadsName: "uploads", InboxURL: inboxURL, Logger: logger})
+	if err != nil {
+		return err
+	}
+	inbox, err := web.New(web.Deps{API: apiHandler, Auth: authn, Logger: logger})
+	if err != nil {
+		return err
 	}
 
-	httpServer := &http.Server{Handler: srv.routes(), ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(out, "msgkit example listening on http://%s (store: %s, demo: %t)\n", l.Addr(), cfg.storeKind, cfg.demo)
-	for _, ch := range channels {
-		fmt.Fprintf(out, "%s webhook URL of channel %q: %s/webhooks/%s\n", kindName(ch.Kind), ch.Name, public, ch.ID)
+	mux := http.NewServeMux()
+	// POSTs carry a channel's events; a GET is the channel checking the URL (Meta's verification
+	// handshake). Webhooks need no sign-in: the channel signs them.
+	hooks := conn.Webhooks(svc.Receive, &channel.HandlerOptions{Logger: logger})
+	mux.Handle("POST /webhooks/{channel}", hooks)
+	mux.Handle("GET /webhooks/{channel}", hooks)
+	mux.Handle("GET /media/", media)
+	mux.Handle("HEAD /media/", media)
+	if d != nil {
+		mux.Handle("POST /demo/customer", authn.RequireAdmin(func(w http.ResponseWriter, _ *http.Request, err error) {
+			jsonError(w, auth.Status(err), "signed_out", err.Error())
+		}, http.HandlerFunc(d.customerWrites)))
 	}
-	if ready != nil {
-		ready <- l.Addr().String()
+	mux.Handle("/", inbox)
+	var handler http.Handler = mux
+	if strings.HasPrefix(public, "https://") {
+		handler = behindHTTPS(mux)
 	}
-	go func() { _ = svc.Run(ctx) }()
-	go func() { _ = conn.Run(ctx) }()
+	httpServer := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	httpServer.RegisterOnShutdown(inbox.Close)
+	served := make(chan error, 1)
+	go func() { served <- httpServer.Serve(l) }()
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = httpServer.Shutdown(shutdown)
 	}()
-	if err := httpServer.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+	background.Go(func() { _ = svc.Run(ctx) })
+	background.Go(func() { _ = conn.Run(ctx) })
+
+	if d != nil {
+		connected, err := d.connect(ctx, conn, db, webhookURL)
+		if err != nil {
+			return err
+		}
+		if err := d.seed(ctx, cfg, records, tpls, connected); err != nil {
+			return err
+		}
+	}
+	channels, err := conn.List(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "msgkit example listening on http://%s (store: %s, demo: %t)\n", l.Addr(), cfg.storeKind, cfg.demo)
+	fmt.Fprintf(out, "open %s/inbox\n", public)
+	for _, ch := range channels {
+		fmt.Fprintf(out, "%s webhook URL of channel %q: %s\n", kindName(ch.Kind), ch.Name, webhookURL(ch.ID))
+	}
+	if d != nil {
+		fmt.Fprintln(out, "demo sign-ins (user / password):")
+		for _, s := range demoSignIns {
+			role := strings.Join(s.user.Roles, ",")
+			if s.user.Admin {
+				role = "admin"
+			}
+			fmt.Fprintf(out, "  %-6s / %-11s %s (%s)\n", s.user.ID, s.password, s.user.Name, role)
+		}
+		fmt.Fprintf(out, "a demo customer writes: POST %s/demo/customer as admin, e.g. {\"channel\": \"line\", \"user\": \"U1\", \"name\": \"Hiro\", \"text\": \"Hello!\"}\n", public)
+	}
+	if len(channels) == 0 {
+		fmt.Fprintln(out, "no channel is connected yet: sign in as an admin and connect one at /channels")
+	}
+	if ready != nil {
+		ready <- l.Addr().String()
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
 }
 
-// sealerFor returns the sealer of stored credentials: AES-GCM with the keys of -seal-keys. The demo, and a
-// store that keeps nothing, may run without: a key is made for this run (the demo connects its fake
-// channels afresh each run).
-func sealerFor(cfg config, out io.Writer) (*connect.AESGCM, error) {
-	if cfg.sealKeys == "" {
-		if !cfg.demo && cfg.storeKind != "memory" {
-			return nil, errors.New("give the key that seals stored credentials with $MSGKIT_SEAL_KEYS (or -seal-keys), " +
-				`and keep it in your secret store; make one with: echo "k1:$(openssl rand -base64 32)"`)
-		}
-		k, err := connect.GenerateKey("run")
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintln(out, "credentials are sealed with a key made for this run (give -seal-keys to keep one)")
-		return connect.NewAESGCM(k)
+// behindHTTPS marks every request as one that reached the server over HTTPS (the public URL is https:
+// a proxy terminates TLS in front of it), so that cookies are Secure and origins are https.
+func behindHTTPS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set("X-Forwarded-Proto", "https")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// hashPassword reads a password (the first line of stdin) and prints its bcrypt hash for a users file.
+func hashPassword(stdin io.Reader, out io.Writer) error {
+	if stdin == nil {
+		stdin = strings.NewReader("")
 	}
-	keys, err := connect.ParseKeys(cfg.sealKeys)
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	h, err := auth.HashPassword(strings.TrimRight(line, "\r\n"))
 	if err != nil {
-		return nil, fmt.Errorf("-seal-keys: %w", err)
+		return err
 	}
-	return connect.NewAESGCM(keys[0], keys[1:]...)
+	_, err = fmt.Fprintln(out, h)
+	return err
+}
+
+// usersOf returns who may sign in: the demo's users, or the users file's.
+func usersOf(cfg config) (*auth.Users, error) {
+	if cfg.demo {
+		return demoUsers()
+	}
+	return auth.ReadUsers(cfg.usersFile)
 }
 
 // connectors returns the connectors of the channel kinds the example serves: LINE's and WhatsApp's, on
-// the real APIs (or where the -line-api, -line-data and -wa-api flags point), or on the demo's fakes.
-func connectors(cfg config, demo *demoAPIs, logger *slog.Logger) []channel.Connector {
+// the real APIs (or where -line-api, -line-data and -wa-api point), or on the demo's fakes.
+func connectors(cfg config, d *demo, logger *slog.Logger) []channel.Connector {
 	lineOpts := &line.Options{Logger: logger, APIEndpoint: cfg.lineAPI, DataEndpoint: cfg.lineData}
 	waOpts := &whatsapp.Options{Logger: logger, Endpoint: cfg.waAPI, HTTPClient: &http.Client{Timeout: 30 * time.Second}}
-	if demo != nil {
-		lineOpts.APIEndpoint, lineOpts.DataEndpoint = demo.line.URL, demo.line.URL
-		waOpts.Endpoint = demo.wa.URL
+	if d != nil {
+		lineOpts.APIEndpoint, lineOpts.DataEndpoint = d.line.URL, d.line.URL
+		waOpts.Endpoint = d.wa.URL
 	}
 	lineConn, err := line.NewConnector(lineOpts)
 	if err != nil {
 		panic(err) // only options this function sets, and they are valid
 	}
 	return []channel.Connector{lineConn, whatsapp.NewConnector(waOpts)}
-}
-
-// connectChannels connects the accounts the flags name, or, when one is connected already (the example
-// restarted on the same database), gives it the flags' credentials: they are checked as on connecting.
-func connectChannels(ctx context.Context, conn *connect.Service, cfg config, rule store.AssignmentRule) ([]store.Channel, error) {
-	var reqs []connect.Request
-	if cfg.line() {
-		creds := channel.Credentials{line.CredChannelID: cfg.lineID, line.CredChannelSecret: cfg.lineSecret}
-		if cfg.lineTok != "" {
-			creds[line.CredAccessToken] = cfg.lineTok
-		}
-		reqs = append(reqs, connect.Request{Kind: line.Kind, Name: "LINE " + cfg.lineID, Credentials: creds, Assignment: rule})
-	}
-	if cfg.whatsApp() {
-		creds := channel.Credentials{whatsapp.CredPhoneNumberID: cfg.waPhoneID, whatsapp.CredAccessToken: cfg.waToken,
-			whatsapp.CredAppSecret: cfg.waAppSecret}
-		if cfg.waVerify != "" {
-			creds[whatsapp.CredVerifyToken] = cfg.waVerify
-		}
-		reqs = append(reqs, connect.Request{Kind: whatsapp.Kind, Name: "WhatsApp " + cfg.waPhoneID, Credentials: creds, Assignment: rule})
-	}
-	var out []store.Channel
-	for _, r := range reqs {
-		ch, err := connectOrUpdate(ctx, conn, r)
-		if err != nil {
-			return nil, fmt.Errorf("connecting %s: %w", kindName(r.Kind), err)
-		}
-		out = append(out, ch)
-	}
-	return out, nil
-}
-
-// connectOrUpdate connects the account r names or, when it is connected already, gives its channel r's
-// credentials, checked as on connecting. While the channel cannot be reached, a connected account keeps
-// its stored credentials.
-func connectOrUpdate(ctx context.Context, conn *connect.Service, r connect.Request) (store.Channel, error) {
-	all, err := conn.List(ctx)
-	if err != nil {
-		return store.Channel{}, err
-	}
-	for _, ch := range all {
-		if ch.Kind != r.Kind || ch.ExternalID == "" || ch.ExternalID != accountOf(r) {
-			continue
-		}
-		updated, err := conn.SetCredentials(ctx, ch.ID, r.Credentials)
-		if errors.Is(err, channel.ErrUnavailable) {
-			return ch, nil
-		}
-		return updated, err
-	}
-	got, err := conn.Connect(ctx, r)
-	return got.Channel, err
-}
-
-// accountOf returns the channel's ID of the account r connects, as its connector stores it.
-func accountOf(r connect.Request) string {
-	switch r.Kind {
-	case line.Kind:
-		return strings.TrimSpace(r.Credentials[line.CredChannelID])
-	case whatsapp.Kind:
-		return strings.TrimSpace(r.Credentials[whatsapp.CredPhoneNumberID])
-	}
-	return ""
 }
 
 func kindName(kind string) string {
@@ -337,7 +363,7 @@ func openStore(ctx context.Context, cfg config) (store.Store, func(), error) {
 		return s, func() { s.Close() }, nil
 	case "postgres":
 		if cfg.dsn == "" {
-			return nil, nil, errors.New("-store postgres needs -dsn or $MSGKIT_POSTGRES_DSN")
+			return nil, nil, errors.New("-store postgres needs $" + envDSN)
 		}
 		s, err := postgres.Open(ctx, cfg.dsn, &postgres.Options{Schema: cfg.schema})
 		if err != nil {
@@ -348,8 +374,4 @@ func openStore(ctx context.Context, cfg config) (store.Store, func(), error) {
 		return memstore.New(nil), func() {}, nil
 	}
 	return nil, nil, fmt.Errorf("-store %q is not sqlite, postgres or memory", cfg.storeKind)
-}
-
-func splitList(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
 }

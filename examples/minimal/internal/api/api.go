@@ -52,8 +52,12 @@ type Deps struct {
 	UploadsName string
 	// MaxUpload bounds an upload (0: DefaultMaxUpload).
 	MaxUpload int64
-	Now       func() time.Time
-	Logger    *slog.Logger // nil discards
+	// InboxURL maps the URL of a file msgkit keeps, as channels fetch it (under the base URL of the
+	// Service's Files.Server), to the URL the inbox shows: for a deployment whose channels reach it at
+	// another address than its agents do. nil shows the channels' URL.
+	InboxURL func(string) string
+	Now      func() time.Time
+	Logger   *slog.Logger // nil discards
 }
 
 // API is the JSON API's handler.
@@ -69,6 +73,9 @@ func New(d Deps) (*API, error) {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.InboxURL == nil {
+		d.InboxURL = func(u string) string { return u }
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)

@@ -176,11 +176,21 @@ type message struct {
 	Media *media `json:"media,omitempty"`
 }
 
-func messageOf(m store.Message) message {
+func (a *API) messageOf(m store.Message) message {
 	out := message{ID: m.ID, Direction: m.Direction, Kind: m.Kind, Author: m.Author, Status: m.Status, Outcome: m.Outcome,
 		Detail: m.StatusDetail, Billable: m.Billable, Unsent: m.Unsent, Time: m.Time}
 	if !m.Unsent && m.Kind == channel.EventMessage {
 		c := m.Content
+		if c.Media != nil {
+			md := *c.Media
+			md.URL, md.PreviewURL = a.d.InboxURL(md.URL), a.d.InboxURL(md.PreviewURL)
+			c.Media = &md
+		}
+		if c.Link != nil {
+			l := *c.Link
+			l.URL = a.d.InboxURL(l.URL)
+			c.Link = &l
+		}
 		out.Content = &c
 	}
 	return out
@@ -208,7 +218,7 @@ func (a *API) messages(w http.ResponseWriter, r *http.Request, _ auth.User) erro
 		Next     string    `json:"next,omitempty"`
 	}{Messages: make([]message, 0, len(msgs)), Next: next.String()}
 	for _, m := range msgs {
-		mm := messageOf(m)
+		mm := a.messageOf(m)
 		if !m.Unsent {
 			if mm.Media, err = a.mediaOf(r.Context(), m); err != nil {
 				return err
@@ -246,7 +256,7 @@ func (a *API) reply(w http.ResponseWriter, r *http.Request, me auth.User) error 
 	}
 	parts := make([]message, len(sent.Parts))
 	for i, p := range sent.Parts {
-		parts[i] = messageOf(p)
+		parts[i] = a.messageOf(p)
 	}
 	return ok(w, map[string]any{"parts": parts})
 }

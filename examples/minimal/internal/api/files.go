@@ -134,7 +134,7 @@ func (a *API) mediaOf(ctx context.Context, m store.Message) (*media, error) {
 		case err != nil:
 			return nil, err
 		}
-		out.URL = url
+		out.URL = a.d.InboxURL(url)
 	}
 	return out, nil
 }

@@ -170,7 +170,7 @@ func (a *API) timeline(w http.ResponseWriter, r *http.Request, _ auth.User) erro
 		Next     string    `json:"next,omitempty"`
 	}{Record: recordOf(rec), Messages: make([]entry, 0, len(msgs)), Next: next.String()}
 	for _, m := range msgs {
-		e := entry{message: messageOf(m), ConversationID: m.ConversationID, ChannelID: m.ChannelID}
+		e := entry{message: a.messageOf(m), ConversationID: m.ConversationID, ChannelID: m.ChannelID}
 		if !m.Unsent {
 			if e.Media, err = a.mediaOf(r.Context(), m); err != nil {
 				return err
