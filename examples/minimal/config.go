@@ -76,7 +76,8 @@ func parse(args []string, out io.Writer) (config, error) {
 		return c, err
 	}
 	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q (secrets are read from files or the environment, never from arguments)", fs.Arg(0))
+		// Not repeated: it may be a secret given by mistake.
+		return c, errors.New("unexpected arguments after the flags (secrets are read from files or the environment, never from arguments)")
 	}
 	// Defaults from the environment are applied after parsing, so that -h never prints them.
 	set := map[string]bool{}

@@ -104,6 +104,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 		return err
 	}
 
+	if err := openable(ctx, db, reg); err != nil {
+		return err
+	}
+
 	// Files: uploads, attachments re-hosted for the channels, copies of inbound media, all in the data
 	// directory and served under signed URLs at /media/.
 	bucket, err := blob.NewDir(filepath.Join(cfg.dataDir, "files"))
@@ -289,6 +293,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	return nil
+}
+
+// openable checks that the sealing keys open every connected channel's credentials: started with the
+// wrong keys, the example stops at once rather than fail each channel's work later.
+func openable(ctx context.Context, db store.Store, reg *connect.Registry) error {
+	all, err := db.ListChannels(ctx)
+	if err != nil {
+		return err
+	}
+	for _, ch := range all {
+		if ch.Credentials == nil {
+			continue // disconnected
+		}
+		if _, err := reg.Adapter(ctx, ch); errors.Is(err, connect.ErrUnknownKey) {
+			return fmt.Errorf("channel %s (%s): its credentials were sealed with a key the sealing keys do not hold: %w", ch.ID, kindName(ch.Kind), err)
+		}
 	}
 	return nil
 }
