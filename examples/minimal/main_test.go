@@ -114,10 +114,10 @@ func token(t *testing.T, base, user, password string) string {
 
 // row is a row of the inbox, as the API lists it.
 type row struct {
-	ID      string
-	Channel struct{ ID, Kind, Name string }
-	Contact struct{ Name string }
-	Record  *struct{ Kind, ID, Owner string }
+	ID                string
+	Channel           struct{ ID, Kind, Name string }
+	Contact           struct{ Name string }
+	Record            *struct{ Kind, ID, Owner string }
 	Assignee, Preview string
 	Unreplied         bool
 }
