@@ -1,6 +1,7 @@
 // Package msgkit lets a CRM converse with its customers over messenger apps, with LINE Official Account
 // as the reference channel and WhatsApp (Business Cloud API) the second. This package holds only
-// documentation; the code lives in the packages below.
+// documentation; the code lives in the packages below. FEATURES.md, beside this file, lists what msgkit
+// does (F1…, B1…): package comments cite its features by ID ("FEATURES F9").
 //
 // # Packages
 //

@@ -1,4 +1,4 @@
-// Package assign decides who owns a conversation from an unregistered sender (FEATURES F6): in turn
+// Package assign decides who owns a conversation from an unregistered sender (FEATURES.md F6): in turn
 // among a pool of users, a role or a group (RoundRobin), or to the least-loaded member (Balanced).
 //
 // # Fairness guarantee

@@ -1,5 +1,5 @@
 // Package conversation is the service a CRM calls: it ingests webhook events into conversations and sends
-// agents' replies within each channel's rules (FEATURES F5–F8, F12, F14–F17).
+// agents' replies within each channel's rules (FEATURES.md F5–F8, F12, F14–F17).
 //
 // # The flow
 //

@@ -1,4 +1,4 @@
-// Package linking connects messenger contacts to the host CRM's leads and contacts (FEATURES F5, F9–F11).
+// Package linking connects messenger contacts to the host CRM's leads and contacts (FEATURES.md F5, F9–F11).
 //
 // LINE tells a business no phone number or e-mail, so every new sender is unregistered until an agent
 // links it: to an existing record (Suggest, then Link), or to one created from the messenger profile

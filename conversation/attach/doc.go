@@ -1,5 +1,5 @@
 // Package attach is the contract for attachment sources: where a file an agent attaches to a reply
-// comes from (FEATURES F16). A Source resolves a reference to a File (name, content type, size, a
+// comes from (FEATURES.md F16). A Source resolves a reference to a File (name, content type, size, a
 // stable ID) and opens its content under a caller's size limit; a source that can hand out a
 // temporary direct URL also implements URLer. A Registry holds sources by name, so a reply names a
 // source and a reference (a Ref) and the conversation service finds the file.

@@ -1,4 +1,4 @@
-// Package connect connects messenger accounts to the CRM and keeps them healthy (FEATURES F1–F4,
+// Package connect connects messenger accounts to the CRM and keeps them healthy (FEATURES.md F1–F4,
 // F21–F23): a library service, so a host hosting one account or five hundred writes no glue.
 //
 // A Registry knows the channel kinds the host supports, one channel.Connector each (line.NewConnector

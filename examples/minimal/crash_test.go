@@ -34,12 +34,12 @@ import (
 // attempt that the kill cut short is retried while the token is still fresh — the case where a retry
 // could deliver twice.
 const (
-	crashKills        = 16 // SIGKILLs at random moments while customers write and agents reply (with the trap kills, issue 13's ≥ 20)
-	crashTrapKills    = 4  // more SIGKILLs, each at the worst moment: LINE has just accepted a send, and the answer is not out
+	crashKills        = 16               // SIGKILLs at random moments while customers write and agents reply (with the trap kills, issue 13's ≥ 20)
+	crashTrapKills    = 4                // more SIGKILLs, each at the worst moment: LINE has just accepted a send, and the answer is not out
 	crashRounds       = 40 * time.Second // rounds of kills stop after this (the test must stay around a minute)
-	crashMinKills     = 12 // fewer kills than this in crashRounds fails the test: it would prove too little
-	crashWorkers      = 3  // clients sending webhooks and replies at once
-	crashUsers        = 8  // customers
+	crashMinKills     = 12               // fewer kills than this in crashRounds fails the test: it would prove too little
+	crashWorkers      = 3                // clients sending webhooks and replies at once
+	crashUsers        = 8                // customers
 	crashTokenTTL     = 8 * time.Second
 	crashFakeTokenTTL = 20 * time.Second
 	crashLease        = 2 * time.Second
