@@ -272,6 +272,7 @@ func TestDemo(t *testing.T) {
 	require.ElementsMatch(t, channels.Channels, again.Channels)
 	rows := conversations(t, ex.base, aiko, "all")
 	require.Len(t, rows, 7, "no second seeding")
+	require.Len(t, thread(t, ex.base, aiko, byContact(t, rows, "Hanako Yamada").ID), 1, "no customer message twice")
 	call(t, http.StatusOK, "GET", ex.base+"/api/templates", "", &tpls, "Authorization", aiko)
 	require.Len(t, tpls.Templates, 3)
 	require.Equal(t, linked.Record.ID, byContact(t, rows, "Kenji Sato").Record.ID)
