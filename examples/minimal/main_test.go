@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
@@ -355,6 +356,26 @@ func writeUsers(t *testing.T) string {
 // fake of LINE's API); restarted on the same database, the example finds it connected. A key that did not
 // seal it cannot open it. Behind an https public URL, cookies are Secure.
 func TestRealChannelsAcrossRestarts(t *testing.T) {
+	stores := map[string][]string{"sqlite": {"-store", "sqlite", "-db", filepath.Join(t.TempDir(), "msgkit.db")}}
+	if dsn := os.Getenv(envDSN); dsn != "" {
+		schema := fmt.Sprintf("msgkit_example_%d", time.Now().UnixNano())
+		stores["postgres"] = []string{"-store", "postgres", "-schema", schema}
+		t.Cleanup(func() {
+			conn, err := pgx.Connect(context.Background(), dsn)
+			require.NoError(t, err)
+			defer conn.Close(context.Background())
+			_, err = conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+			require.NoError(t, err)
+		})
+	} else if os.Getenv("CI") != "" {
+		t.Fatalf("CI runs the example on PostgreSQL: set %s", envDSN)
+	}
+	for name, args := range stores {
+		t.Run(name, func(t *testing.T) { realChannelsAcrossRestarts(t, args) })
+	}
+}
+
+func realChannelsAcrossRestarts(t *testing.T, storeArgs []string) {
 	const lineID, lineSecret, lineToken = "1650000001", "line-secret-r", "line-token-r"
 	lineAPI := linetest.NewServer(&linetest.Options{ChannelID: lineID, ChannelSecret: lineSecret, AccessToken: lineToken})
 	t.Cleanup(lineAPI.Close)
@@ -366,8 +387,9 @@ func TestRealChannelsAcrossRestarts(t *testing.T) {
 	sealFile := filepath.Join(dir, "seal.keys")
 	require.NoError(t, os.WriteFile(sealFile, []byte(key.Export()+"\n"), 0o600))
 	t.Setenv(envSessionKey, "c2Vzc2lvbi1rZXktb2YtdGhlLXRlc3QtLS0tLS0tLS0tLS0tLQ==")
-	args := []string{"-db", filepath.Join(dir, "msgkit.db"), "-data", filepath.Join(dir, "data"), "-users", writeUsers(t),
+	args := []string{"-data", filepath.Join(dir, "data"), "-users", writeUsers(t),
 		"-seal-keys-file", sealFile, "-line-api", lineAPI.URL, "-line-data", lineAPI.URL, "-public-url", "https://crm.example.com/"}
+	args = append(args, storeArgs...)
 
 	ex := launch(t, args...)
 	require.Contains(t, ex.out.String(), "no channel is connected yet")
