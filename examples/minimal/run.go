@@ -84,7 +84,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 	if cfg.demo {
 		d = newDemo()
 		defer d.Close()
-		d.hooks = "http://" + l.Addr().String()
+		self := l.Addr().(*net.TCPAddr)
+		if self.IP.IsUnspecified() { // listening on every interface: the loopback one will do
+			self = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: self.Port}
+		}
+		d.hooks = "http://" + self.String()
 	}
 
 	// Channels are connected through the connect service: each kind's connector checks the credentials
@@ -235,7 +239,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 	mux.Handle("HEAD /media/", media)
 	if d != nil {
 		mux.Handle("POST /demo/customer", authn.RequireAdmin(func(w http.ResponseWriter, _ *http.Request, err error) {
-			jsonError(w, auth.Status(err), "signed_out", err.Error())
+			status, code := auth.Status(err), "forbidden"
+			if status == http.StatusUnauthorized {
+				code = "unauthorized"
+			}
+			jsonError(w, status, code, err.Error())
 		}, http.HandlerFunc(d.customerWrites)))
 	}
 	mux.Handle("/", inbox)
