@@ -47,7 +47,8 @@
 //	-addr              listen address (default 127.0.0.1:8080)
 //	-public-url        the URL browsers and channels reach the server at (default $MSGKIT_PUBLIC_URL, else
 //	                   http://<addr>): webhook URLs are <public-url>/webhooks/<channel id>, files
-//	                   <public-url>/media/…; an https URL makes cookies Secure
+//	                   <public-url>/media/…; an https URL makes cookies Secure, and attachments need one
+//	                   (channels fetch media over HTTPS only)
 //	-store             sqlite, postgres or memory (default sqlite)
 //	-db                SQLite file (default msgkit.db); the demo uses demo.db in its -data directory
 //	-schema            PostgreSQL schema for msgkit's tables (default msgkit); the DSN is $MSGKIT_POSTGRES_DSN
