@@ -163,18 +163,24 @@ func thread(t *testing.T, base, auth, conv string) []part {
 // Service's background work took them first).
 func delivered(t *testing.T, base, auth, conv string, parts []part) {
 	t.Helper()
-	status := map[string]string{}
-	eventually(t, "the reply is delivered", func() bool {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		status := map[string]string{}
 		for _, m := range thread(t, base, auth, conv) {
 			status[m.ID] = m.Status + ": " + m.Detail
 		}
+		done := true
 		for _, p := range parts {
-			if !strings.HasPrefix(status[p.ID], "sent: ") {
-				return false
-			}
+			done = done && strings.HasPrefix(status[p.ID], "sent: ")
 		}
-		return true
-	})
+		switch {
+		case done:
+			return
+		case time.Now().After(deadline):
+			t.Fatalf("the reply is not delivered within 20s: %v", status)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // eventually retries check until it passes or 20s have passed.
