@@ -251,6 +251,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 	if strings.HasPrefix(public, "https://") {
 		handler = behindHTTPS(mux)
 	}
+	// The demo's channels are connected (or found connected) before the server serves: its demo route
+	// reads them.
+	connected := false
+	if d != nil {
+		if connected, err = d.connect(ctx, conn, db, webhookURL); err != nil {
+			return err
+		}
+	}
 	httpServer := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	httpServer.RegisterOnShutdown(inbox.Close)
 	served := make(chan error, 1)
@@ -265,10 +273,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 	background.Go(func() { _ = conn.Run(ctx) })
 
 	if d != nil {
-		connected, err := d.connect(ctx, conn, db, webhookURL)
-		if err != nil {
-			return err
-		}
 		if err := d.seed(ctx, cfg, records, tpls, connected); err != nil {
 			return err
 		}
