@@ -551,3 +551,32 @@ func TestHashPassword(t *testing.T) {
 	err := run(t.Context(), []string{"-hash-password"}, strings.NewReader("short\n"), io.Discard, nil)
 	require.ErrorContains(t, err, "8 characters")
 }
+
+// A demo stopped before its seeding was done seeds again when restarted, and takes each seeded message
+// once: its webhooks carry fixed event and message IDs, its templates and records are kept once.
+func TestDemoSeedingResumes(t *testing.T) {
+	data := t.TempDir()
+	ex := launch(t, "-demo", "-data", data)
+	require.NoError(t, ex.stop())
+	require.NoError(t, os.Remove(filepath.Join(data, seedMarker))) // as if it had been killed while seeding
+
+	ex = launch(t, "-demo", "-data", data)
+	aiko := token(t, ex.base, "aiko", "aiko-demo")
+	rows := conversations(t, ex.base, aiko, "all")
+	require.Len(t, rows, 6)
+	for _, r := range rows {
+		if r.Contact.Name != "Mei Kobayashi" { // a follow: no message
+			require.Len(t, thread(t, ex.base, aiko, r.ID), 1, "%s wrote once", r.Contact.Name)
+		}
+	}
+	var tpls struct{ Templates []struct{ ID string } }
+	call(t, http.StatusOK, "GET", ex.base+"/api/templates", "", &tpls, "Authorization", aiko)
+	require.Len(t, tpls.Templates, 3)
+	var found struct{ Records []struct{ ID string } }
+	call(t, http.StatusOK, "GET", ex.base+"/api/conversations/"+byContact(t, rows, "Hanako Yamada").ID+"/suggestions?q=Hanako", "", &found,
+		"Authorization", aiko)
+	require.Len(t, found.Records, 1, "the CRM's records are seeded once")
+	_, err := os.Stat(filepath.Join(data, seedMarker))
+	require.NoError(t, err, "seeding is done, and says so")
+	require.NoError(t, ex.stop())
+}
