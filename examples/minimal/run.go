@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,10 +20,6 @@ import (
 	"github.com/msgkit/msgkit/channel/line"
 	"github.com/msgkit/msgkit/channel/whatsapp"
 	"github.com/msgkit/msgkit/conversation"
-	"github.com/msgkit/msgkit/conversation/attach"
-	"github.com/msgkit/msgkit/conversation/attach/dropbox"
-	"github.com/msgkit/msgkit/conversation/attach/upload"
-	"github.com/msgkit/msgkit/conversation/blob"
 	"github.com/msgkit/msgkit/conversation/connect"
 	"github.com/msgkit/msgkit/examples/minimal/internal/api"
 	"github.com/msgkit/msgkit/examples/minimal/internal/auth"
@@ -112,84 +107,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 		return err
 	}
 
-	// Files: uploads, attachments re-hosted for the channels, copies of inbound media, all in the data
-	// directory and served under signed URLs at /media/.
-	bucket, err := blob.NewDir(filepath.Join(cfg.dataDir, "files"))
+	f, err := openFiles(cfg, public, sessionKey, d, logger)
 	if err != nil {
 		return err
 	}
-	defer bucket.Close()
-	blobs, err := blob.New(bucket)
-	if err != nil {
-		return err
-	}
-	// Channels take media by HTTPS URLs only. The demo serves over plain HTTP, so it serves its files
-	// to the channels on a second, TLS listener of its own (its certificate is made up for the run: the
-	// fakes never fetch); the inbox shows the same signed URLs on the public URL, since a signature
-	// covers the path and the expiry, not the host.
-	mediaBase, inboxURL := public+"/media", func(u string) string { return u }
-	if d != nil {
-		d.media = httptest.NewUnstartedServer(nil) // listening already; it serves once its handler is set
-		mediaBase = "https://" + d.media.Listener.Addr().String() + "/media"
-		inboxURL = func(u string) string {
-			if rest, ok := strings.CutPrefix(u, mediaBase+"/"); ok {
-				return public + "/media/" + rest
-			}
-			return u
-		}
-	}
-	media, err := blob.NewServer(blobs, mediaBase, [][]byte{derive(sessionKey, "media")}, &blob.ServerOptions{
-		OnError: func(error) { logger.Warn("serving a file failed") }})
-	if err != nil {
-		return err
-	}
-	if d != nil {
-		d.media.Config.Handler = media
-		d.media.StartTLS()
-	}
-	uploads, err := upload.New(blobs, &upload.Options{Server: media})
-	if err != nil {
-		return err
-	}
-	sources := attach.NewRegistry()
-	if err := sources.Register("uploads", uploads); err != nil {
-		return err
-	}
-	var pickers []api.Source
-	if d != nil {
-		drive, err := dropbox.New(attach.StaticToken(demoDropboxToken), &dropbox.Options{APIURL: d.drive.srv.URL, ContentURL: d.drive.srv.URL})
-		if err != nil {
-			return err
-		}
-		for _, s := range []struct {
-			name, label string
-			src         attach.Source
-			picker      api.Picker
-		}{{"crm", "CRM files", d.files, d.files}, {"dropbox", "Dropbox", drive, d.drive}} {
-			if err := sources.Register(s.name, s.src); err != nil {
-				return err
-			}
-			pickers = append(pickers, api.Source{Name: s.name, Label: s.label, Picker: s.picker})
-		}
-	}
+	defer f.close()
 
 	records, err := openCRM(filepath.Join(cfg.dataDir, "crm.json"))
 	if err != nil {
 		return err
 	}
-	// Round robin over the users of a role (or a list of users), as each channel's rule says; the users
-	// file says who is in which role.
-	dir := &assign.MemoryDirectory{}
-	roles := map[string]bool{}
-	for _, u := range users.List() {
-		for _, r := range u.Roles {
-			roles[r] = true
-		}
-	}
-	for r := range roles {
-		dir.SetMembers(store.PoolRole, r, users.WithRole(r)...)
-	}
-	rr, err := assign.NewRoundRobin(dir)
+	// Round robin over the users of a role (or a list of users), as each channel's rule says.
+	rr, err := assign.NewRoundRobin(directory(users))
 	if err != nil {
 		return err
 	}
@@ -197,7 +126,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 		Logger:   logger,
 		Assigner: assign.Strategies{assign.StrategyRoundRobin: rr},
 		Records:  records,
-		Files:    conversation.Files{Store: blobs, Server: media, Sources: sources},
+		Files:    conversation.Files{Store: f.blobs, Server: f.media, Sources: f.sources},
 		Archive:  7 * 24 * time.Hour,
 		// A reply token is used while LINE still takes it (-reply-token-ttl); a killed process's claims on
 		// the deliveries it was making are taken up by the next one after -job-lease.
@@ -220,7 +149,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 		return err
 	}
 	apiHandler, err := api.New(api.Deps{Store: db, Service: svc, Connect: conn, Templates: tpls, Linker: linker, Records: records,
-		Auth: authn, Assign: svc.Assign, Sources: pickers, Uploads: uploads, UploadsName: "uploads", InboxURL: inboxURL, Logger: logger})
+		Auth: authn, Assign: svc.Assign, Sources: f.pickers, Uploads: f.uploads, UploadsName: "uploads", InboxURL: f.inboxURL, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -235,8 +164,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 	hooks := conn.Webhooks(svc.Receive, &channel.HandlerOptions{Logger: logger})
 	mux.Handle("POST /webhooks/{channel}", hooks)
 	mux.Handle("GET /webhooks/{channel}", hooks)
-	mux.Handle("GET /media/", media)
-	mux.Handle("HEAD /media/", media)
+	mux.Handle("GET /media/", f.media)
+	mux.Handle("HEAD /media/", f.media)
 	if d != nil {
 		mux.Handle("POST /demo/customer", authn.RequireAdmin(func(w http.ResponseWriter, _ *http.Request, err error) {
 			status, code := auth.Status(err), "forbidden"
@@ -351,6 +280,21 @@ func hashPassword(stdin io.Reader, out io.Writer) error {
 	}
 	_, err = fmt.Fprintln(out, h)
 	return err
+}
+
+// directory says who is in which role, as the users file does: the pools of round robin.
+func directory(users *auth.Users) *assign.MemoryDirectory {
+	dir := &assign.MemoryDirectory{}
+	roles := map[string]bool{}
+	for _, u := range users.List() {
+		for _, r := range u.Roles {
+			roles[r] = true
+		}
+	}
+	for r := range roles {
+		dir.SetMembers(store.PoolRole, r, users.WithRole(r)...)
+	}
+	return dir
 }
 
 // usersOf returns who may sign in: the demo's users, or the users file's.
