@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/msgkit/msgkit/channel"
 	"github.com/msgkit/msgkit/store"
 )
 
@@ -45,6 +46,9 @@ var ErrNoViewer = errors.New("conversation: the view needs the viewing user")
 // PendingName is the name an inbox row shows for a contact whose profile has not been fetched yet, or
 // could not be.
 const PendingName = "New customer"
+
+// GroupName is the name an inbox row shows for a group chat (or a LINE multi-person chat) that has none.
+const GroupName = "Group chat"
 
 // DefaultCountLimit is where view counts stop when ViewCounts is given no limit: a badge shows "99+"
 // rather than counting every row.
@@ -96,7 +100,8 @@ type ChannelLabel struct {
 // ContactLabel shows who the customer is.
 type ContactLabel struct {
 	ID string
-	// Name is the profile's display name, or PendingName while there is none.
+	// Name is the profile's display name, or PendingName while there is none (GroupName for a group
+	// chat without a name).
 	Name       string
 	PictureURL string
 	// Pending is set while Name is the placeholder: the profile is not fetched yet, or could not be.
@@ -243,7 +248,11 @@ func (vc *viewChannel) row(e store.InboxEntry, now time.Time) InboxRow {
 	r := InboxRow{ConversationID: c.ID, Channel: vc.label, Record: c.Record, Assignee: c.Assignee, Unreplied: c.Unreplied,
 		Preview: c.Preview, LastMessageAt: c.LastMessageAt, Notification: e.Notification, Cursor: e.Cursor(),
 		Contact: ContactLabel{ID: k.ID, Name: k.Profile.DisplayName, PictureURL: k.Profile.PictureURL}}
-	if r.Contact.Name == "" {
+	switch {
+	case r.Contact.Name != "":
+	case k.Peer.Kind == channel.PeerGroup || k.Peer.Kind == channel.PeerRoom:
+		r.Contact.Name = GroupName // a chat of several people has no profile to wait for
+	default:
 		r.Contact.Name, r.Contact.Pending = PendingName, true
 	}
 	if vc.policy != nil {

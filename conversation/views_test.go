@@ -359,3 +359,21 @@ func TestRowIsTheViewsRow(t *testing.T) {
 	_, err = w.svc.Row(t.Context(), "no-such-conversation", "alice")
 	require.ErrorIs(t, err, store.ErrNotFound)
 }
+
+// A group chat has no profile to wait for: its row is named as a group, not as a pending customer.
+func TestViewNamesAGroupChat(t *testing.T) {
+	fx := newFixture(t, nil)
+	e := fx.text("U1", "Hello everyone")
+	e.Source = channel.Group("G1", "U1")
+	fx.ingest(t, e, fx.text("U2", "Hi"))
+	rows, _, err := fx.svc.View(t.Context(), conversation.ViewQuery{View: conversation.ViewAll})
+	require.NoError(t, err)
+	labels := map[string]conversation.ContactLabel{}
+	for _, r := range rows {
+		labels[r.Preview] = r.Contact
+	}
+	require.Equal(t, conversation.GroupName, labels["Hello everyone"].Name)
+	require.False(t, labels["Hello everyone"].Pending)
+	require.Equal(t, conversation.PendingName, labels["Hi"].Name, "a one-to-one chat waits for its profile")
+	require.True(t, labels["Hi"].Pending)
+}
