@@ -48,6 +48,17 @@ var (
 // so that an UPDATE counts the rows it matched; client-side parameter interpolation, saving a round trip
 // per statement); the rest of dsn is used as given. Close closes the pool.
 func Open(ctx context.Context, dsn string, opts *Options) (*Store, error) {
+	return open(ctx, dsn, opts, setup{dialect: Dialect{}, foundRows: true, isolation: sql.LevelReadCommitted})
+}
+
+// setup is what Open relies on; broken_test.go breaks one part at a time to show that storetest notices.
+type setup struct {
+	dialect   sqlstore.Dialect
+	foundRows bool
+	isolation sql.IsolationLevel
+}
+
+func open(ctx context.Context, dsn string, opts *Options, su setup) (*Store, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -65,7 +76,7 @@ func Open(ctx context.Context, dsn string, opts *Options) (*Store, error) {
 	if cfg.DBName == "" {
 		return nil, errors.New("mysql: the DSN names no database")
 	}
-	cfg.ClientFoundRows = true
+	cfg.ClientFoundRows = su.foundRows
 	cfg.InterpolateParams = true
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
@@ -79,8 +90,8 @@ func Open(ctx context.Context, dsn string, opts *Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	tx := sqlstore.NewSQLTx(db, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, rebind)
-	return &Store{Store: sqlstore.New(sqlstore.NewSQLDB(db, rebind), tx, Dialect{}, &sqlstore.Options{Now: o.Now}), db: db}, nil
+	tx := sqlstore.NewSQLTx(db, &sql.TxOptions{Isolation: su.isolation}, rebind)
+	return &Store{Store: sqlstore.New(sqlstore.NewSQLDB(db, rebind), tx, su.dialect, &sqlstore.Options{Now: o.Now}), db: db}, nil
 }
 
 // migrate applies the embedded migrations on one connection holding a named lock on the database, so

@@ -105,10 +105,13 @@ func (s *Store) ClaimJobs(ctx context.Context, limit int, lease time.Duration) (
 			if err != nil || len(ids) == 0 {
 				return err
 			}
-			if _, err := tx.db.Exec(ctx, set+` WHERE id IN (`+inList(len(args)+1, len(ids))+`)`, append(args, ids...)...); err != nil {
+			// Still due and unleased: without row locks another claimer may have taken some meanwhile.
+			if _, err := tx.db.Exec(ctx, set+` WHERE id IN (`+inList(len(args)+1, len(ids))+`)
+				AND status = 'pending' AND next_attempt_at <= $3 AND lease_until <= $3`, append(args, ids...)...); err != nil {
 				return tx.mapErr(err, "job claim")
 			}
-			jobs, err = queryAll(ctx, tx, "job claim", scanJob, `SELECT `+jobCols+` FROM jobs WHERE id IN (`+inList(1, len(ids))+`)`, ids...)
+			jobs, err = queryAll(ctx, tx, "job claim", scanJob, `SELECT `+jobCols+` FROM jobs WHERE lease = $1 AND id IN (`+
+				inList(2, len(ids))+`)`, append([]any{args[0]}, ids...)...)
 			return err
 		})
 	}
