@@ -90,3 +90,10 @@ func TestConformance(t *testing.T) {
 	dsn(t)
 	storetest.Run(t, harness())
 }
+
+// databaseOf returns the database a DSN names.
+func databaseOf(t testing.TB, dsn string) string {
+	cfg, err := gomysql.ParseDSN(dsn)
+	require.NoError(t, err)
+	return cfg.DBName
+}
