@@ -5,8 +5,35 @@
 // one they need.
 // It imports only package channel and the standard library.
 //
-// Backends: memstore (in memory, for tests and single-process use), and the SQL backends. A backend is
-// correct when it passes the conformance suite in storetest.
+// Backends: memstore (in memory, for tests and single-process use), and the SQL backends sqlite,
+// postgres and mysql, which share one implementation, sqlstore (a new SQL backend is a sqlstore.Dialect
+// plus its migrations). A backend is correct when it passes the conformance suite in storetest.
+//
+// # Callers and backends
+//
+// Callers (msgkit's services, and a host that reads msgkit's data) take the narrowest interface they
+// need: an Assigner takes Assignments, linking takes Contacts and Links, a job runner takes Jobs. Only
+// what wires msgkit together holds a Store, and only to hand out its parts and to run transactions
+// (Transactor). Backends implement Store, every interface at once; Pinger and io.Closer when they have a
+// connection. The record types, Page and Cursor, and the sentinel errors are shared by both sides;
+// CutPage is for backends only.
+//
+// # How the contract grows
+//
+// Adding a method to Store, or to any interface in it, would break every backend written outside msgkit,
+// so the contract grows as database/sql/driver does:
+//
+//   - A new capability is a new small interface (like Pinger), which a backend implements when it can.
+//   - Callers reach it through a helper in this package that checks for it with a type assertion and
+//     falls back (or returns errors.ErrUnsupported) when the backend lacks it, so callers never assert
+//     themselves and backends that predate it keep compiling and working.
+//   - storetest gains a runner for it that a backend without it skips, and rules for the interfaces
+//     every backend has only where the existing documentation already promised the behaviour.
+//   - A new field on a record compiles everywhere; its documentation says what its zero value means,
+//     and until a backend stores it, storetest's rules for it fail against that backend.
+//
+// A capability every backend must have (as transactions are) is added to Store only in a release that
+// says so, with the runner that checks it.
 //
 // # Records
 //

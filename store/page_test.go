@@ -62,3 +62,25 @@ func FuzzParseCursor(f *testing.F) {
 		require.Equal(t, c.ID, again.ID, "round trip keeps the ID")
 	})
 }
+
+// CutPage keeps a page and names the next page's start only when the extra item shows that one follows;
+// appending to the page never overwrites the extra item.
+func TestCutPage(t *testing.T) {
+	t.Parallel()
+	at := func(id string) store.Cursor { return store.Cursor{Time: time.Unix(1, 0), ID: id} }
+	p := store.Page{Limit: 2}
+	items, next := store.CutPage([]string{"a", "b"}, p, at)
+	require.Equal(t, []string{"a", "b"}, items)
+	require.True(t, next.IsZero(), "no extra item: the list is exhausted")
+
+	all := []string{"a", "b", "c"}
+	items, next = store.CutPage(all, p, at)
+	require.Equal(t, []string{"a", "b"}, items)
+	require.Equal(t, at("b"), next, "the extra item exists: the next page starts after the last kept one")
+	_ = append(items, "x")
+	require.Equal(t, "c", all[2], "the page's capacity ends at the page")
+
+	items, next = store.CutPage([]string(nil), store.Page{}, at)
+	require.Empty(t, items)
+	require.True(t, next.IsZero())
+}
