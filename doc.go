@@ -18,6 +18,8 @@
 //	store/memstore       in-memory backend; passes the whole conformance suite
 //	store/sqlite         embedded default backend, pure Go
 //	store/postgres       PostgreSQL backend for several application instances
+//	store/mysql          MySQL and MariaDB backend for several application instances
+//	store/sqlstore       the SQL layer those three share: a new SQL backend is a dialect plus its migrations
 //	store/storetest      the store conformance suite every backend runs with one call
 //	assign               who gets a new conversation: round robin over users, roles and groups
 //	template             merge-field templates checked when saved, not when the customer reads them

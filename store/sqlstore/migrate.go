@@ -12,8 +12,9 @@ import (
 
 // Migrate applies, in order, the migrations in files ("0001_init.sql", "0002_….sql": a number, an
 // underscore, a name) that tx's schema_version table does not list yet, and records each. The caller
-// runs it in a transaction that holds the backend's migration lock, so two instances starting at once
-// apply each migration once. Migrations are forward-only. It returns the schema version reached.
+// holds the backend's migration lock, so two instances starting at once apply each migration once, and
+// runs it in a transaction where the database's DDL is transactional (PostgreSQL, SQLite), or on one
+// connection otherwise (MySQL). Migrations are forward-only. It returns the schema version reached.
 func Migrate(ctx context.Context, tx DB, files fs.FS) (int, error) {
 	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return 0, fmt.Errorf("sqlstore: schema_version table: %w", err)
