@@ -20,3 +20,13 @@ func TestConformance(t *testing.T) {
 func BenchmarkStore(b *testing.B) {
 	storetest.Benchmark(b, func(*testing.B) store.Store { return memstore.New(nil) })
 }
+
+func BenchmarkViews(b *testing.B) {
+	storetest.BenchmarkViews(b, func(b *testing.B, p *storetest.Population) store.Store {
+		s := memstore.New(nil)
+		if err := p.Load(b.Context(), s); err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}

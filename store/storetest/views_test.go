@@ -1,0 +1,72 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/msgkit/msgkit/conversation"
+)
+
+// BenchmarkViews must measure the views an inbox serves: its copy of the standard views is
+// conversation.StoreView's, view for view.
+func TestScaleViewsAreTheStandardViews(t *testing.T) {
+	now := time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)
+	var names []conversation.ViewName
+	for _, v := range scaleViews() {
+		names = append(names, conversation.ViewName(v.name))
+		want, err := conversation.StoreView(conversation.ViewName(v.name), "u", now, time.UTC)
+		require.NoError(t, err)
+		require.Equal(t, want, v.view("u", now), v.name)
+	}
+	require.Equal(t, conversation.StandardViews(), names)
+}
+
+// The population is what its doc comment says, at every size the benchmark uses.
+func TestPopulationShape(t *testing.T) {
+	p := NewPopulation(2_000)
+	require.Len(t, p.Conversations, 2_000)
+	require.InDelta(t, 20_000, p.MessageCount, 1_000)
+	var assigned, unreplied, linked, today, mine, myRecords int
+	midnight := p.Now.Truncate(24 * time.Hour)
+	for i, c := range p.Conversations {
+		msgs := p.Messages(i)
+		last := msgs[len(msgs)-1]
+		require.Equal(t, c.LastMessageAt, last.Time)
+		require.Equal(t, c.Unreplied, last.Direction == "in", c.ID)
+		later := c.LastInboundAt
+		if c.LastOutboundAt.After(later) {
+			later = c.LastOutboundAt
+		}
+		require.Equal(t, c.LastMessageAt, later)
+		require.False(t, c.LastMessageAt.After(p.Now))
+		require.Equal(t, p.Contacts[i].Record, c.Record)
+		if c.Assignee != "" {
+			assigned++
+		}
+		if c.Unreplied {
+			unreplied++
+		}
+		if !c.Record.IsZero() {
+			linked++
+		}
+		if !c.LastInboundAt.Before(midnight) {
+			today++
+		}
+		if c.Assignee == p.Viewer {
+			mine++
+		}
+		if c.Record.Owner == p.Viewer {
+			myRecords++
+		}
+	}
+	require.InDelta(t, 1_700, assigned, 100)
+	require.InDelta(t, 600, unreplied, 80)
+	require.InDelta(t, 800, linked, 80)
+	require.InDelta(t, 50, today, 30)
+	require.InDelta(t, 85, mine, 30)
+	require.InDelta(t, 80, myRecords, 30)
+	require.Len(t, NewPopulation(2_000).Conversations, 2_000)
+	require.Equal(t, p.Conversations[1234], NewPopulation(2_000).Conversations[1234], "generated the same every run")
+}
