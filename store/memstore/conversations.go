@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/msgkit/msgkit/internal/id"
 	"github.com/msgkit/msgkit/store"
@@ -135,6 +136,9 @@ func (h *handle) ListConversations(ctx context.Context, v store.View, p store.Pa
 		if k == p.After {
 			return true // a page starts strictly after its cursor
 		}
+		if p.Order == store.NewestFirst && before(k, v.InboundSince) {
+			return false // "today": no older conversation has a newer inbound message
+		}
 		c := h.st.convs[k.ID]
 		if e := (store.InboxEntry{Conversation: c, Contact: h.st.contacts[c.ContactID]}); selects(v, e) {
 			if st, ok := h.st.notifications[[2]string{c.ID, v.Viewer}]; ok && v.Viewer != "" {
@@ -171,6 +175,9 @@ func (h *handle) CountConversations(ctx context.Context, v store.View, limit int
 	defer unlock()
 	n := 0
 	h.walk(store.Page{}, func(k store.Cursor) bool {
+		if before(k, v.InboundSince) {
+			return false
+		}
 		c := h.st.convs[k.ID]
 		if selects(v, store.InboxEntry{Conversation: c, Contact: h.st.contacts[c.ContactID]}) {
 			n++
@@ -179,6 +186,11 @@ func (h *handle) CountConversations(ctx context.Context, v store.View, limit int
 	})
 	return n, nil
 }
+
+// before reports whether the conversation at inbox key k last had a message before since (never for a
+// zero since): LastMessageAt is at least LastInboundAt, so a newest-first walk of a "today" view stops
+// there instead of visiting every older conversation.
+func before(k store.Cursor, since time.Time) bool { return !since.IsZero() && k.Time.Before(since) }
 
 func selects(v store.View, e store.InboxEntry) bool {
 	c := e.Conversation

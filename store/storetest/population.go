@@ -12,7 +12,7 @@ import (
 
 // populationVersion changes whenever NewPopulation generates different rows, so that populations
 // cached on disk under Population.Key are rebuilt.
-const populationVersion = 1
+const populationVersion = 2
 
 // Population is a generated inbox for the scale benchmarks (BenchmarkViews), the same for every backend
 // and every run: Size conversations over 4 channels (2 LINE, 2 WhatsApp), one contact each, 2 to 18
@@ -22,8 +22,9 @@ const populationVersion = 1
 //   - 40 % of contacts are linked to a CRM record: Size/5 records (leads and accounts), about two contacts
 //     each, owned by the first 10 agents. Record Timeline is linked to exactly 3 contacts of 10 messages
 //     each at every size, so its timeline page reads the same rows.
-//   - The last message is spread evenly over the 8 weeks before Now's day; 3 % of conversations had it
-//     today, between midnight and Now.
+//   - Today's traffic does not grow with the history: at every size, about Today conversations had their
+//     last message today (between midnight and Now); the others' is spread evenly over the 8 weeks
+//     before.
 //   - 10 % of profiles are still pending.
 type Population struct {
 	Size int
@@ -43,6 +44,9 @@ type Population struct {
 
 // Agents is the number of agents a Population spreads its conversations over.
 const Agents = 20
+
+// Today is about how many of a Population's conversations had a message today, at every size.
+const Today = 200
 
 // NewPopulation generates the population of size conversations.
 func NewPopulation(size int) *Population {
@@ -77,7 +81,7 @@ func NewPopulation(size int) *Population {
 			c.Assignee = fmt.Sprint("agent-", rng.IntN(Agents))
 		}
 		midnight := now.Truncate(24 * time.Hour)
-		if rng.IntN(100) < 3 {
+		if rng.IntN(size) < Today {
 			c.LastMessageAt = now.Add(-time.Duration(rng.Int64N(int64(now.Sub(midnight)))))
 		} else {
 			c.LastMessageAt = midnight.Add(-time.Second - time.Duration(rng.Int64N(int64(8*7*24*time.Hour))))

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -22,8 +23,14 @@ const ViewsCountLimit = 100
 // / ~1,000,000 (10,000 / ~100,000 with -short), the same Populations for every backend. For each of the
 // ten standard views, with and without a channel filter: page 1 and page 2 of 50 rows (page 2 starts
 // after page 1's last row), and the view's count up to ViewsCountLimit; then a record's timeline page.
-// Each sub-benchmark runs the query on both sizes alternately and reports both p50s and p99s and the
-// ratios large/small; a table at the end says which queries meet ViewsTarget.
+//
+// Each sub-benchmark runs the query on both sizes in turn and reports p50 and p99 of each, and the ratios
+// large/small. Where the small population has fewer rows for the query than the large one (a user's
+// unreplied conversations among 1,000 fill less than a page), it also runs the large query asked for
+// only as many rows ("eq": the same page at equal rows; not when the small size returns none), which separates what the table's size costs
+// from what the rows cost. Every time is taken twice: wall clock, and the CPU time of the benchmark's
+// thread (for an in-process backend all of the query, without the time other processes held the
+// core; for a server only the client's share). A Markdown table of every query is printed at the end.
 //
 // open returns a store holding p, however the backend loads it fastest (Population.Feed into a bulk
 // writer, a copy cached on disk, or Population.Load); loading is not measured.
@@ -42,46 +49,92 @@ func BenchmarkViews(b *testing.B, open func(b *testing.B, p *Population) store.S
 		}
 	}
 	var results []viewsResult
-	for _, q := range viewsQueries(b, pops, stores) {
+	for _, q := range viewsQueries(pops, stores) {
 		b.Run(q.name, func(b *testing.B) {
-			r := viewsResult{name: q.name}
-			var lat [2][]time.Duration
-			ctx := b.Context()
-			i := 0
-			for b.Loop() {
-				for k := range 2 {
-					k ^= i & 1 // alternate which size goes first
-					start := time.Now()
-					if err := q.run[k](ctx); err != nil {
-						b.Fatal(err)
-					}
-					lat[k] = append(lat[k], time.Since(start))
-				}
-				i++
-			}
-			for k := range 2 {
-				r.p50[k], r.p99[k] = percentile(lat[k], 0.50), percentile(lat[k], 0.99)
-			}
-			b.ReportMetric(0, "ns/op")
-			b.ReportMetric(micros(r.p99[0]), "small-p99-µs")
-			b.ReportMetric(micros(r.p99[1]), "large-p99-µs")
-			b.ReportMetric(float64(r.p50[1])/float64(r.p50[0]), "p50-ratio")
-			b.ReportMetric(r.ratio(), "p99-ratio")
-			results = append(results, r)
+			results = append(results, measure(b, q))
 		})
 	}
-	b.Logf("inbox views, %d vs %d conversations (%d vs %d messages), p99 in µs, target ≤ %.0f×:\n%s", pops[1].Size,
+	fmt.Printf("inbox views, %d vs %d conversations (%d vs %d messages), p99 in µs, target ≤ %.0f×:\n%s", pops[1].Size,
 		pops[0].Size, pops[1].MessageCount, pops[0].MessageCount, ViewsTarget, viewsTable(results))
+}
+
+// Series of a viewsResult.
+const (
+	small = iota
+	large
+	equal // large, asked for as many rows as small returned
+)
+
+// measure runs q in turns on each series until b.Loop stops, and reports.
+func measure(b *testing.B, q viewsQuery) viewsResult {
+	ctx := b.Context()
+	r := viewsResult{name: q.name}
+	runs := [3]func() (int, error){
+		func() (int, error) { return q.run[small](ctx, 0) },
+		func() (int, error) { return q.run[large](ctx, 0) },
+	}
+	for k := range 2 {
+		n, err := runs[k]()
+		if err != nil {
+			b.Fatal(err)
+		}
+		r.rows[k] = n
+	}
+	if 0 < r.rows[small] && r.rows[small] < r.rows[large] {
+		r.equal = true
+		runs[equal] = func() (int, error) { return q.run[large](ctx, r.rows[small]+q.countExtra) }
+	}
+	runtime.LockOSThread() // the thread's CPU clock follows this goroutine
+	defer runtime.UnlockOSThread()
+	var wall, cpu [3][]time.Duration
+	i := 0
+	for b.Loop() {
+		for j := range 3 {
+			k := (i + j) % 3 // each series goes first in turn
+			if runs[k] == nil {
+				continue
+			}
+			c0, _ := threadCPU()
+			w0 := time.Now()
+			if _, err := runs[k](); err != nil {
+				b.Fatal(err)
+			}
+			wall[k] = append(wall[k], time.Since(w0))
+			if c1, ok := threadCPU(); ok {
+				cpu[k] = append(cpu[k], c1-c0)
+			}
+		}
+		i++
+	}
+	for k := range 3 {
+		r.p50[k], r.p99[k] = percentile(wall[k], 0.50), percentile(wall[k], 0.99)
+		r.cpu99[k] = percentile(cpu[k], 0.99)
+	}
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(micros(r.p99[small]), "small-p99-µs")
+	b.ReportMetric(micros(r.p99[large]), "large-p99-µs")
+	b.ReportMetric(ratio(r.p50, large), "p50-ratio")
+	b.ReportMetric(ratio(r.p99, large), "p99-ratio")
+	b.ReportMetric(ratio(r.cpu99, large), "cpu-p99-ratio")
+	if r.equal {
+		b.ReportMetric(ratio(r.p99, equal), "eq-p99-ratio")
+		b.ReportMetric(ratio(r.cpu99, equal), "eq-cpu-p99-ratio")
+	}
+	return r
 }
 
 // viewsQuery is one measured query, run on each size's store.
 type viewsQuery struct {
 	name string
-	run  [2]func(ctx context.Context) error
+	// run runs the query asking for limit rows (a page's size, or a count's limit; 0 for the
+	// benchmark's), and returns how many rows it returned (or counted).
+	run [2]func(ctx context.Context, limit int) (int, error)
+	// countExtra is 1 for a count: a page of n rows looks for n+1, a count limited to n+1 looks as far.
+	countExtra int
 }
 
-// viewsQueries returns the queries BenchmarkViews measures, their cursors taken from each store.
-func viewsQueries(b *testing.B, pops [2]*Population, stores [2]store.Store) []viewsQuery {
+// viewsQueries returns the queries BenchmarkViews measures.
+func viewsQueries(pops [2]*Population, stores [2]store.Store) []viewsQuery {
 	var out []viewsQuery
 	for _, v := range scaleViews() {
 		for _, filtered := range []bool{false, true} {
@@ -94,42 +147,48 @@ func viewsQueries(b *testing.B, pops [2]*Population, stores [2]store.Store) []vi
 					view.ChannelID = p.Channel
 				}
 				s := stores[k]
-				page1.run[k] = func(ctx context.Context) error {
-					_, _, err := s.ListConversations(ctx, view, store.Page{})
-					return err
+				page1.run[k] = func(ctx context.Context, limit int) (int, error) {
+					rows, _, err := s.ListConversations(ctx, view, store.Page{Limit: limit})
+					return len(rows), err
 				}
-				first, next, err := s.ListConversations(b.Context(), view, store.Page{})
-				if err != nil {
-					b.Fatal(err)
+				var after *store.Cursor // found on the first run
+				page2.run[k] = func(ctx context.Context, limit int) (int, error) {
+					if after == nil {
+						first, next, err := s.ListConversations(ctx, view, store.Page{})
+						if err != nil {
+							return 0, err
+						}
+						if next.IsZero() && len(first) > 0 { // fewer than a page: what comes after its last row
+							next = first[len(first)-1].Cursor()
+						}
+						after = &next
+					}
+					rows, _, err := s.ListConversations(ctx, view, store.Page{After: *after, Limit: limit})
+					return len(rows), err
 				}
-				if next.IsZero() && len(first) > 0 { // fewer than a page: what comes after its last row
-					next = first[len(first)-1].Cursor()
-				}
-				page2.run[k] = func(ctx context.Context) error {
-					_, _, err := s.ListConversations(ctx, view, store.Page{After: next})
-					return err
-				}
-				count.run[k] = func(ctx context.Context) error {
-					_, err := s.CountConversations(ctx, view, ViewsCountLimit)
-					return err
+				count.run[k] = func(ctx context.Context, limit int) (int, error) {
+					if limit == 0 {
+						limit = ViewsCountLimit
+					}
+					return s.CountConversations(ctx, view, limit)
 				}
 			}
 			if filtered {
 				name += "+channel"
 			}
-			page1.name, page2.name, count.name = name+"/page1", name+"/page2", name+"/count"
+			page1.name, page2.name, count.name, count.countExtra = name+"/page1", name+"/page2", name+"/count", 1
 			out = append(out, page1, page2, count)
 		}
 	}
 	timeline := viewsQuery{name: "record-timeline/page1"}
 	for k, p := range pops {
 		s := stores[k]
-		timeline.run[k] = func(ctx context.Context) error {
-			msgs, _, err := s.ListRecordMessages(ctx, p.Timeline.Kind, p.Timeline.ID, store.Page{})
-			if err == nil && len(msgs) != 30 {
+		timeline.run[k] = func(ctx context.Context, limit int) (int, error) {
+			msgs, _, err := s.ListRecordMessages(ctx, p.Timeline.Kind, p.Timeline.ID, store.Page{Limit: limit})
+			if err == nil && limit == 0 && len(msgs) != 30 {
 				err = fmt.Errorf("record %s's timeline has %d messages, want 30", p.Timeline.ID, len(msgs))
 			}
-			return err
+			return len(msgs), err
 		}
 	}
 	return append(out, timeline)
@@ -165,24 +224,43 @@ func scaleViews() []scaleView {
 	}
 }
 
-// viewsResult is one query's latencies at the small [0] and large [1] size.
+// viewsResult is one query's latencies in the small, large and equal series.
 type viewsResult struct {
-	name     string
-	p50, p99 [2]time.Duration
+	name string
+	rows [2]int // returned (or counted) at the small and the large size
+	// equal is set when the equal series ran (the small size returned fewer rows).
+	equal           bool
+	p50, p99, cpu99 [3]time.Duration
 }
 
-func (r viewsResult) ratio() float64 { return float64(r.p99[1]) / float64(r.p99[0]) }
+// ratio returns series k's value over small's.
+func ratio(d [3]time.Duration, k int) float64 { return float64(d[k]) / float64(d[small]) }
+
+// verdict says whether r meets ViewsTarget: outright, at equal rows, or only in CPU time.
+func (r viewsResult) verdict() string {
+	switch {
+	case ratio(r.p99, large) <= ViewsTarget:
+		return "met"
+	case r.equal && ratio(r.p99, equal) <= ViewsTarget:
+		return "met at equal rows"
+	case ratio(r.cpu99, large) <= ViewsTarget || r.equal && ratio(r.cpu99, equal) <= ViewsTarget:
+		return "met in CPU time"
+	}
+	return "**missed**"
+}
 
 // viewsTable formats results as a Markdown table.
 func viewsTable(results []viewsResult) string {
 	var t strings.Builder
-	t.WriteString("| query | p99 small | p99 large | ratio | target |\n|---|---|---|---|---|\n")
+	t.WriteString("| query | rows small / large | p99 small | p99 large | ratio | at equal rows | CPU p99 ratio | CPU at equal rows | target |\n")
+	t.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
-		met := "met"
-		if r.ratio() > ViewsTarget {
-			met = "**missed**"
+		eq, cpuEq := "", ""
+		if r.equal {
+			eq, cpuEq = fmt.Sprintf("%.2f", ratio(r.p99, equal)), fmt.Sprintf("%.2f", ratio(r.cpu99, equal))
 		}
-		fmt.Fprintf(&t, "| %s | %.0f | %.0f | %.2f | %s |\n", r.name, micros(r.p99[0]), micros(r.p99[1]), r.ratio(), met)
+		fmt.Fprintf(&t, "| %s | %d / %d | %.0f | %.0f | %.2f | %s | %.2f | %s | %s |\n", r.name, r.rows[small], r.rows[large],
+			micros(r.p99[small]), micros(r.p99[large]), ratio(r.p99, large), eq, ratio(r.cpu99, large), cpuEq, r.verdict())
 	}
 	return t.String()
 }
