@@ -46,38 +46,43 @@ func TestQueryPlansUseTheIndexes(t *testing.T) {
 		{"my records", store.View{RecordOwner: "u"}, "conversations_record_owner"},
 		{"my records unreplied", store.View{RecordOwner: "u", Unreplied: true}, "conversations_record_owner_unreplied"},
 		{"my records today", store.View{RecordOwner: "u", InboundSince: today}, "conversations_record_owner"},
+		{"unregistered today, one channel", store.View{Linkage: store.Unregistered, InboundSince: today, ChannelID: "c"}, "conversations_(channel|unregistered)"},
+		{"mine today, one channel", store.View{Assignee: "u", InboundSince: today, ChannelID: "c"}, "conversations_(assignee|channel)"},
+		{"my records today, one channel", store.View{RecordOwner: "u", InboundSince: today, ChannelID: "c"}, "conversations_(record_owner|channel)"},
 		{"my viewer state", store.View{Assignee: "u", Viewer: "u"}, "conversations_assignee"},
 	}
-	cases := []struct {
+	type planCase struct {
 		name  string
 		query planned
 		want  []string // every one must appear in the plan
-	}{
-		{"record timeline", q(sqlstore.TimelineQuery(s.Dialect(), store.RecordLead, "L1", store.Page{After: after})), []string{"contacts_record", "messages_conversation"}},
+		// bounded: the index walk must stop at the "today" cut-off (a range on last_message_at), not run
+		// to the index's end when fewer than a page match (issue 15).
+		bounded bool
+	}
+	cases := []planCase{
+		{"record timeline", q(sqlstore.TimelineQuery(s.Dialect(), store.RecordLead, "L1", store.Page{After: after})), []string{"contacts_record", "messages_conversation"}, false},
 	}
 	for _, v := range views {
-		for _, p := range []store.Page{{}, {After: after}, {Order: store.OldestFirst}} {
-			cases = append(cases, struct {
-				name  string
-				query planned
-				want  []string
-			}{v.name, q(sqlstore.ViewQuery(s.Dialect(), v.v, p)), []string{v.idx}})
+		bounded := !v.v.InboundSince.IsZero()
+		for _, p := range []store.Page{{}, {After: after}} {
+			cases = append(cases, planCase{v.name, q(sqlstore.ViewQuery(s.Dialect(), v.v, p)), []string{v.idx}, bounded})
 		}
+		cases = append(cases, planCase{v.name + " oldest first", q(sqlstore.ViewQuery(s.Dialect(), v.v, store.Page{Order: store.OldestFirst})), []string{v.idx}, bounded})
 		idx := v.idx
 		if v.name == "all" {
 			idx = "(conversations_all|conversations_contact)" // counting everything: the smallest index
 		}
-		cases = append(cases, struct {
-			name  string
-			query planned
-			want  []string
-		}{v.name + " count", q(sqlstore.CountQuery(v.v, 1000)), []string{idx}})
+		cases = append(cases, planCase{v.name + " count", q(sqlstore.CountQuery(v.v, 1000)), []string{idx}, bounded})
 	}
 	for _, tc := range cases {
 		plan := explain(t, db, tc.query)
 		t.Logf("%s:\n%s", tc.name, plan)
 		for _, idx := range tc.want {
 			require.Regexp(t, `(?m)INDEX `+idx+`( |$)`, plan, "%s: the plan must use index %s:\n%s", tc.name, idx, plan)
+			if tc.bounded {
+				require.Regexp(t, `(?m)INDEX `+idx+` \([^)]*last_message_at>\?`, plan,
+					"%s: the walk of %s must stop at the cut-off:\n%s", tc.name, idx, plan)
+			}
 		}
 		if tc.name != "record timeline" {
 			require.NotContains(t, plan, "TEMP B-TREE", "%s: rows must come in index order, not be sorted:\n%s", tc.name, plan)
