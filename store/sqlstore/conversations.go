@@ -227,8 +227,12 @@ func countQuery(v store.View, limit int) (string, []any) {
 	where, args := viewWhere(v)
 	q := `SELECT COUNT(*) FROM (SELECT 1 FROM conversations c WHERE ` + strings.Join(where, " AND ")
 	if limit > 0 {
+		// In the views' order, so that the count walks the view's index like a page does, stopping at
+		// the limit or at the "today" cut-off. Unordered, PostgreSQL's generic plan for a prepared
+		// count took a sequential scan that read the whole table whenever fewer rows than the limit
+		// matched (123 ms instead of 0.5 ms at 100,000 conversations, issue 15).
 		args = append(args, limit)
-		q += ` LIMIT ` + param(len(args))
+		q += ` ORDER BY c.last_message_at DESC, c.id DESC LIMIT ` + param(len(args))
 	}
 	return q + `) AS v`, args
 }
