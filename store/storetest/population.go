@@ -157,7 +157,7 @@ func (p *Population) CreateChannels(ctx context.Context, s store.Store) error {
 	return nil
 }
 
-// Rows receives a population's rows in an order foreign keys accept (internal/sqlstore.Bulk is one).
+// Rows receives a population's rows in an order foreign keys accept (store/sqlstore.Bulk is one).
 type Rows interface {
 	Contact(store.Contact) error
 	Conversation(store.Conversation) error
