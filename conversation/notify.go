@@ -36,12 +36,3 @@ type Notification struct {
 	// At is when it happened: the message's time, the assignment's, the snooze's end.
 	At time.Time
 }
-
-// notify signals a new inbound message to the responsible user, unless they snoozed or ignored the
-// conversation or muted such signals (see signal).
-func (s *Service) notify(ctx context.Context, n Notification) error {
-	if n.Event == "" {
-		n.Event = store.NotifyMessage
-	}
-	return s.signal(ctx, n, "message:"+n.MessageID)
-}
