@@ -24,8 +24,8 @@ type Conversation struct {
 	// CreatedAt while there is neither (a conversation opened by a follow sorts by when it opened).
 	LastMessageAt time.Time
 	// Preview is the latest message's preview for the inbox: its text cut short, "[sticker]", "[image]"…,
-	// empty for an unsent one. RecordInbound sets it for a newer inbound message; UpdateConversation stores
-	// it as given.
+	// empty for an unsent one. RecordInbound sets it for an inbound message at least as new as the latest
+	// (of messages sent at the same moment, the one recorded last); UpdateConversation stores it as given.
 	Preview string
 	// Record mirrors its contact's linked record, kept by the store (set at creation, changed by
 	// Links.LinkContact), so the inbox's record views need no join. Updates leave it as stored.

@@ -83,7 +83,7 @@ func (h *handle) RecordInbound(ctx context.Context, id string, n store.InboundNo
 	}
 	c := old
 	c.Unreplied = true
-	if at := norm(n.At); at.After(c.LastInboundAt) {
+	if at := norm(n.At); !at.Before(c.LastInboundAt) {
 		c.LastInboundAt = at
 		if !at.Before(c.LastOutboundAt) {
 			c.Preview = n.Preview

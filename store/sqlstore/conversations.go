@@ -118,7 +118,7 @@ func (s *Store) RecordInbound(ctx context.Context, id string, n store.InboundNot
 		exp = 0
 	}
 	got, err := writeRow(ctx, s, scanConversation, `UPDATE conversations SET unreplied = $2,
-		preview = CASE WHEN last_inbound_at < $3 AND last_outbound_at <= $3 THEN $7 ELSE preview END,
+		preview = CASE WHEN last_inbound_at <= $3 AND last_outbound_at <= $3 THEN $7 ELSE preview END,
 		last_inbound_at = CASE WHEN last_inbound_at < $3 THEN $3 ELSE last_inbound_at END,
 		last_message_at = CASE WHEN last_message_at < $3 THEN $3 ELSE last_message_at END,
 		reply_token = CASE WHEN reply_token_expires_at < $5 THEN $4 ELSE reply_token END,

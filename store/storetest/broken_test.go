@@ -46,6 +46,7 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		{"racy-claims", "Assignments", "ConcurrentClaimsHaveOneWinner", "AssignIsCompareAndSet"},
 		{"no-mirror", "Inbox", "ConversationsMirrorTheirContactsRecord", "CountStopsAtItsLimit"},
 		{"last-preview-wins", "Inbox", "PreviewFollowsTheLatestMessage", "CountStopsAtItsLimit"},
+		{"first-of-a-tie", "Inbox", "PreviewFollowsTheLatestMessage", "CountStopsAtItsLimit"},
 		{"unlisted-until-messages", "Inbox", "AConversationWithoutMessagesSortsByItsCreation", "CountStopsAtItsLimit"},
 		{"blind-viewer", "Inbox", "ListCarriesTheViewersNotificationState", "CountStopsAtItsLimit"},
 		{"unbounded-count", "Inbox", "CountStopsAtItsLimit", "PreviewFollowsTheLatestMessage"},
@@ -237,6 +238,17 @@ func (b brokenStore) RecordInbound(ctx context.Context, id string, n store.Inbou
 		if n.ReplyToken != "" && n.ReplyTokenExpiresAt.After(c.ReplyTokenExpiresAt) {
 			c.ReplyToken, c.ReplyTokenExpiresAt = n.ReplyToken, n.ReplyTokenExpiresAt
 		}
+		return b.Store.UpdateConversation(ctx, c)
+	case "first-of-a-tie": // of messages sent at the same time, the first recorded keeps the preview
+		before, err := b.Store.GetConversation(ctx, id)
+		if err != nil {
+			return before, err
+		}
+		c, err := b.Store.RecordInbound(ctx, id, n)
+		if err != nil || !n.At.Equal(before.LastInboundAt) {
+			return c, err
+		}
+		c.Preview = before.Preview
 		return b.Store.UpdateConversation(ctx, c)
 	case "last-preview-wins": // the last delivered message sets the preview, even an older one
 		c, err := b.Store.RecordInbound(ctx, id, n)

@@ -50,9 +50,12 @@ func RunInbox(t *testing.T, h Harness) {
 		got, err := fx.s.RecordInbound(t.Context(), c.ID, store.InboundNote{At: T0, Preview: "hello"})
 		require.NoError(t, err)
 		require.Equal(t, "hello", got.Preview)
+		got, err = fx.s.RecordInbound(t.Context(), c.ID, store.InboundNote{At: T0, Preview: "hello again"})
+		require.NoError(t, err)
+		require.Equal(t, "hello again", got.Preview, "of messages sent at the same time (WhatsApp's times are whole seconds), the one recorded last is the latest")
 		got, err = fx.s.RecordInbound(t.Context(), c.ID, store.InboundNote{At: T0.Add(-time.Minute), Preview: "older"})
 		require.NoError(t, err)
-		require.Equal(t, "hello", got.Preview, "a message delivered late does not replace a newer preview")
+		require.Equal(t, "hello again", got.Preview, "a message delivered late does not replace a newer preview")
 
 		got.Preview, got.LastOutboundAt = "our answer", T0.Add(time.Minute)
 		got, err = fx.s.UpdateConversation(t.Context(), got)
