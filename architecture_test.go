@@ -38,7 +38,8 @@ func TestOnlyTheLINEAdapterImportsTheSDK(t *testing.T) {
 	require.NoError(t, err)
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		pkg, imports, _ := strings.Cut(line, " ")
-		if strings.HasPrefix(pkg, "github.com/msgkit/msgkit/channel/line") || strings.HasPrefix(pkg, "github.com/msgkit/msgkit/examples/") {
+		if strings.HasPrefix(pkg, "github.com/msgkit/msgkit/channel/line") || strings.HasPrefix(pkg, "github.com/msgkit/msgkit/examples/") ||
+			strings.HasPrefix(pkg, "github.com/msgkit/msgkit/internal/perf") {
 			continue
 		}
 		require.NotContains(t, imports, lineSDK, "%s imports the LINE SDK", pkg)

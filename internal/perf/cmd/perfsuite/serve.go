@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/msgkit/msgkit/assign"
+	"github.com/msgkit/msgkit/channel"
+	"github.com/msgkit/msgkit/channel/line"
+	"github.com/msgkit/msgkit/channel/line/linetest"
+	"github.com/msgkit/msgkit/conversation"
+	"github.com/msgkit/msgkit/conversation/connect"
+	"github.com/msgkit/msgkit/internal/perf/loadgen"
+	"github.com/msgkit/msgkit/internal/perf/peer"
+	"github.com/msgkit/msgkit/store"
+	"github.com/msgkit/msgkit/store/memstore"
+	"github.com/msgkit/msgkit/store/sqlite"
+)
+
+// serveChild is a server the HTTP figures load: perfsuite -serve <kind> <dir>. It listens on a loopback
+// port, prints "<address> <webhook path>" on stdout and serves until its stdin is closed. Kinds:
+//
+//   - msgkit-sqlite, msgkit-memory: msgkit wired as examples/minimal wires it — a LINE channel connected
+//     through connect.Service (its credentials checked against a fake LINE API, linetest, in this process),
+//     conversation.Service with round robin and the webhook archive, connect's webhooks router at
+//     /webhooks/{channel}, and Run doing the jobs (profiles come from the fake);
+//   - peer: the hand-written peer (package peer) on SQLite;
+//   - bare: a net/http server that reads the body, checks its LINE signature and answers 200.
+func serveChild(args []string) error {
+	if len(args) != 2 {
+		return errors.New("usage: -serve <msgkit-sqlite|msgkit-memory|peer|bare> <dir>")
+	}
+	kind, dir := args[0], args[1]
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	var h http.Handler
+	path := "/webhooks/" + kind
+	switch kind {
+	case "bare":
+		h = http.HandlerFunc(bare)
+	case "peer":
+		p, err := peer.Open(ctx, filepath.Join(dir, "peer-http.db"), secret, agents)
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		h = p
+	case "msgkit-sqlite", "msgkit-memory":
+		var db store.Store = memstore.New(nil)
+		if kind == "msgkit-sqlite" {
+			s, err := sqlite.Open(ctx, filepath.Join(dir, "msgkit-http.db"), nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			db = s
+		}
+		var id string
+		if h, id, err = exampleServer(ctx, db, "http://"+l.Addr().String()); err != nil {
+			return err
+		}
+		path = "/webhooks/" + id
+	default:
+		return fmt.Errorf("unknown server kind %q", kind)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/webhooks/{channel}", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	fmt.Printf("%s %s\n", l.Addr(), path)
+	_, _ = io.Copy(io.Discard, os.Stdin) // until the parent closes it, or dies
+	return srv.Close()
+}
+
+// bare is the bare signature-checking server's handler.
+func bare(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	got, err := base64.StdEncoding.DecodeString(r.Header.Get(loadgen.SignatureHeader))
+	want, _ := base64.StdEncoding.DecodeString(loadgen.Sign(secret, body))
+	if err != nil || !hmac.Equal(got, want) {
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// exampleServer wires msgkit on db as examples/minimal does, and returns its webhooks router and the
+// connected LINE channel's ID. Run goes on until ctx ends.
+func exampleServer(ctx context.Context, db store.Store, public string) (http.Handler, string, error) {
+	const channelID = "1656000000"
+	api := linetest.NewServer(&linetest.Options{ChannelID: channelID, ChannelSecret: secret, AccessToken: lineToken})
+	go func() { <-ctx.Done(); api.Close() }()
+	key, err := connect.GenerateKey("run")
+	if err != nil {
+		return nil, "", err
+	}
+	sealer, err := connect.NewAESGCM(key)
+	if err != nil {
+		return nil, "", err
+	}
+	lineConn, err := line.NewConnector(&line.Options{APIEndpoint: api.URL, DataEndpoint: api.URL})
+	if err != nil {
+		return nil, "", err
+	}
+	reg, err := connect.NewRegistry(sealer, lineConn)
+	if err != nil {
+		return nil, "", err
+	}
+	conn, err := connect.New(db, reg, &connect.Options{WebhookURL: func(id string) string { return public + "/webhooks/" + id }})
+	if err != nil {
+		return nil, "", err
+	}
+	rule := store.AssignmentRule{Strategy: assign.StrategyRoundRobin, Pool: store.PoolUsers, PoolIDs: agents}
+	got, err := conn.Connect(ctx, connect.Request{Kind: line.Kind, Name: "perfsuite", Assignment: rule, Credentials: channel.Credentials{
+		line.CredChannelID: channelID, line.CredChannelSecret: secret, line.CredAccessToken: lineToken}})
+	if err != nil {
+		return nil, "", err
+	}
+	rr, err := assign.NewRoundRobin(&assign.MemoryDirectory{})
+	if err != nil {
+		return nil, "", err
+	}
+	svc, err := conversation.New(db, reg, &conversation.Options{
+		Assigner:      assign.Strategies{assign.StrategyRoundRobin: rr},
+		Archive:       7 * 24 * time.Hour,
+		ReplyTokenTTL: 50 * time.Second,
+		Jobs:          conversation.JobOptions{Lease: time.Minute},
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	go func() { _ = svc.Run(ctx) }()
+	go func() { _ = conn.Run(ctx) }()
+	return conn.Webhooks(svc.Receive, nil), got.Channel.ID, nil
+}
