@@ -130,13 +130,17 @@ func httpFigure(ctx context.Context, e *env, name, subjKind, baseKind string, ta
 		return nil, err
 	}
 	defer baseSrv.stop()
-	count, d := e.scale(3000, 30000), time.Duration(e.scale(3, 10))*time.Second
+	count, d := e.scale(3000, 30000), time.Duration(e.scale(2, 10))*time.Second
 	b := loadgen.NewBodies(bot)
 	var subjLat, baseLat []time.Duration
 	var failed int
 	var firstErr error
 	var drain []float64
+	var burstOf func(c *child, lat *[]time.Duration, count int) (float64, error)
 	burst := func(c *child, lat *[]time.Duration) (float64, error) {
+		return burstOf(c, lat, count)
+	}
+	burstOf = func(c *child, lat *[]time.Duration, count int) (float64, error) {
 		r, err := load(ctx, c, b, count, d)
 		if err != nil {
 			return 0, err
@@ -158,7 +162,7 @@ func httpFigure(ctx context.Context, e *env, name, subjKind, baseKind string, ta
 	}
 	for _, c := range []*child{subjSrv, baseSrv} { // warm-up: caches, connections, the first pages
 		var discard []time.Duration
-		if _, err := burst(c, &discard); err != nil {
+		if _, err := burstOf(c, &discard, count/10); err != nil {
 			return nil, err
 		}
 	}

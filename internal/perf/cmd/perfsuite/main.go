@@ -27,6 +27,7 @@ import (
 	"os/signal"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -113,6 +114,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	pg := fs.String("pg", os.Getenv("MSGKIT_POSTGRES_DSN"), "PostgreSQL DSN for the PostgreSQL figures ($MSGKIT_POSTGRES_DSN)")
 	cg := fs.Bool("callgrind", false, "count instructions with valgrind's callgrind also in -short mode (always in full mode)")
 	rounds := fs.Int("rounds", 0, "rounds per ratio (default 3 short, 7 full)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the in-process figures to this file")
 	memN := fs.Int("memory-webhooks", 100_000, "webhooks the memory figure sends in full mode")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -141,6 +143,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "-cpuprofile:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
 	mode := map[bool]string{true: "short", false: "full"}[*short]
 	info := perf.Run{Date: time.Now().UTC().Format("2006-01-02 15:04 UTC"), Mode: mode, CPU: cpuModel(),
 		GoVersion: runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH, Load: loadAverage(),
@@ -223,6 +236,3 @@ func loadAverage() string {
 }
 
 func hasValgrind() bool { _, err := exec.LookPath("valgrind"); return err == nil }
-
-// logf reports progress on stderr.
-func (e *env) logf(format string, args ...any) { fmt.Fprintf(e.log, "  "+format+"\n", args...) }
