@@ -28,8 +28,9 @@ func (e *env) instructions(ctx context.Context, name, what string, target perf.T
 		out := filepath.Join(e.dir, "callgrind."+what+"."+side)
 		cmd := exec.CommandContext(ctx, "valgrind", "--tool=callgrind", "--callgrind-out-file="+out,
 			"--toggle-collect=main.cgLoop", e.self, "-cg", what, side, strconv.Itoa(n))
-		// Callgrind cannot follow Go's asynchronous preemption signals.
-		cmd.Env = append(os.Environ(), "GODEBUG=asyncpreemptoff=1")
+		// Callgrind cannot follow Go's asynchronous preemption signals; without the garbage collector the
+		// count is the op's own work, not when a collection happened to fall (GC is in the timed figures).
+		cmd.Env = append(os.Environ(), "GODEBUG=asyncpreemptoff=1", "GOGC=off")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return 0, fmt.Errorf("callgrind %s %s: %v: %s", what, side, err, lastLines(b, 5))
 		}

@@ -333,13 +333,6 @@ func figBatch(ctx context.Context, e *env) ([]perf.Line, error) {
 		Baseline: fmtNs(perf.Median(base)) + "/event", Ratio: perf.Ratio(subj, base), Target: perf.Le(0.3)}}, nil
 }
 
-// figViews is not measured: see the reason.
-func figViews(context.Context, *env) ([]perf.Line, error) {
-	return []perf.Line{{Name: "views at scale: p99", Target: perf.Le(2), NotMeasured: "no scale benchmark exists " +
-		"(storetest.Benchmark's InboxPage is one view at 10k conversations, and storetest links testing, which a command may not); " +
-		"seeding 100k conversations and 1M messages needs a bulk seeding path (see BENCHMARKS.md)"}}, nil
-}
-
 // conversationIDs lists the IDs of the channel's conversations, newest first.
 func conversationIDs(ctx context.Context, s store.Store, channelID string) ([]string, error) {
 	var ids []string

@@ -19,8 +19,13 @@ func TestShortParseFigureRunsAndWritesTheTable(t *testing.T) {
 	require.NoError(t, os.WriteFile(doc, []byte("# B\n"+perf.BeginMarker+"\nold\n"+perf.EndMarker+"\n"), 0o644))
 	var out, errs bytes.Buffer
 	code := run([]string{"-short", "-only", "^(parse|views)$", "-write", doc}, &out, &errs)
-	require.Equal(t, 0, code, "stderr: %s", errs.String())
-	for _, l := range []string{"parse, 1 event: time", "parse, 1 event: allocs", "parse, 20 events: time", "views at scale: p99"} {
+	// The verdicts depend on the machine (and -race slows the two sides unequally): 0, or 1 for a gross
+	// regression, which stderr then names.
+	require.Contains(t, []int{0, 1}, code, "stderr: %s", errs.String())
+	if code == 1 {
+		require.Contains(t, errs.String(), "gross regression")
+	}
+	for _, l := range []string{"parse, 1 event: time", "parse, 1 event: allocs", "parse, 20 events: time", "views at scale: all"} {
 		require.Contains(t, out.String(), l)
 	}
 	b, err := os.ReadFile(doc)

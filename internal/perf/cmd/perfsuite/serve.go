@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/msgkit/msgkit/assign"
@@ -40,6 +41,16 @@ func serveChild(args []string) error {
 		return errors.New("usage: -serve <msgkit-sqlite|msgkit-memory|peer|bare> <dir>")
 	}
 	kind, dir := args[0], args[1]
+	if path := os.Getenv("PERFSUITE_SERVER_CPUPROFILE"); path != "" { // -server-cpuprofile
+		f, err := os.Create(fmt.Sprintf("%s.%s", path, kind))
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
