@@ -29,8 +29,10 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/msgkit/msgkit/channel/line/linetest"
 	"github.com/msgkit/msgkit/internal/perf"
 )
 
@@ -42,6 +44,10 @@ type env struct {
 	dir       string // scratch directory, removed at the end
 	callgrind bool
 	self      string // this executable, for the server children and callgrind
+	// lineAPI is the fake LINE API the example-wired servers call (profiles, settings checks), served
+	// from this process so that its memory and CPU are not the server's.
+	lineOnce sync.Once
+	lineAPI  *linetest.Server
 	// memoryWebhooks is how many webhooks the memory figure sends in full mode.
 	memoryWebhooks int
 	log            io.Writer
@@ -123,6 +129,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cg := fs.Bool("callgrind", false, "count instructions with valgrind's callgrind also in -short mode (always in full mode)")
 	rounds := fs.Int("rounds", 0, "rounds per ratio (default 3 short, 7 full)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the in-process figures to this file")
+	serverMem := fs.String("server-memprofile", "", "write heap profiles of the HTTP figures' servers, as they stop, to this path plus .<server kind>")
 	serverProfile := fs.String("server-cpuprofile", "", "write CPU profiles of the HTTP figures' servers to this path plus .<server kind>")
 	memN := fs.Int("memory-webhooks", 100_000, "webhooks the memory figure sends in full mode")
 	if err := fs.Parse(args); err != nil {
@@ -146,12 +153,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer os.RemoveAll(dir)
 	e := &env{short: *short, rounds: *rounds, pgDSN: *pg, dir: dir, self: self, log: stderr, memoryWebhooks: *memN,
 		callgrind: (*cg || !*short) && hasValgrind()}
+	defer func() {
+		if e.lineAPI != nil {
+			e.lineAPI.Close()
+		}
+	}()
 	if e.rounds <= 0 {
 		e.rounds = e.scale(3, 7)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
+	if *serverMem != "" {
+		os.Setenv("PERFSUITE_SERVER_MEMPROFILE", *serverMem)
+	}
 	if *serverProfile != "" {
 		os.Setenv("PERFSUITE_SERVER_CPUPROFILE", *serverProfile) // the children read it
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/hmac"
 	"encoding/base64"
@@ -11,13 +12,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"time"
 
 	"github.com/msgkit/msgkit/assign"
 	"github.com/msgkit/msgkit/channel"
 	"github.com/msgkit/msgkit/channel/line"
-	"github.com/msgkit/msgkit/channel/line/linetest"
 	"github.com/msgkit/msgkit/conversation"
 	"github.com/msgkit/msgkit/conversation/connect"
 	"github.com/msgkit/msgkit/internal/perf/loadgen"
@@ -31,16 +32,16 @@ import (
 // port, prints "<address> <webhook path>" on stdout and serves until its stdin is closed. Kinds:
 //
 //   - msgkit-sqlite, msgkit-memory: msgkit wired as examples/minimal wires it — a LINE channel connected
-//     through connect.Service (its credentials checked against a fake LINE API, linetest, in this process),
+//     through connect.Service (its credentials checked against the fake LINE API the parent serves),
 //     conversation.Service with round robin and the webhook archive, connect's webhooks router at
 //     /webhooks/{channel}, and Run doing the jobs (profiles come from the fake);
 //   - peer: the hand-written peer (package peer) on SQLite;
 //   - bare: a net/http server that reads the body, checks its LINE signature and answers 200.
 func serveChild(args []string) error {
-	if len(args) != 2 {
-		return errors.New("usage: -serve <msgkit-sqlite|msgkit-memory|peer|bare> <dir>")
+	if len(args) != 3 {
+		return errors.New("usage: -serve <msgkit-sqlite|msgkit-memory|peer|bare> <dir> <fake LINE API URL>")
 	}
-	kind, dir := args[0], args[1]
+	kind, dir, lineAPI := args[0], args[1], args[2]
 	if path := os.Getenv("PERFSUITE_SERVER_CPUPROFILE"); path != "" { // -server-cpuprofile
 		f, err := os.Create(fmt.Sprintf("%s.%s", path, kind))
 		if err != nil {
@@ -81,7 +82,7 @@ func serveChild(args []string) error {
 			db = s
 		}
 		var id string
-		if h, id, err = exampleServer(ctx, db, "http://"+l.Addr().String()); err != nil {
+		if h, id, err = exampleServer(ctx, db, "http://"+l.Addr().String(), lineAPI); err != nil {
 			return err
 		}
 		path = "/webhooks/" + id
@@ -93,8 +94,31 @@ func serveChild(args []string) error {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(l) }()
 	fmt.Printf("%s %s\n", l.Addr(), path)
-	_, _ = io.Copy(io.Discard, os.Stdin) // until the parent closes it, or dies
+	// Until the parent closes stdin (or dies); a line "stats" asks for the Go runtime's memory figures on
+	// stderr, and a heap profile when -server-memprofile is set.
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		if in.Text() == "stats" {
+			memStats(kind)
+		}
+	}
 	return srv.Close()
+}
+
+// memStats reports where the process's memory is, as the Go runtime sees it, on stderr.
+func memStats(kind string) {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	mb := func(b uint64) string { return fmt.Sprintf("%.1f MB", float64(b)/1e6) }
+	fmt.Fprintf(os.Stderr, "  %s server memory: Go heap in use %s, heap reserved %s (released %s), stacks %s, Go runtime total %s; the rest of the RSS is outside the Go heap (SQLite's allocator)\n",
+		kind, mb(m.HeapInuse), mb(m.HeapSys), mb(m.HeapReleased), mb(m.StackSys), mb(m.Sys))
+	if path := os.Getenv("PERFSUITE_SERVER_MEMPROFILE"); path != "" {
+		if f, err := os.Create(fmt.Sprintf("%s.%s", path, kind)); err == nil {
+			_ = pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
 }
 
 // bare is the bare signature-checking server's handler.
@@ -113,12 +137,13 @@ func bare(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// exampleServer wires msgkit on db as examples/minimal does, and returns its webhooks router and the
+// lineChannelID is the fake LINE channel the example-wired servers connect.
+const lineChannelID = "1656000000"
+
+// exampleServer wires msgkit on db as examples/minimal does (its LINE channel on the fake LINE API at
+// lineAPI, which the suite serves from its own process, as LINE is elsewhere), and returns its webhooks router and the
 // connected LINE channel's ID. Run goes on until ctx ends.
-func exampleServer(ctx context.Context, db store.Store, public string) (http.Handler, string, error) {
-	const channelID = "1656000000"
-	api := linetest.NewServer(&linetest.Options{ChannelID: channelID, ChannelSecret: secret, AccessToken: lineToken})
-	go func() { <-ctx.Done(); api.Close() }()
+func exampleServer(ctx context.Context, db store.Store, public, lineAPI string) (http.Handler, string, error) {
 	key, err := connect.GenerateKey("run")
 	if err != nil {
 		return nil, "", err
@@ -127,7 +152,7 @@ func exampleServer(ctx context.Context, db store.Store, public string) (http.Han
 	if err != nil {
 		return nil, "", err
 	}
-	lineConn, err := line.NewConnector(&line.Options{APIEndpoint: api.URL, DataEndpoint: api.URL})
+	lineConn, err := line.NewConnector(&line.Options{APIEndpoint: lineAPI, DataEndpoint: lineAPI})
 	if err != nil {
 		return nil, "", err
 	}
@@ -141,7 +166,7 @@ func exampleServer(ctx context.Context, db store.Store, public string) (http.Han
 	}
 	rule := store.AssignmentRule{Strategy: assign.StrategyRoundRobin, Pool: store.PoolUsers, PoolIDs: agents}
 	got, err := conn.Connect(ctx, connect.Request{Kind: line.Kind, Name: "perfsuite", Assignment: rule, Credentials: channel.Credentials{
-		line.CredChannelID: channelID, line.CredChannelSecret: secret, line.CredAccessToken: lineToken}})
+		line.CredChannelID: lineChannelID, line.CredChannelSecret: secret, line.CredAccessToken: lineToken}})
 	if err != nil {
 		return nil, "", err
 	}
