@@ -58,13 +58,12 @@ type kitOptions struct {
 	jobs       conversation.JobOptions
 	channel    *store.Channel // an existing channel to serve (several instances on one database)
 	adapter    channel.Adapter
-	deferSends bool
 }
 
 // newKit connects a LINE channel on s (or serves o.channel) with msgkit's webhook path.
 func newKit(ctx context.Context, s store.Store, o kitOptions) (*kit, error) {
 	k := &kit{s: s}
-	co := &conversation.Options{Notifier: nopNotifier{}, Jobs: o.jobs, DeferDelivery: o.deferSends, OnError: func(err error) {
+	co := &conversation.Options{Notifier: nopNotifier{}, Jobs: o.jobs, OnError: func(err error) {
 		k.mu.Lock()
 		defer k.mu.Unlock()
 		k.errs = append(k.errs, err)

@@ -3,7 +3,7 @@
 // rounds and reduced to medians, and judged against its target. It prints one line per figure — name,
 // subject, baseline, ratio, target, met or missed — and with -write rewrites the table in BENCHMARKS.md.
 //
-//	go run ./internal/perf/cmd/perfsuite              # full mode, for people (~15–25 minutes)
+//	go run ./internal/perf/cmd/perfsuite              # full mode, for people (~35 minutes on 2 busy cores)
 //	go run ./internal/perf/cmd/perfsuite -short       # CI: under 3 minutes, fails only on a gross regression
 //	go run ./internal/perf/cmd/perfsuite -write       # and rewrite BENCHMARKS.md's table
 //	go run ./internal/perf/cmd/perfsuite -only 'parse'

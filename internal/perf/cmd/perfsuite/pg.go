@@ -23,7 +23,7 @@ import (
 var errNoPG = errors.New("no PostgreSQL: set MSGKIT_POSTGRES_DSN or -pg")
 
 // pgSchema makes a fresh schema name and returns a function that drops it.
-func pgSchema(ctx context.Context, dsn, prefix string) (string, func(), error) {
+func pgSchema(dsn, prefix string) (string, func()) {
 	name := fmt.Sprintf("perfsuite_%s_%d", prefix, time.Now().UnixNano())
 	drop := func() {
 		c, err := pgx.Connect(context.Background(), dsn)
@@ -33,7 +33,7 @@ func pgSchema(ctx context.Context, dsn, prefix string) (string, func(), error) {
 		defer c.Close(context.Background())
 		_, _ = c.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+pgx.Identifier{name}.Sanitize()+" CASCADE")
 	}
-	return name, drop, nil
+	return name, drop
 }
 
 // concurrently runs op(i) for i in [0, n) on 8 goroutines and returns the wall time.
@@ -72,10 +72,7 @@ func figPGIngest(ctx context.Context, e *env) ([]perf.Line, error) {
 	if e.pgDSN == "" {
 		return []perf.Line{{Name: "PostgreSQL ingest, 8 concurrent", Target: perf.Le(3), NotMeasured: errNoPG.Error()}}, nil
 	}
-	schema, drop, err := pgSchema(ctx, e.pgDSN, "ingest")
-	if err != nil {
-		return nil, err
-	}
+	schema, drop := pgSchema(e.pgDSN, "ingest")
 	defer drop()
 	s, err := postgres.Open(ctx, e.pgDSN, &postgres.Options{Schema: schema})
 	if err != nil {
@@ -138,12 +135,10 @@ func figScaleOut(ctx context.Context, e *env) ([]perf.Line, error) {
 			{Name: "scale-out ×4: round robin", Target: perf.Ge(2), NotMeasured: errNoPG.Error()},
 			{Name: "scale-out ×4: round robin fairness", Target: perf.Le(1), NotMeasured: errNoPG.Error()}}, nil
 	}
-	schema, drop, err := pgSchema(ctx, e.pgDSN, "scale")
-	if err != nil {
-		return nil, err
-	}
+	schema, drop := pgSchema(e.pgDSN, "scale")
 	defer drop()
 	stores := make([]*postgres.Store, 4)
+	var err error
 	for i := range stores {
 		if stores[i], err = postgres.Open(ctx, e.pgDSN, &postgres.Options{Schema: schema}); err != nil {
 			return nil, err
