@@ -212,6 +212,8 @@ func figMemory(ctx context.Context, e *env) ([]perf.Line, error) {
 	defer c.stop()
 	c.quiet(ctx, 10*time.Second)
 	start := c.rss()
+	_, _ = io.WriteString(c.stdin, "stats\n") // where the memory is at start, on stderr
+	time.Sleep(2 * time.Second)
 	n := e.scale(3000, e.memoryWebhooks)
 	r, err := load(ctx, c, loadgen.NewBodies(bot), n, time.Duration(e.scale(60, 1500))*time.Second)
 	if err != nil {
