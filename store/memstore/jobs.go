@@ -44,7 +44,7 @@ func (h *handle) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, 
 	return cloneJob(j), true, nil
 }
 
-// putJob stores j in place of old (zero: none), keeping the index of pending keys.
+// putJob stores j in place of old (zero: none), keeping the indexes of pending jobs and their keys.
 func (h *handle) putJob(old, j store.Job) {
 	if old.Key != "" && old.Status == store.JobPending {
 		del(h.tx, h.st.pendingJobs, [2]string{old.Kind, old.Key})
@@ -52,6 +52,12 @@ func (h *handle) putJob(old, j store.Job) {
 	put(h.tx, h.st.jobs, j.ID, j)
 	if j.Key != "" && j.Status == store.JobPending {
 		put(h.tx, h.st.pendingJobs, [2]string{j.Kind, j.Key}, j.ID)
+	}
+	switch {
+	case j.Status == store.JobPending && old.Status != store.JobPending:
+		put(h.tx, h.st.pending, j.ID, struct{}{})
+	case j.Status != store.JobPending && old.Status == store.JobPending:
+		del(h.tx, h.st.pending, j.ID)
 	}
 }
 
@@ -61,7 +67,8 @@ func (h *handle) GetJob(ctx context.Context, id string) (store.Job, error) {
 	return cloneJob(j), err
 }
 
-// ClaimJobs implements store.Jobs. It scans the jobs.
+// ClaimJobs implements store.Jobs. It scans the pending jobs only: finished ones are kept for days
+// (Options.Jobs.Keep), and a scan of them all made each claim slower as the store aged.
 func (h *handle) ClaimJobs(ctx context.Context, limit int, lease time.Duration) ([]store.Job, error) {
 	if limit <= 0 || lease <= 0 {
 		return nil, errors.New("memstore: ClaimJobs needs a positive limit and lease")
@@ -73,8 +80,8 @@ func (h *handle) ClaimJobs(ctx context.Context, limit int, lease time.Duration) 
 	defer unlock()
 	now := h.now()
 	var due []store.Job
-	for _, j := range h.st.jobs {
-		if j.Status == store.JobPending && !j.NextAttemptAt.After(now) && !j.LeaseUntil.After(now) {
+	for id := range h.st.pending {
+		if j := h.st.jobs[id]; !j.NextAttemptAt.After(now) && !j.LeaseUntil.After(now) {
 			due = append(due, j)
 		}
 	}
