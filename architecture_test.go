@@ -31,7 +31,8 @@ func TestContractPackagesAreLeaves(t *testing.T) {
 // finds only real ones).
 const lineSDK = "github.com/line/line-bot" + "-sdk-go"
 
-// Only the LINE adapter (and the examples that wire it up) may import the LINE SDK.
+// Only the LINE adapter (and the examples that wire it up, and the performance suite, whose baselines are
+// the SDK) may import the LINE SDK.
 func TestOnlyTheLINEAdapterImportsTheSDK(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}} {{join .TestImports \" \"}} {{join .XTestImports \" \"}}", "./...").Output()

@@ -155,3 +155,22 @@ func TestRewriteReplacesOnlyTheTable(t *testing.T) {
 	_, err = perf.Rewrite([]byte(perf.EndMarker+perf.BeginMarker), table)
 	require.ErrorIs(t, err, perf.ErrNoMarkers)
 }
+
+// A figure known to miss its target is gross only when twice as bad as its known ratio; a known ratio
+// that meets the target, or none, leaves the target's own bound.
+func TestKnownMissBoundsGross(t *testing.T) {
+	cost := perf.Line{Name: "ingest", Ratio: 8, Target: perf.Le(1)}
+	require.True(t, cost.Gross(), "8× against ≤ 1× is gross without a known miss")
+	cost.Known = 5
+	require.False(t, cost.Gross(), "not twice as bad as the known 5×")
+	require.Equal(t, "missed", cost.Verdict(), "the verdict is still the target's")
+	cost.Ratio = 10.5
+	require.True(t, cost.Gross(), "twice as bad as the known 5×")
+	cost.Known, cost.Ratio = 0.5, 2.5
+	require.True(t, cost.Gross(), "a known ratio that met the target does not loosen it")
+
+	rate := perf.Line{Name: "http", Ratio: 0.15, Target: perf.Ge(2), Known: 0.2}
+	require.False(t, rate.Gross())
+	rate.Ratio = 0.09
+	require.True(t, rate.Gross(), "less than half the known 0.2")
+}

@@ -75,6 +75,22 @@ type named struct {
 	target perf.Target
 }
 
+// knownMisses are the worst ratios recorded (BENCHMARKS.md's runs of 2026-11-27, on 2 shared cores) for
+// the targets msgkit still misses. CI fails when such a figure gets twice as bad as this; its target
+// is still what the table judges it by. Remove a figure once its target is met; never raise one to
+// make a build pass.
+var knownMisses = map[string]float64{
+	"ingest, memory":                  2.74, // 67.6 before memstore's ClaimJobs stopped scanning finished jobs
+	"ingest, SQLite: time":            10.2,
+	"ingest, SQLite: p99":             5.17,
+	"batch, 100 events: per event":    0.711,
+	"HTTP, SQLite: webhooks/s":        0.215,
+	"HTTP, memory: webhooks/s":        0.098,
+	"PostgreSQL ingest, 8 concurrent": 10.3,
+	"scale-out ×4: ingest":            0.997,
+	"outbound reply":                  28.4,
+}
+
 func figures() []figure {
 	return []figure{
 		{"parse", figParse, []named{{"parse, 1 event: time", perf.Le(0.35)}, {"parse, 1 event: allocs", perf.Le(0.35)},
@@ -223,12 +239,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	var gross []string
 	for _, l := range lines {
+		l.Known = knownMisses[l.Name]
 		if l.Gross() {
 			gross = append(gross, l.Name)
 		}
 	}
 	if len(gross) > 0 {
-		fmt.Fprintf(stderr, "gross regression (a ratio worse than twice its target, or a figure that failed): %s\n", strings.Join(gross, "; "))
+		fmt.Fprintf(stderr, "gross regression (a ratio worse than twice its target, or than twice its known miss, or a figure that failed): %s\n", strings.Join(gross, "; "))
 		return 1
 	}
 	return 0
