@@ -33,6 +33,9 @@ func TestSuiteCatchesBrokenSetups(t *testing.T) {
 		{"duplicates-are-errors", "Jobs", "EnqueueCoalescesOnAPendingJobWithTheSameKindAndKey", "FailIsFinal"},
 		// No clientFoundRows: an UPDATE that changes nothing counts no row, read as "not found".
 		{"changed-rows", "Notifications", "MarkReadIsPerUserAndKeepsTheFirstReadTime", "GetBeforePutIsErrNotFound"},
+		// MySQL's default isolation, REPEATABLE READ: a transaction whose insert collides with a concurrent
+		// one's cannot see the row it collided with.
+		{"snapshot-reads", "Contacts", "ConcurrentFindOrCreateInTransactionsCreatesOne", "ConcurrentFindOrCreateCreatesOne"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.broken, func(t *testing.T) {
@@ -61,6 +64,8 @@ func TestBrokenSetupFixture(t *testing.T) {
 		su.dialect = duplicatesAreErrors{}
 	case "changed-rows":
 		su.foundRows = false
+	case "snapshot-reads":
+		su.isolation = sql.LevelRepeatableRead
 	default:
 		t.Fatalf("no broken setup %q", which)
 	}

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -74,6 +75,21 @@ func RunContacts(t *testing.T, h Harness) {
 		requireOneCreator(t, "contact", func() (string, bool, error) {
 			c, created, err := fx.s.FindOrCreateContact(t.Context(), store.Contact{ChannelID: ch.ID, Peer: channel.User("U1")})
 			return c.ID, created, err
+		})
+	})
+
+	// Ingest finds or creates the contact inside its transaction: there too, concurrent callers get the one
+	// contact and none an error. (A transaction that reads a snapshot taken before the winner committed,
+	// as MySQL's REPEATABLE READ does, cannot see the contact its own insert collided with.)
+	rule(t, h, "ConcurrentFindOrCreateInTransactionsCreatesOne", func(t *testing.T, fx fixture) {
+		ch := fx.newChannel(t, "c")
+		requireOneCreator(t, "contact", func() (id string, created bool, err error) {
+			err = fx.s.RunInTx(t.Context(), func(ctx context.Context, tx store.Store) error {
+				c, made, err := tx.FindOrCreateContact(ctx, store.Contact{ChannelID: ch.ID, Peer: channel.User("U1")})
+				id, created = c.ID, made
+				return err
+			})
+			return id, created, err
 		})
 	})
 
