@@ -58,7 +58,7 @@ func TestBrokenSetupFixture(t *testing.T) {
 	if which == "" {
 		t.Skip("runs only as a child of TestSuiteCatchesBrokenSetups")
 	}
-	su := setup{dialect: Dialect{}, foundRows: true, isolation: sql.LevelReadCommitted}
+	su := setup{dialect: Dialect{}, foundRows: true, strict: true, isolation: sql.LevelReadCommitted}
 	switch which {
 	case "duplicates-are-errors":
 		su.dialect = duplicatesAreErrors{}

@@ -45,16 +45,18 @@ var (
 
 // Open connects to the database named in dsn (the driver's DSN, "user:password@tcp(host:3306)/dbname")
 // and brings its schema up to date. It sets the connection options the store relies on (clientFoundRows,
-// so that an UPDATE counts the rows it matched; client-side parameter interpolation, saving a round trip
-// per statement); the rest of dsn is used as given. Close closes the pool.
+// so that an UPDATE counts the rows it matched; STRICT_ALL_TABLES added to sql_mode, so that a value too
+// long for its column is refused rather than cut; client-side parameter interpolation, saving a round
+// trip per statement); the rest of dsn is used as given. Close closes the pool.
 func Open(ctx context.Context, dsn string, opts *Options) (*Store, error) {
-	return open(ctx, dsn, opts, setup{dialect: Dialect{}, foundRows: true, isolation: sql.LevelReadCommitted})
+	return open(ctx, dsn, opts, setup{dialect: Dialect{}, foundRows: true, strict: true, isolation: sql.LevelReadCommitted})
 }
 
 // setup is what Open relies on; broken_test.go breaks one part at a time to show that storetest notices.
 type setup struct {
 	dialect   sqlstore.Dialect
 	foundRows bool
+	strict    bool
 	isolation sql.IsolationLevel
 }
 
@@ -77,6 +79,17 @@ func open(ctx context.Context, dsn string, opts *Options, su setup) (*Store, err
 		return nil, errors.New("mysql: the DSN names no database")
 	}
 	cfg.ClientFoundRows = su.foundRows
+	if su.strict {
+		// A value too long for its column is an error, never silently cut, whatever the server's sql_mode.
+		mode := "@@sql_mode"
+		if v, ok := cfg.Params["sql_mode"]; ok {
+			mode = v
+		}
+		if cfg.Params == nil {
+			cfg.Params = map[string]string{}
+		}
+		cfg.Params["sql_mode"] = "CONCAT(" + mode + ", ',STRICT_ALL_TABLES')"
+	}
 	cfg.InterpolateParams = true
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {

@@ -6,12 +6,14 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/require"
 
+	"github.com/msgkit/msgkit/channel"
 	"github.com/msgkit/msgkit/store"
 	"github.com/msgkit/msgkit/store/mysql"
 	"github.com/msgkit/msgkit/store/storetest"
@@ -96,4 +98,20 @@ func databaseOf(t testing.TB, dsn string) string {
 	cfg, err := gomysql.ParseDSN(dsn)
 	require.NoError(t, err)
 	return cfg.DBName
+}
+
+// A value longer than its column (identifiers are VARBINARY(255)) is refused with an error, never stored
+// cut short, even on a server whose sql_mode would cut it.
+func TestOverlongValuesAreRefusedNotCut(t *testing.T) {
+	cfg, err := gomysql.ParseDSN(newDatabase(t))
+	require.NoError(t, err)
+	cfg.Params = map[string]string{"sql_mode": "''"} // a lax server
+	s := open(t, cfg.FormatDSN(), nil)
+	ch, err := s.CreateChannel(t.Context(), store.Channel{Kind: "line", ExternalID: "1"})
+	require.NoError(t, err)
+	long := strings.Repeat("U", 256)
+	_, _, err = s.FindOrCreateContact(t.Context(), store.Contact{ChannelID: ch.ID, Peer: channel.User(long)})
+	require.Error(t, err, "a 256-byte peer ID does not fit")
+	_, _, err = s.FindOrCreateContact(t.Context(), store.Contact{ChannelID: ch.ID, Peer: channel.User(long[:255])})
+	require.NoError(t, err, "a 255-byte one does")
 }
