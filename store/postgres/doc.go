@@ -1,6 +1,7 @@
 // Package postgres is the store.Store for several application instances sharing one PostgreSQL database,
 // on github.com/jackc/pgx/v5 and pgxpool. It passes the whole storetest suite, including its
-// multi-instance rules run over four independent pools.
+// multi-instance rules run over four independent pools. Its queries are store/sqlstore's; this package
+// adds the pool, PostgreSQL's Dialect and migrations, and the escaping of text PostgreSQL refuses.
 //
 // # When to choose it
 //

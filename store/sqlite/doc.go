@@ -1,5 +1,6 @@
 // Package sqlite is the embedded default store.Store: one SQLite file, pure Go (modernc.org/sqlite, no
-// cgo), zero set-up. It passes the whole storetest suite.
+// cgo), zero set-up. It passes the whole storetest suite. Its queries are store/sqlstore's; this package
+// adds the connections (a writer and a reader pool, a statement cache), SQLite's Dialect and migrations.
 //
 // # When to choose it
 //
