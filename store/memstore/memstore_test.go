@@ -28,5 +28,5 @@ func BenchmarkViews(b *testing.B) {
 			b.Fatal(err)
 		}
 		return s
-	})
+	}, nil)
 }

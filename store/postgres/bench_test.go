@@ -31,7 +31,7 @@ func BenchmarkViews(b *testing.B) {
 		}
 		b.Logf("loaded %d conversations, %d messages in %v", p.Size, p.MessageCount, time.Since(start).Round(time.Millisecond))
 		return s
-	})
+	}, &storetest.ViewsOptions{Server: true})
 }
 
 // bulkLoad writes p's contacts, conversations and messages into schema in multi-row INSERTs, in one

@@ -41,7 +41,7 @@ func BenchmarkViews(b *testing.B) {
 		}
 		b.Cleanup(func() { s.Close() })
 		return s
-	})
+	}, nil)
 }
 
 // cachedPopulation returns the path of a database holding p, loading it first if no earlier run did.

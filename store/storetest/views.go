@@ -36,7 +36,10 @@ const ViewsCountLimit = 100
 //
 // open returns a store holding p, however the backend loads it fastest (Population.Feed into a bulk
 // writer, a copy cached on disk, or Population.Load); loading is not measured.
-func BenchmarkViews(b *testing.B, open func(b *testing.B, p *Population) store.Store) {
+func BenchmarkViews(b *testing.B, open func(b *testing.B, p *Population) store.Store, o *ViewsOptions) {
+	if o == nil {
+		o = &ViewsOptions{}
+	}
 	large := 100_000
 	if testing.Short() {
 		large = 10_000
@@ -53,11 +56,20 @@ func BenchmarkViews(b *testing.B, open func(b *testing.B, p *Population) store.S
 	var results []viewsResult
 	for _, q := range viewsQueries(pops, stores) {
 		b.Run(q.name, func(b *testing.B) {
-			results = append(results, measure(b, q))
+			r := measure(b, q)
+			r.server = o.Server
+			results = append(results, r)
 		})
 	}
 	fmt.Printf("inbox views, %d vs %d conversations (%d vs %d messages), times in µs, target ≤ %.0f×:\n%s", pops[1].Size,
 		pops[0].Size, pops[1].MessageCount, pops[0].MessageCount, ViewsTarget, viewsTable(results))
+}
+
+// ViewsOptions describes the backend BenchmarkViews measures.
+type ViewsOptions struct {
+	// Server is set for a backend that runs queries in another process: the benchmark thread's CPU
+	// time is then only the client's share, and verdicts leave it out.
+	Server bool
 }
 
 // Series of a viewsResult.
@@ -231,7 +243,9 @@ type viewsResult struct {
 	name string
 	rows [2]int // returned (or counted) at the small and the large size
 	// equal is set when the equal series ran (the small size returned fewer rows).
-	equal           bool
+	equal bool
+	// server is set when CPU times are only the client's (ViewsOptions.Server).
+	server          bool
 	p50, p99, cpu99 [3]time.Duration
 }
 
@@ -247,7 +261,7 @@ func (r viewsResult) verdict() string {
 		return "met"
 	case r.equal && ratio(r.p99, equal) <= ViewsTarget:
 		return "met at equal rows"
-	case ratio(r.cpu99, large) <= ViewsTarget || r.equal && ratio(r.cpu99, equal) <= ViewsTarget:
+	case !r.server && (ratio(r.cpu99, large) <= ViewsTarget || r.equal && ratio(r.cpu99, equal) <= ViewsTarget):
 		return "met in CPU time"
 	}
 	return "**missed**"
