@@ -16,8 +16,9 @@ import (
 // writes must read back exactly as what the store's own calls write (but the times the store takes from
 // its clock), or the benchmarks would measure another database.
 func TestBulkLoadStoresWhatTheStoreWould(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
-	p := storetest.NewPopulation(120)
+	p := storetest.NewPopulation(40)
 	bulkPath := filepath.Join(t.TempDir(), "bulk.db")
 	require.NoError(t, bulkLoad(ctx, bulkPath, p))
 	bulk, err := sqlite.Open(ctx, bulkPath, nil)
