@@ -144,7 +144,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 	if err != nil {
 		return err
 	}
-	authn, err := auth.New(users, derive(sessionKey, "sessions"), nil)
+	// Signed-out sessions and tokens are refused until they expire, across restarts as the sessions last.
+	revoked, err := auth.OpenRevocations(filepath.Join(cfg.dataDir, "revoked-sessions.json"))
+	if err != nil {
+		return err
+	}
+	authn, err := auth.New(users, derive(sessionKey, "sessions"), &auth.Options{Revocations: revoked})
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ func (a *API) routes() {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	m.Handle("POST /api/token", a.wrap(func(w http.ResponseWriter, r *http.Request, _ auth.User) error { return a.token(w, r) }))
+	m.Handle("DELETE /api/token", a.user(a.revokeToken))
 
 	m.Handle("GET /api/me", a.user(a.me))
 	m.Handle("GET /api/users", a.user(a.users))
@@ -60,6 +61,15 @@ func (a *API) routes() {
 
 	// Anything else under /api is an unknown route: JSON, like every other answer.
 	m.Handle("/api/", a.wrap(func(http.ResponseWriter, *http.Request, auth.User) error { return notFound("route") }))
+}
+
+// revokeToken ends the bearer token the request carries (or the session, for a browser), before its
+// expiry: it is refused from then on.
+func (a *API) revokeToken(w http.ResponseWriter, r *http.Request, _ auth.User) error {
+	if err := a.d.Auth.Revoke(r); err != nil {
+		return err
+	}
+	return ok(w, map[string]bool{"revoked": true})
 }
 
 // token exchanges an API client's credentials for a bearer token: {"user": …, "password": …}.

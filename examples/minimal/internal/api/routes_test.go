@@ -143,6 +143,18 @@ func TestTokens(t *testing.T) {
 	}
 	raw = w.call(t, "", http.MethodPost, "/api/token", `{"user": "ben", "password": "ben-password"}`, http.StatusTooManyRequests, nil)
 	require.Equal(t, "too_many_attempts", errorCode(t, raw), "sign-in attempts are limited")
+	w.call(t, "", http.MethodPost, "/api/token", `{"user": "aiko", "password": "aiko-password"}`, http.StatusOK, nil)
+}
+
+func TestRevokeToken(t *testing.T) {
+	w := newWorld(t)
+	w.call(t, "aiko", http.MethodGet, "/api/me", "", http.StatusOK, nil)
+	var out map[string]bool
+	w.call(t, "aiko", http.MethodDelete, "/api/token", "", http.StatusOK, &out)
+	require.True(t, out["revoked"])
+	raw := w.call(t, "aiko", http.MethodGet, "/api/me", "", http.StatusUnauthorized, nil)
+	require.Equal(t, "unauthorized", errorCode(t, raw), "a revoked token is refused before its expiry")
+	w.call(t, "ben", http.MethodGet, "/api/me", "", http.StatusOK, nil)
 }
 
 // A browser session may read; a state-changing request needs the session's CSRF token and this site's

@@ -45,10 +45,19 @@ type Options struct {
 	Now func() time.Time // nil: time.Now
 	// SessionTTL is how long a web session lasts (default 12h); TokenTTL a bearer token (default 24h).
 	SessionTTL, TokenTTL time.Duration
-	// Attempts failed sign-ins per user, and per client address, are allowed in AttemptWindow (defaults 5 and
-	// 10 minutes); more are refused until the window has passed.
+	// Attempts failed sign-ins of one user are allowed in AttemptWindow (defaults 5 and 10 minutes); then
+	// that user's sign-ins, from every address, are refused until the window has passed. A right password
+	// forgets the user's failures.
 	Attempts      int
 	AttemptWindow time.Duration
+	// AddressAttempts failed sign-ins from one client address, whichever users they name, are allowed in
+	// AttemptWindow (default 100, and never fewer than 4×Attempts): a bound against trying a few passwords
+	// on many users, high enough that a team behind one proxy address is not locked out by one member's
+	// typos. Past it every sign-in from the address is refused until the window has passed.
+	AddressAttempts int
+	// Revocations keeps the sessions and tokens that were signed out until they expire (nil: in memory
+	// only, so a restart forgets them; see OpenRevocations for a file that survives restarts).
+	Revocations *Revocations
 }
 
 // Authenticator signs users in and recognises them on every request.
@@ -83,7 +92,14 @@ func New(users *Users, key []byte, opts *Options) (*Authenticator, error) {
 	if o.AttemptWindow <= 0 {
 		o.AttemptWindow = 10 * time.Minute
 	}
-	return &Authenticator{users: users, key: key, o: o, limiter: newLimiter(o.Attempts, o.AttemptWindow, o.Now)}, nil
+	if o.AddressAttempts <= 0 {
+		o.AddressAttempts = 100
+	}
+	o.AddressAttempts = max(o.AddressAttempts, 4*o.Attempts)
+	if o.Revocations == nil {
+		o.Revocations = &Revocations{revoked: map[string]time.Time{}}
+	}
+	return &Authenticator{users: users, key: key, o: o, limiter: newLimiter(o.AttemptWindow, o.Now)}, nil
 }
 
 // Users returns the users the Authenticator knows.
@@ -100,18 +116,19 @@ func (e *RetryError) Error() string {
 // Unwrap returns ErrTooManyAttempts.
 func (e *RetryError) Unwrap() error { return ErrTooManyAttempts }
 
-// check verifies a sign-in attempt from client (its address), counting failures per user and per client.
+// check verifies a sign-in attempt from client (its address), counting failures per user (the lockout,
+// at Attempts) and per client (the bound against spraying, at AddressAttempts).
 func (a *Authenticator) check(client, id, password string) (User, error) {
-	keys := []string{"user:" + id, "client:" + client}
-	if wait := a.limiter.blocked(keys...); wait > 0 {
+	userKey, clientKey := limitKey{"user:" + id, a.o.Attempts}, limitKey{"client:" + client, a.o.AddressAttempts}
+	if wait := a.limiter.blocked(userKey, clientKey); wait > 0 {
 		return User{}, &RetryError{After: wait}
 	}
 	u, ok := a.users.check(id, password)
 	if !ok {
-		a.limiter.fail(keys...)
+		a.limiter.fail(userKey.key, clientKey.key)
 		return User{}, ErrBadCredentials
 	}
-	a.limiter.reset("user:" + id)
+	a.limiter.reset(userKey.key)
 	return u, nil
 }
 
@@ -126,10 +143,47 @@ func (a *Authenticator) SignIn(w http.ResponseWriter, r *http.Request, id, passw
 	return u, nil
 }
 
-// SignOut clears the session cookie.
-func (a *Authenticator) SignOut(w http.ResponseWriter, r *http.Request) {
+// SignOut ends the session r carries, on the server (a copy of its cookie no longer works; see Revoke),
+// and clears the cookie. The cookie is cleared even when the revocation could not be recorded, which
+// the error then says.
+func (a *Authenticator) SignOut(w http.ResponseWriter, r *http.Request) error {
+	err := a.Revoke(r)
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: isHTTPS(r),
 		SameSite: http.SameSiteLaxMode})
+	if errors.Is(err, ErrSignedOut) {
+		return nil // nothing valid to end
+	}
+	return err
+}
+
+// Revoke ends the session or bearer token r carries: it is refused from now on, though it has not
+// expired. It returns ErrSignedOut when r carries no valid one.
+func (a *Authenticator) Revoke(r *http.Request) error {
+	kind, value, err := credentialOf(r)
+	if err != nil {
+		return err
+	}
+	_, sid, exp, err := a.verify(kind, value)
+	if err != nil {
+		return err
+	}
+	return a.o.Revocations.revoke(sid, exp, a.o.Now())
+}
+
+// credentialOf returns the bearer token ("t") or the session cookie ("s") r carries.
+func credentialOf(r *http.Request) (kind, value string, err error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return "", "", ErrSignedOut
+		}
+		return "t", tok, nil
+	}
+	c, err := r.Cookie(CookieName)
+	if err != nil {
+		return "", "", ErrSignedOut
+	}
+	return "s", c.Value, nil
 }
 
 // IssueToken checks an API client's credentials and returns a bearer token and its expiry.
@@ -161,24 +215,16 @@ func From(ctx context.Context) (Identity, bool) {
 
 // Identify returns who made r: a valid bearer token, or a valid session cookie. It does not check CSRF.
 func (a *Authenticator) Identify(r *http.Request) (Identity, error) {
-	if h := r.Header.Get("Authorization"); h != "" {
-		tok, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok {
-			return Identity{}, ErrSignedOut
-		}
-		u, _, err := a.verify("t", tok)
-		if err != nil {
-			return Identity{}, err
-		}
-		return Identity{User: u, Bearer: true}, nil
-	}
-	c, err := r.Cookie(CookieName)
-	if err != nil {
-		return Identity{}, ErrSignedOut
-	}
-	u, sid, err := a.verify("s", c.Value)
+	kind, value, err := credentialOf(r)
 	if err != nil {
 		return Identity{}, err
+	}
+	u, sid, _, err := a.verify(kind, value)
+	if err != nil {
+		return Identity{}, err
+	}
+	if kind == "t" {
+		return Identity{User: u, Bearer: true}, nil
 	}
 	return Identity{User: u, CSRF: a.csrf(sid)}, nil
 }
@@ -220,33 +266,37 @@ func (a *Authenticator) sign(kind, user string, exp time.Time) string {
 	return enc + "." + base64.RawURLEncoding.EncodeToString(a.mac("value", enc))
 }
 
-// verify checks a signed value of kind and returns its user and session ID.
-func (a *Authenticator) verify(kind, value string) (User, string, error) {
+// verify checks a signed value of kind, unexpired and not revoked, and returns its user, its session ID
+// and its expiry.
+func (a *Authenticator) verify(kind, value string) (User, string, time.Time, error) {
 	enc, sig, ok := strings.Cut(value, ".")
 	if !ok {
-		return User{}, "", ErrSignedOut
+		return User{}, "", time.Time{}, ErrSignedOut
 	}
 	got, err := base64.RawURLEncoding.DecodeString(sig)
 	if err != nil || !hmac.Equal(got, a.mac("value", enc)) {
-		return User{}, "", ErrSignedOut
+		return User{}, "", time.Time{}, ErrSignedOut
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(enc)
 	if err != nil {
-		return User{}, "", ErrSignedOut
+		return User{}, "", time.Time{}, ErrSignedOut
 	}
 	f := strings.Split(string(raw), "|")
 	if len(f) != 4 || f[0] != kind {
-		return User{}, "", ErrSignedOut
+		return User{}, "", time.Time{}, ErrSignedOut
 	}
 	exp, err := strconv.ParseInt(f[2], 10, 64)
 	if err != nil || !a.o.Now().Before(time.Unix(exp, 0)) {
-		return User{}, "", ErrSignedOut
+		return User{}, "", time.Time{}, ErrSignedOut
 	}
 	u, ok := a.users.Get(f[1])
 	if !ok {
-		return User{}, "", ErrSignedOut // removed from the users file since
+		return User{}, "", time.Time{}, ErrSignedOut // removed from the users file since
 	}
-	return u, f[3], nil
+	if a.o.Revocations.isRevoked(f[3]) {
+		return User{}, "", time.Time{}, ErrSignedOut // signed out
+	}
+	return u, f[3], time.Unix(exp, 0), nil
 }
 
 func (a *Authenticator) mac(purpose, s string) []byte {

@@ -2,9 +2,12 @@ package auth_test
 
 import (
 	"crypto/tls"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -35,15 +38,27 @@ func hash(t *testing.T, password string) string {
 
 func newAuth(t *testing.T) (*auth.Authenticator, *clock) {
 	t.Helper()
+	return newAuthWith(t, auth.Options{})
+}
+
+// newAuthWith is newAuth with options o (its clock, attempts and window set here).
+func newAuthWith(t *testing.T, o auth.Options) (*auth.Authenticator, *clock) {
+	t.Helper()
+	c := &clock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	o.Now, o.Attempts, o.AttemptWindow = c.Now, 3, 10*time.Minute
+	return newAuthOn(t, o), c
+}
+
+func newAuthOn(t *testing.T, o auth.Options) *auth.Authenticator {
+	t.Helper()
 	users, err := auth.NewUsers([]auth.User{
 		{ID: "aiko", Name: "Aiko", Admin: true, Roles: []string{"sales"}, TimeZone: "Asia/Tokyo", PasswordHash: hash(t, "aiko-password")},
 		{ID: "ben", Roles: []string{"sales"}, PasswordHash: hash(t, "ben-password")},
 	})
 	require.NoError(t, err)
-	c := &clock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	a, err := auth.New(users, key, &auth.Options{Now: c.Now, Attempts: 3, AttemptWindow: 10 * time.Minute})
+	a, err := auth.New(users, key, &o)
 	require.NoError(t, err)
-	return a, c
+	return a
 }
 
 // signIn signs id in from client addr and returns the session cookie.
@@ -147,13 +162,118 @@ func TestSignInAttemptsAreLimited(t *testing.T) {
 	require.Equal(t, 10*time.Minute, re.After)
 	require.Equal(t, http.StatusTooManyRequests, auth.Status(err))
 	_, err = signIn(t, a, "10.0.0.1", "ben", "ben-password")
-	require.ErrorIs(t, err, auth.ErrTooManyAttempts, "and the address is locked for every user")
-	_, err = signIn(t, a, "10.0.0.2", "ben", "ben-password")
-	require.NoError(t, err, "another user from another address is not")
+	require.NoError(t, err, "a colleague at the same address (one proxy for the team) is not locked out")
 
 	c.Advance(10 * time.Minute)
 	_, err = signIn(t, a, "10.0.0.1", "aiko", "aiko-password")
 	require.NoError(t, err, "the window passed")
+}
+
+func TestAddressLimitBoundsSpraying(t *testing.T) {
+	a, c := newAuthWith(t, auth.Options{AddressAttempts: 12})
+	for i := range 11 {
+		_, err := signIn(t, a, "10.0.0.1", "user-"+string(rune('a'+i)), "Summer2026!")
+		require.ErrorIs(t, err, auth.ErrBadCredentials, "attempt %d", i+1)
+	}
+	_, err := signIn(t, a, "10.0.0.1", "ben", "ben-password")
+	require.NoError(t, err, "below the address's bound, a right password works")
+	_, err = signIn(t, a, "10.0.0.1", "mallory", "Summer2026!")
+	require.ErrorIs(t, err, auth.ErrBadCredentials)
+	_, err = signIn(t, a, "10.0.0.1", "ben", "ben-password")
+	require.ErrorIs(t, err, auth.ErrTooManyAttempts, "12 failures on many users lock the address")
+	_, err = signIn(t, a, "10.0.0.2", "ben", "ben-password")
+	require.NoError(t, err, "not the users, from elsewhere")
+	c.Advance(10 * time.Minute)
+	_, err = signIn(t, a, "10.0.0.1", "ben", "ben-password")
+	require.NoError(t, err, "the window passed")
+
+	// The address's bound is never below a few users' worth of lockouts.
+	b, _ := newAuthWith(t, auth.Options{AddressAttempts: 2})
+	for range 3 {
+		_, err := signIn(t, b, "10.0.0.1", "aiko", "wrong-wrong")
+		require.ErrorIs(t, err, auth.ErrBadCredentials)
+	}
+	_, err = signIn(t, b, "10.0.0.1", "ben", "ben-password")
+	require.NoError(t, err)
+}
+
+func TestRightPasswordForgetsFailures(t *testing.T) {
+	a, _ := newAuth(t)
+	for range 2 {
+		for range 2 {
+			_, err := signIn(t, a, "10.0.0.1", "aiko", "wrong-wrong")
+			require.ErrorIs(t, err, auth.ErrBadCredentials)
+		}
+		_, err := signIn(t, a, "10.0.0.1", "aiko", "aiko-password")
+		require.NoError(t, err, "two failures, then the right password: four failures in all, but never three since a success")
+	}
+}
+
+func TestSignOutEndsTheSession(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "revoked.json")
+	rv, err := auth.OpenRevocations(path)
+	require.NoError(t, err)
+	a, c := newAuthWith(t, auth.Options{Revocations: rv})
+	saved, err := signIn(t, a, "10.0.0.1", "aiko", "aiko-password")
+	require.NoError(t, err)
+	other, err := signIn(t, a, "10.0.0.2", "aiko", "aiko-password")
+	require.NoError(t, err)
+	get := func(a *auth.Authenticator, cookie *http.Cookie) error {
+		r := httptest.NewRequest(http.MethodGet, "http://inbox.test/", nil)
+		r.AddCookie(cookie)
+		_, err := a.Check(r)
+		return err
+	}
+	require.NoError(t, get(a, saved))
+
+	r := httptest.NewRequest(http.MethodPost, "http://inbox.test/signout", nil)
+	r.AddCookie(saved)
+	w := httptest.NewRecorder()
+	require.NoError(t, a.SignOut(w, r))
+	require.Equal(t, -1, w.Result().Cookies()[0].MaxAge, "the browser's cookie is cleared")
+	require.ErrorIs(t, get(a, saved), auth.ErrSignedOut, "a saved copy of the cookie no longer works")
+	require.NoError(t, get(a, other), "the user's other sessions go on")
+
+	// A restart (a new Authenticator on the same key and revocations file) still refuses it.
+	rv2, err := auth.OpenRevocations(path)
+	require.NoError(t, err)
+	b := newAuthOn(t, auth.Options{Now: c.Now, Revocations: rv2})
+	require.ErrorIs(t, get(b, saved), auth.ErrSignedOut, "signed out across a restart")
+	require.NoError(t, get(b, other))
+
+	// Signing out with no session clears the cookie and is no error.
+	w = httptest.NewRecorder()
+	require.NoError(t, b.SignOut(w, httptest.NewRequest(http.MethodPost, "http://inbox.test/signout", nil)))
+
+	// A bearer token is revoked the same way.
+	tok, _, err := b.IssueToken(httptest.NewRequest(http.MethodPost, "http://inbox.test/api/token", nil), "ben", "ben-password")
+	require.NoError(t, err)
+	api := httptest.NewRequest(http.MethodDelete, "http://inbox.test/api/token", nil)
+	api.Header.Set("Authorization", "Bearer "+tok)
+	_, err = b.Check(api)
+	require.NoError(t, err)
+	require.NoError(t, b.Revoke(api))
+	_, err = b.Check(api)
+	require.ErrorIs(t, err, auth.ErrSignedOut)
+	require.ErrorIs(t, b.Revoke(api), auth.ErrSignedOut, "nothing left to revoke")
+
+	// Expired entries leave the file when it is next written.
+	c.Advance(25 * time.Hour)
+	fresh, err := signIn(t, b, "10.0.0.1", "ben", "ben-password")
+	require.NoError(t, err)
+	r = httptest.NewRequest(http.MethodPost, "http://inbox.test/signout", nil)
+	r.AddCookie(fresh)
+	require.NoError(t, b.SignOut(httptest.NewRecorder(), r))
+	stored, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var list map[string]int64
+	require.NoError(t, json.Unmarshal(stored, &list))
+	require.Len(t, list, 1, "only the fresh session is kept")
+
+	// A damaged file is an error, not an empty list.
+	require.NoError(t, os.WriteFile(path, []byte("{not json"), 0o600))
+	_, err = auth.OpenRevocations(path)
+	require.Error(t, err)
 }
 
 func TestStateChangingRequestsNeedOriginAndCSRF(t *testing.T) {

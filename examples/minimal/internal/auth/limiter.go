@@ -8,7 +8,6 @@ import (
 // limiter counts failed sign-ins per key (a user, a client address) in a fixed window.
 type limiter struct {
 	mu     sync.Mutex
-	max    int
 	window time.Duration
 	now    func() time.Time
 	fails  map[string]*attempts
@@ -19,27 +18,33 @@ type attempts struct {
 	since time.Time // the window's start: the first failure counted
 }
 
-func newLimiter(max int, window time.Duration, now func() time.Time) *limiter {
-	return &limiter{max: max, window: window, now: now, fails: map[string]*attempts{}}
+// limitKey is a key and the failures it may have in a window.
+type limitKey struct {
+	key string
+	max int
+}
+
+func newLimiter(window time.Duration, now func() time.Time) *limiter {
+	return &limiter{window: window, now: now, fails: map[string]*attempts{}}
 }
 
 // blocked returns how long the most restricted of keys must still wait; 0 when none is blocked.
-func (l *limiter) blocked(keys ...string) time.Duration {
+func (l *limiter) blocked(keys ...limitKey) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
 	var wait time.Duration
 	for _, k := range keys {
-		a, ok := l.fails[k]
+		a, ok := l.fails[k.key]
 		if !ok {
 			continue
 		}
 		end := a.since.Add(l.window)
 		if !now.Before(end) {
-			delete(l.fails, k)
+			delete(l.fails, k.key)
 			continue
 		}
-		if a.n >= l.max {
+		if a.n >= k.max {
 			wait = max(wait, end.Sub(now))
 		}
 	}

@@ -2,8 +2,18 @@
 // signed cookies with CSRF tokens and an Origin check, bearer tokens for API clients, bcrypt-hashed
 // passwords from a users file, and rate-limited sign-in attempts.
 //
-// Sessions and tokens are stateless: an HMAC-SHA256 over the user, the expiry and a random ID under the
-// server's key. A restart keeps everyone signed in; changing the key signs everyone out.
+// Sessions and tokens are signed values: an HMAC-SHA256 over the user, the expiry and a random ID under
+// the server's key. A restart keeps everyone signed in; changing the key signs everyone out. A web
+// session lasts 12 hours, a bearer token 24 (Options). Signing out (SignOut, and Revoke for a bearer
+// token: the API's DELETE /api/token) records the value's ID in the Revocations until it expires, so a
+// saved copy of the cookie or token stops working at once; with OpenRevocations that list is a file and
+// survives a restart, as the sessions do.
+//
+// Sign-in attempts are limited: 5 wrong passwords for one user within 10 minutes lock that user's
+// sign-in, from every address, until the 10 minutes have passed (a right password before then forgets
+// the failures); 100 failures from one client address within 10 minutes, whichever users they name,
+// lock sign-in from that address (a bound against trying a few passwords on many users). One user's
+// typos never lock out a colleague who signs in from the same address, as a team behind one proxy does.
 package auth
 
 import (

@@ -81,7 +81,9 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 
 // signOut ends the session (a form with the session's CSRF token).
 func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) error {
-	h.d.Auth.SignOut(w, r)
+	if err := h.d.Auth.SignOut(w, r); err != nil {
+		return err // the cookie is cleared, but a copy of it would still work: say so
+	}
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 	return nil
 }

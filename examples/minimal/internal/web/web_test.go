@@ -128,9 +128,24 @@ func TestSignInForm(t *testing.T) {
 	res = c.post(t, "/signout", url.Values{}, "")
 	require.Equal(t, http.StatusForbidden, res.status)
 	require.Equal(t, http.StatusOK, c.get(t, "/inbox").status, "still signed in")
+	saved := c.c.Jar.Cookies(mustURL(t, w.srv.URL))
+	require.NotEmpty(t, saved)
 	res = c.post(t, "/signout", url.Values{"csrf": {c.csrf}}, "")
 	require.Equal(t, http.StatusSeeOther, res.status)
 	require.Equal(t, http.StatusSeeOther, c.get(t, "/inbox").status, "signed out")
+	// A copy of the cookie saved before signing out no longer works: the session ended on the server.
+	thief := w.client()
+	thief.c.Jar.SetCookies(mustURL(t, w.srv.URL), saved)
+	res = thief.get(t, "/inbox")
+	require.Equal(t, http.StatusSeeOther, res.status, "a saved session cookie is refused after sign-out")
+	require.Contains(t, res.header.Get("Location"), "/signin")
+}
+
+func mustURL(t testing.TB, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	require.NoError(t, err)
+	return u
 }
 
 // The channel and template forms need the session's CSRF token and this site's origin; channel
