@@ -2,8 +2,11 @@ package main
 
 import (
 	"log/slog"
+	"net"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/msgkit/msgkit/conversation/attach"
@@ -34,14 +37,14 @@ func openFiles(cfg config, public string, sessionKey []byte, d *demo, logger *sl
 		return nil, err
 	}
 	f := &files{close: func() { bucket.Close() }, inboxURL: func(u string) string { return u }}
-	if err := f.open(bucket, public, sessionKey, d, logger); err != nil {
+	if err := f.open(bucket, cfg.dataDir, public, sessionKey, d, logger); err != nil {
 		f.close()
 		return nil, err
 	}
 	return f, nil
 }
 
-func (f *files) open(bucket *blob.Dir, public string, sessionKey []byte, d *demo, logger *slog.Logger) error {
+func (f *files) open(bucket *blob.Dir, dataDir, public string, sessionKey []byte, d *demo, logger *slog.Logger) error {
 	blobs, err := blob.New(bucket)
 	if err != nil {
 		return err
@@ -49,18 +52,19 @@ func (f *files) open(bucket *blob.Dir, public string, sessionKey []byte, d *demo
 	f.blobs = blobs
 	// Channels take media by HTTPS URLs only. The demo serves over plain HTTP, so it serves its files
 	// to the channels on a second, TLS listener of its own (its certificate is made up for the run: the
-	// fakes never fetch); the inbox shows the same signed URLs on the public URL, since a signature
-	// covers the path and the expiry, not the host.
+	// fakes never fetch), on the same port each run (see demoMediaListener); the inbox shows the same
+	// signed URLs on the public URL, since a signature covers the path and the expiry, not the host.
 	mediaBase := public + "/media"
 	if d != nil {
-		d.media = httptest.NewUnstartedServer(nil) // listening already; it serves once its handler is set
-		mediaBase = "https://" + d.media.Listener.Addr().String() + "/media"
-		f.inboxURL = func(u string) string {
-			if rest, ok := strings.CutPrefix(u, mediaBase+"/"); ok {
-				return public + "/media/" + rest
-			}
-			return u
+		l, err := demoMediaListener(dataDir)
+		if err != nil {
+			return err
 		}
+		d.media = httptest.NewUnstartedServer(nil) // it serves once its handler is set
+		d.media.Listener.Close()
+		d.media.Listener = l
+		mediaBase = "https://" + l.Addr().String() + "/media"
+		f.inboxURL = func(u string) string { return demoInboxURL(public, u) }
 	}
 	if f.media, err = blob.NewServer(blobs, mediaBase, [][]byte{derive(sessionKey, "media")}, &blob.ServerOptions{
 		OnError: func(error) { logger.Warn("serving a file failed") }}); err != nil {
@@ -95,4 +99,45 @@ func (f *files) open(bucket *blob.Dir, public string, sessionKey []byte, d *demo
 		f.pickers = append(f.pickers, api.Source{Name: s.name, Label: s.label, Picker: s.picker})
 	}
 	return nil
+}
+
+// demoMediaPortFile is the file, in the demo's data directory, that keeps its media listener's port.
+const demoMediaPortFile = "media-port"
+
+// demoMediaListener listens on the loopback port the demo's media listener had in its earlier runs, so
+// that the URLs of the files it sent then still work; the first run, or when that port is taken, it takes
+// a free one and keeps it for the next runs.
+func demoMediaListener(dataDir string) (net.Listener, error) {
+	path := filepath.Join(dataDir, demoMediaPortFile)
+	if b, err := os.ReadFile(path); err == nil {
+		if port, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && port > 0 && port < 65536 {
+			if l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))); err == nil {
+				return l, nil
+			}
+		}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	if err := writeFileAtomic(path, []byte(strconv.Itoa(port)+"\n"), 0o600); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// demoInboxURL maps a URL of the demo's media listener — of this run or of any earlier one, whatever
+// its port — to the same path and signature on the public URL, where the inbox shows it.
+func demoInboxURL(public, u string) string {
+	rest, ok := strings.CutPrefix(u, "https://127.0.0.1:")
+	if !ok {
+		return u
+	}
+	port := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' })
+	if port <= 0 || !strings.HasPrefix(rest[port:], "/media/") {
+		return u
+	}
+	return public + rest[port:]
 }

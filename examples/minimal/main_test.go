@@ -269,6 +269,7 @@ func TestDemo(t *testing.T) {
 	delivered(t, ex.base, aiko, wa.ID, sent.Parts)
 	require.True(t, strings.HasPrefix(sent.Parts[1].Content.Media.URL, ex.base+"/media/outbound/"), "the inbox shows the file on its own URL")
 	call(t, http.StatusOK, "GET", sent.Parts[1].Content.Media.URL, "", nil)
+	sentImage := sent.Parts[1].ID
 	call(t, http.StatusBadRequest, "POST", ex.base+"/api/conversations/"+wa.ID+"/reply", `{"author": "mallory", "text": "hi"}`, nil,
 		"Authorization", aiko)
 
@@ -304,6 +305,18 @@ func TestDemo(t *testing.T) {
 	var timeline struct{ Record struct{ Name string } }
 	call(t, http.StatusOK, "GET", ex.base+"/api/records/lead/"+linked.Record.ID+"/timeline", "", &timeline, "Authorization", aiko)
 	require.Equal(t, "Kenji Sato", timeline.Record.Name, "the CRM kept the record")
+	// The files of the first run still load: the image sent and the customer's image, on this run's URL.
+	media := map[string]string{}
+	for _, m := range thread(t, ex.base, aiko, wa.ID) {
+		if m.ID == sentImage {
+			media["sent"] = m.Content.Media.URL
+		}
+	}
+	media["received"] = thread(t, ex.base, aiko, kenji.ID)[0].Media.URL
+	for what, u := range media {
+		require.True(t, strings.HasPrefix(u, ex.base+"/media/"), "the %s image of the first run is shown on this run's URL: %s", what, u)
+		call(t, http.StatusOK, "GET", u, "", nil)
+	}
 	for _, c := range []row{wa, hiro} {
 		call(t, http.StatusOK, "POST", ex.base+"/api/conversations/"+c.ID+"/reply", `{"text": "After the restart"}`, &sent,
 			"Authorization", aiko)
