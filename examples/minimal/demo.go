@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +12,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
+	"unicode/utf16"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -82,6 +85,10 @@ type demo struct {
 	hooks    string
 	client   *http.Client
 	channels map[string]store.Channel // by kind
+
+	mu   sync.Mutex
+	seq  int64
+	last map[string]string // user → the last message /demo/customer sent for them, which "unsend" takes back
 }
 
 // newDemo starts the fakes. Their IDs count from the time of this start, in microseconds, so that a demo
@@ -89,7 +96,7 @@ type demo struct {
 // recorded under it queued for ever).
 func newDemo() *demo {
 	base := time.Now().UnixMicro()
-	d := &demo{channels: map[string]store.Channel{}, client: &http.Client{Timeout: 30 * time.Second},
+	d := &demo{channels: map[string]store.Channel{}, last: map[string]string{}, client: &http.Client{Timeout: 30 * time.Second},
 		line: linetest.NewServer(&linetest.Options{ChannelID: demoLineID, ChannelSecret: demoLineSecret, AccessToken: demoLineToken,
 			MonthlyLimit: 500, Bot: linetest.BotInfo{BasicID: "@demoshop", DisplayName: "Demo shop"}, IDBase: base}),
 		wa:    watest.NewServer(&watest.Options{AccessToken: demoWAToken, VerifiedName: "Demo shop", IDBase: base}),
@@ -289,40 +296,116 @@ func (d *demo) deliver(ctx context.Context, kind string, body []byte) error {
 }
 
 // customerWrites serves POST /demo/customer (admins only): a demo customer writes to a demo channel.
-// The body is {"channel": "line" (default) or "whatsapp", "user": …, "name": …, "text": …, "group":
-// a LINE group ID, optional}; the channel's fake writes the webhook, signs it as the channel would, and
-// it is POSTed to the webhook route real channels use.
+// The body is
+//
+//	{"channel": "line" (default) or "whatsapp", "user": …, "name": …, "group": a LINE group ID, optional,
+//	 "type": "text" (default), "emoji", "file", "location" or "unsend" (LINE only but for "text"),
+//	 "text": … (a text's, and an emoji text's words: each "$" in it is a LINE emoji),
+//	 "messageId": … (the message an "unsend" takes back; default the last this route sent for the user)}
+//
+// the channel's fake writes the webhook in the channel's own event shapes, signs it as the channel would,
+// and it is POSTed to the webhook route real channels use. The answer names the message's ID.
 func (d *demo) customerWrites(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Channel, User, Name, Text, Group string
+		Channel, User, Name, Text, Group, Type, MessageID string
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil || in.User == "" || in.Text == "" {
+	if err := dec.Decode(&in); err != nil || in.User == "" || (in.Text == "" && (in.Type == "" || in.Type == "text")) {
 		jsonError(w, http.StatusBadRequest, "bad_request",
-			`the body must be JSON: {"channel": "line" or "whatsapp", "user": "U1", "name": "Hanako", "text": "…"}`)
+			`the body must be JSON: {"channel": "line" or "whatsapp", "user": "U1", "name": "Hanako", "text": "…"}, `+
+				`or with "type": "emoji", "file", "location" or "unsend" (LINE)`)
 		return
 	}
+	in.Channel = cmp.Or(in.Channel, line.Kind)
+	in.Type = cmp.Or(in.Type, "text")
 	var body []byte
-	switch in.Channel {
-	case "", line.Kind:
-		in.Channel = line.Kind
+	id := d.nextMessageID()
+	switch {
+	case in.Channel == whatsapp.Kind && in.Type == "text":
+		id = ""
+		body = d.wa.Webhook(watest.Inbound{From: in.User, Name: in.Name, Text: in.Text})
+	case in.Channel == whatsapp.Kind:
+		jsonError(w, http.StatusBadRequest, "bad_request", `on WhatsApp the demo customer writes texts only ("type": "text")`)
+		return
+	case in.Channel != line.Kind:
+		jsonError(w, http.StatusBadRequest, "bad_request", `"channel" is "line" or "whatsapp"`)
+		return
+	default:
 		if in.Name != "" {
 			d.line.SetProfile(channel.Profile{UserID: in.User, DisplayName: in.Name})
 		}
-		body = d.line.Webhook(linetest.Event{UserID: in.User, GroupID: in.Group, Name: in.Name, Text: in.Text})
-	case whatsapp.Kind:
-		body = d.wa.Webhook(watest.Inbound{From: in.User, Name: in.Name, Text: in.Text})
-	default:
-		jsonError(w, http.StatusBadRequest, "bad_request", `"channel" is "line" or "whatsapp"`)
-		return
+		var err error
+		if body, id, err = d.lineWrites(in.Type, in.User, in.Group, in.Name, in.Text, in.MessageID, id); err != nil {
+			jsonError(w, http.StatusBadRequest, "bad_request", err.Error())
+			return
+		}
 	}
 	if err := d.deliver(r.Context(), in.Channel, body); err != nil {
 		jsonError(w, http.StatusBadGateway, "webhook_failed", err.Error())
 		return
 	}
+	if id != "" && in.Type != "unsend" {
+		d.mu.Lock()
+		d.last[in.User] = id
+		d.mu.Unlock()
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_, _ = io.WriteString(w, `{"delivered": true, "channel": `+strconv.Quote(d.channels[in.Channel].ID)+"}\n")
+	_ = json.NewEncoder(w).Encode(map[string]any{"delivered": true, "channel": d.channels[in.Channel].ID, "messageId": id})
+}
+
+// lineWrites returns the LINE webhook body of a demo customer's message of kind (see customerWrites),
+// with message ID id (or, for an unsend, the ID it takes back), in the shapes LINE's webhooks have.
+func (d *demo) lineWrites(kind, user, group, name, text, unsendID, id string) ([]byte, string, error) {
+	chat := cmp.Or(group, user)
+	eventID := fmt.Sprintf("01JDEMO%019d", time.Now().UnixNano())
+	switch kind {
+	case "text":
+		return d.line.Webhook(linetest.Event{UserID: user, GroupID: group, Name: name, Text: text, MessageID: id}), id, nil
+	case "file":
+		pdf, _ := demoData.ReadFile("demodata/price-list.pdf")
+		return d.line.Webhook(linetest.Event{UserID: user, GroupID: group, Name: name, MessageID: id,
+			Content: &linetest.Content{Type: "file", ContentType: "application/pdf", Data: pdf, FileName: "order-list.pdf"}}), id, nil
+	case "emoji":
+		text = cmp.Or(text, "Thank you so much $ $")
+		var emojis []map[string]any
+		at := 0
+		for _, r := range text {
+			if r == '$' {
+				emojis = append(emojis, map[string]any{"index": at, "length": 1, "productId": "5ac1bfd5040ab15980c9b435",
+					"emojiId": fmt.Sprintf("%03d", len(emojis)+1)})
+			}
+			at += len(utf16.Encode([]rune{r}))
+		}
+		return lineBody(lineEvent(d.line.NewReplyToken(chat), eventID, user, group, map[string]any{"type": "message",
+			"message": map[string]any{"id": id, "type": "text", "quoteToken": "q" + id, "text": text, "emojis": emojis}})), id, nil
+	case "location":
+		return lineBody(lineEvent(d.line.NewReplyToken(chat), eventID, user, group, map[string]any{"type": "message",
+			"message": map[string]any{"id": id, "type": "location", "title": "Our office", "address": "2-21-1 Shibuya, Shibuya City, Tokyo",
+				"latitude": 35.65910807942215, "longitude": 139.70372892916203}})), id, nil
+	case "unsend":
+		if unsendID == "" {
+			d.mu.Lock()
+			unsendID = d.last[user]
+			d.mu.Unlock()
+		}
+		if unsendID == "" {
+			return nil, "", errors.New(`"unsend" takes back a message: give its "messageId" (this run has sent none for this user)`)
+		}
+		e := lineEvent("", eventID, user, group, map[string]any{"type": "unsend", "unsend": map[string]any{"messageId": unsendID}})
+		delete(e, "replyToken") // an unsend carries none
+		return lineBody(e), unsendID, nil
+	}
+	return nil, "", fmt.Errorf(`"type" %q is not "text", "emoji", "file", "location" or "unsend"`, kind)
+}
+
+// nextMessageID is a message ID for a demo customer's message, unlike any the fakes make (they count
+// from the start time in microseconds) or an earlier run made.
+func (d *demo) nextMessageID() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.seq++
+	return strconv.FormatInt(time.Now().UnixNano()+d.seq, 10)
 }
 
 // jsonError answers an error in the API's form: {"error": {"code": …, "message": …}}.

@@ -22,7 +22,9 @@
 //	curl -s -XPOST localhost:8080/demo/customer -H "Authorization: Bearer $TOKEN" \
 //	    -d '{"channel": "line", "user": "U1", "name": "Hiro", "text": "Hello!"}'
 //
-// which the channel's fake signs and POSTs to the webhook route real channels use. A bearer token comes
+// which the channel's fake signs and POSTs to the webhook route real channels use; on LINE, "type":
+// "emoji" (each "$" of the text a LINE emoji), "file", "location" or "unsend" (the user's last message, or
+// "messageId") sends those instead of a text. A bearer token comes
 // from POST /api/token {"user": …, "password": …}. The demo keeps everything in its data directory
 // (msgkit-demo: its SQLite database demo.db, its keys, the CRM's records, files): restarted, it continues
 // where it stopped.

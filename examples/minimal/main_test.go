@@ -593,3 +593,53 @@ func TestDemoSeedingResumes(t *testing.T) {
 	require.NoError(t, err, "seeding is done, and says so")
 	require.NoError(t, ex.stop())
 }
+
+// The admin's demo customer sends what LINE customers send: an emoji text, a file, a location, and takes
+// a message back — each a signed webhook in LINE's event shapes, through the webhook route.
+func TestDemoCustomerKinds(t *testing.T) {
+	ex := launch(t, "-demo", "-store", "memory", "-data", t.TempDir())
+	admin := token(t, ex.base, "admin", "admin-demo")
+	const user = "U4af4980629dfd4e7a3b1c0d2e5f6bbbb"
+	var sent []struct{ MessageID string }
+	for _, body := range []string{
+		`{"user": "` + user + `", "name": "Sora Kato", "type": "emoji", "text": "Thanks $"}`,
+		`{"user": "` + user + `", "type": "file"}`,
+		`{"user": "` + user + `", "type": "location"}`,
+		`{"user": "` + user + `", "text": "Oops, wrong chat"}`,
+		`{"user": "` + user + `", "type": "unsend"}`,
+	} {
+		var out struct{ MessageID string }
+		call(t, http.StatusOK, "POST", ex.base+"/demo/customer", body, &out, "Authorization", admin)
+		sent = append(sent, out)
+	}
+	require.Equal(t, sent[3].MessageID, sent[4].MessageID, "the unsend takes back the last message")
+	call(t, http.StatusBadRequest, "POST", ex.base+"/demo/customer", `{"user": "`+user+`", "type": "dance"}`, nil, "Authorization", admin)
+	call(t, http.StatusBadRequest, "POST", ex.base+"/demo/customer", `{"channel": "whatsapp", "user": "1", "type": "file"}`, nil,
+		"Authorization", admin)
+
+	var msgs []part
+	eventually(t, "the five events are stored, the file copied", func() bool {
+		rows := conversations(t, ex.base, admin, "all")
+		if !slices.ContainsFunc(rows, func(r row) bool { return r.Contact.Name == "Sora Kato" }) {
+			return false
+		}
+		msgs = thread(t, ex.base, admin, byContact(t, rows, "Sora Kato").ID)
+		return len(msgs) == 5 && msgs[1].Media != nil && msgs[1].Media.Status == "ready"
+	})
+	require.Equal(t, "text", msgs[0].Content.Type)
+	require.Equal(t, "Thanks $", msgs[0].Content.Text)
+	require.Equal(t, "file", msgs[1].Content.Type)
+	call(t, http.StatusOK, "GET", msgs[1].Media.URL, "", nil)
+	require.Equal(t, "location", msgs[2].Content.Type)
+	require.Equal(t, "unsend", msgs[4].Kind)
+	var unsent struct {
+		Unsent  bool
+		Content *json.RawMessage
+	}
+	var all struct{ Messages []json.RawMessage }
+	call(t, http.StatusOK, "GET", ex.base+"/api/conversations/"+byContact(t, conversations(t, ex.base, admin, "all"), "Sora Kato").ID+
+		"/messages?limit=100", "", &all, "Authorization", admin)
+	require.NoError(t, json.Unmarshal(all.Messages[3], &unsent))
+	require.True(t, unsent.Unsent, "the message taken back is marked unsent")
+	require.Nil(t, unsent.Content, "and its content is gone")
+}

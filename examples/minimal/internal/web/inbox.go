@@ -709,7 +709,7 @@ func (h *Handler) messageOf(c clock, m apiMessage) messageView {
 	v.Type = string(ct.Type)
 	switch ct.Type {
 	case channel.TypeText:
-		v.Text = ct.Text
+		v.Text = withEmojis(ct.Text, ct.Emojis)
 	case channel.TypeSticker:
 		v.Sticker = "Sticker"
 		if s := ct.Sticker; s != nil {
