@@ -643,3 +643,28 @@ func TestDemoCustomerKinds(t *testing.T) {
 	require.True(t, unsent.Unsent, "the message taken back is marked unsent")
 	require.Nil(t, unsent.Content, "and its content is gone")
 }
+
+// WhatsApp has no monthly quota: the quota route says so, with a 200, rather than fail; LINE's is reported.
+func TestDemoQuota(t *testing.T) {
+	ex := launch(t, "-demo", "-store", "memory", "-data", t.TempDir())
+	admin := token(t, ex.base, "admin", "admin-demo")
+	var channels struct{ Channels []struct{ ID, Kind string } }
+	call(t, http.StatusOK, "GET", ex.base+"/api/channels", "", &channels, "Authorization", admin)
+	require.Len(t, channels.Channels, 2)
+	for _, ch := range channels.Channels {
+		var q struct {
+			Quota, Note, ChannelError string
+			Limited                   bool
+			Limit                     int64
+		}
+		call(t, http.StatusOK, "GET", ex.base+"/api/channels/"+ch.ID+"/quota", "", &q, "Authorization", admin)
+		require.Empty(t, q.ChannelError, ch.Kind)
+		if ch.Kind == "whatsapp" {
+			require.Equal(t, "not applicable", q.Quota)
+			require.Contains(t, q.Note, "WhatsApp has no monthly message quota")
+		} else {
+			require.True(t, q.Limited)
+			require.Equal(t, int64(500), q.Limit)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"time"
 
@@ -139,6 +140,21 @@ func (a *API) setAssignment(w http.ResponseWriter, r *http.Request, _ auth.User)
 	return ok(w, a.chanOf(c))
 }
 
+// quotaNotApplicable says, by channel kind, why a channel reports no quota.
+var quotaNotApplicable = map[string]string{
+	"whatsapp": "WhatsApp has no monthly message quota: Meta charges per template message and limits how many " +
+		"customers a number may start conversations with each day.",
+}
+
+// kindOf is the kind of channel id ("" when it cannot be read).
+func (a *API) kindOf(r *http.Request, id string) string {
+	c, err := a.d.Store.GetChannel(r.Context(), id)
+	if err != nil {
+		return ""
+	}
+	return c.Kind
+}
+
 // quota answers the channel's quota report and msgkit's own count of this month's sends.
 func (a *API) quota(w http.ResponseWriter, r *http.Request, _ auth.User) error {
 	q, err := a.d.Connect.Quota(r.Context(), r.PathValue("id"))
@@ -147,10 +163,18 @@ func (a *API) quota(w http.ResponseWriter, r *http.Request, _ auth.User) error {
 	}
 	out := map[string]any{"sentBillable": q.Sent.Billable, "sentFree": q.Sent.Free, "since": q.Since,
 		"exceededAt": timePtr(q.ExceededAt)}
-	if q.ChannelErr == nil {
+	switch {
+	case q.ChannelErr == nil:
 		out["limited"], out["limit"], out["used"], out["remaining"] = q.Channel.Limited, q.Channel.Limit, q.Channel.Used,
 			q.Channel.Remaining()
-	} else {
+	case errors.Is(q.ChannelErr, errors.ErrUnsupported):
+		// The channel has no such quota (WhatsApp): no error, a quota that does not apply.
+		out["quota"] = "not applicable"
+		out["note"] = quotaNotApplicable[a.kindOf(r, r.PathValue("id"))]
+		if out["note"] == "" {
+			out["note"] = "This channel has no monthly message quota."
+		}
+	default:
 		out["channelError"] = classify(q.ChannelErr).Message
 	}
 	return ok(w, out)

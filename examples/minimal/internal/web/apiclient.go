@@ -247,6 +247,8 @@ type apiQuota struct {
 	Used         int64      `json:"used"`
 	Remaining    int64      `json:"remaining"`
 	ChannelError string     `json:"channelError"`
+	Quota        string     `json:"quota"` // "not applicable": the channel has no quota (Note says why)
+	Note         string     `json:"note"`
 }
 
 type apiEntryPoints struct {

@@ -153,9 +153,23 @@ func checksOf(cs []channel.SettingCheck) []checkView {
 type quotaView struct {
 	Limited                bool
 	Limit, Used, Remaining int64
-	Billable, Free         int
 	Since, Exceeded, Error string
 	Low                    bool
+	NotApplicable          string // why the channel has no quota, when it has none
+	Sent                   string // what this inbox sent, in words
+	KindName               string // the channel's name for itself ("LINE")
+}
+
+// sentInWords is this inbox's count of a month's sends: "3 pushes (billable) and 1 reply (free)".
+func sentInWords(billable, free int) string {
+	return plural(billable, "push", "pushes") + " (billable) and " + plural(free, "reply", "replies") + " (free)"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
 type entryView struct {
@@ -248,8 +262,11 @@ func (h *Handler) showChannel(w http.ResponseWriter, r *http.Request, id string,
 	if v.Admin {
 		var q apiQuota
 		if _, err := h.get(r, pathf("/api/channels/%s/quota", id), &q); err == nil {
-			qv := &quotaView{Limited: q.Limited, Limit: q.Limit, Used: q.Used, Remaining: q.Remaining, Billable: q.SentBillable,
-				Free: q.SentFree, Since: c.full(q.Since), Error: q.ChannelError}
+			qv := &quotaView{Limited: q.Limited, Limit: q.Limit, Used: q.Used, Remaining: q.Remaining, Since: c.full(q.Since),
+				Error: q.ChannelError, Sent: sentInWords(q.SentBillable, q.SentFree), KindName: v.App.Label}
+			if q.Quota == "not applicable" {
+				qv.NotApplicable = q.Note
+			}
 			if q.ExceededAt != nil {
 				qv.Exceeded = c.full(*q.ExceededAt)
 			}

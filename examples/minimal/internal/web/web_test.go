@@ -411,6 +411,7 @@ func TestChannelPages(t *testing.T) {
 		`value="https://chat.example.com/add/@1650" readonly`,
 		`&lt;a href=&#34;https://chat.example.com/add/@1650&#34;&gt;Chat with us&lt;/a&gt;</textarea>`,
 		"No monthly limit applies to this account.",
+		"0 pushes (billable) and 0 replies (free). A push is a message sent on its own and counts against the quota",
 		`action="/channels/` + w.line.ID + `/deactivate"`,
 		`action="/channels/` + w.line.ID + `/assignment"`,
 		`action="/channels/` + w.line.ID + `/check"`,

@@ -26,3 +26,8 @@ func TestWithEmojis(t *testing.T) {
 		require.Equal(t, tc.want, withEmojis(tc.text, tc.emojis), tc.text)
 	}
 }
+
+func TestSentInWords(t *testing.T) {
+	require.Equal(t, "1 push (billable) and 0 replies (free)", sentInWords(1, 0))
+	require.Equal(t, "2 pushes (billable) and 1 reply (free)", sentInWords(2, 1))
+}
