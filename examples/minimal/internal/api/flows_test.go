@@ -258,7 +258,7 @@ func TestNotificationFlow(t *testing.T) {
 	require.NoError(t, err)
 
 	type list struct {
-		Notifications []struct{ ID, Event, ConversationID, Cursor string }
+		Notifications []struct{ ID, Event, ConversationID, MessageID, Preview, Cursor string }
 		Unread        int
 	}
 	var got list
@@ -274,9 +274,18 @@ func TestNotificationFlow(t *testing.T) {
 	w.call(t, "ben", http.MethodGet, "/api/notifications?unread=1", "", http.StatusOK, &got)
 	require.Len(t, got.Notifications, 1)
 	require.Equal(t, "message", got.Notifications[0].Event)
+	require.NotEmpty(t, got.Notifications[0].MessageID)
+	first := got.Notifications[0].ID
+	w.clock.Advance(time.Minute)
+	w.customer(t, "U1", "hello again")
+	w.call(t, "ben", http.MethodGet, "/api/notifications?unread=1", "", http.StatusOK, &got)
+	require.Len(t, got.Notifications, 2)
+	require.Equal(t, "hello again", got.Notifications[0].Preview)
+	require.Equal(t, first, got.Notifications[1].ID)
+	require.Equal(t, "are you there?", got.Notifications[1].Preview, "a notification shows its own message, not the latest")
 	var marked struct{ Marked int }
 	w.call(t, "ben", http.MethodPost, "/api/notifications/read", `{"through": "`+got.Notifications[0].Cursor+`"}`, http.StatusOK, &marked)
-	require.Equal(t, 1, marked.Marked)
+	require.Equal(t, 2, marked.Marked)
 
 	var st struct{ UntilCustomerWrites bool }
 	w.call(t, "ben", http.MethodPost, "/api/conversations/"+conv+"/snooze", `{"untilCustomerWrites": true}`, http.StatusOK, &st)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -19,9 +20,12 @@ type notice struct {
 	ChannelID      string                  `json:"channelId"`
 	ConversationID string                  `json:"conversationId"`
 	MessageID      string                  `json:"messageId,omitempty"`
-	At             time.Time               `json:"at"`
-	Read           bool                    `json:"read"`
-	Cursor         string                  `json:"cursor"`
+	// Preview is the notification's own message as an inbox row shows it ("" without a message): not the
+	// conversation's latest, which later messages change.
+	Preview string    `json:"preview,omitempty"`
+	At      time.Time `json:"at"`
+	Read    bool      `json:"read"`
+	Cursor  string    `json:"cursor"`
 }
 
 // notifications answers the signed-in user's notifications, newest first (?unread=1: the unread ones),
@@ -47,10 +51,33 @@ func (a *API) notifications(w http.ResponseWriter, r *http.Request, me auth.User
 		Next          string   `json:"next,omitempty"`
 	}{Notifications: make([]notice, 0, len(list)), Unread: unread, More: unread >= notificationBadge, Next: next.String()}
 	for _, n := range list {
+		preview, err := a.previewOf(r.Context(), n.MessageID)
+		if err != nil {
+			return err
+		}
 		out.Notifications = append(out.Notifications, notice{ID: n.ID, Event: n.Event, ChannelID: n.ChannelID,
-			ConversationID: n.ConversationID, MessageID: n.MessageID, At: n.At, Read: !n.ReadAt.IsZero(), Cursor: n.Cursor().String()})
+			ConversationID: n.ConversationID, MessageID: n.MessageID, Preview: preview, At: n.At, Read: !n.ReadAt.IsZero(),
+			Cursor: n.Cursor().String()})
 	}
 	return ok(w, out)
+}
+
+// previewOf is message id's preview: "" for no message or one that is gone, "[unsent]" for one its
+// sender took back.
+func (a *API) previewOf(ctx context.Context, id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	m, err := a.d.Store.GetMessage(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return "", nil
+	case err != nil:
+		return "", err
+	case m.Unsent:
+		return "[unsent]", nil
+	}
+	return conversation.PreviewOf(m.Content), nil
 }
 
 // readNotification marks one of the signed-in user's notifications read.

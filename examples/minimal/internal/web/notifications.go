@@ -24,6 +24,8 @@ type apiNotice struct {
 	ID             string    `json:"id"`
 	Event          string    `json:"event"`
 	ConversationID string    `json:"conversationId"`
+	MessageID      string    `json:"messageId"`
+	Preview        string    `json:"preview"` // of MessageID's message
 	At             time.Time `json:"at"`
 	Read           bool      `json:"read"`
 	Cursor         string    `json:"cursor"`
@@ -114,10 +116,19 @@ func (h *Handler) loadNotes(r *http.Request) (notesView, apiNotices, error) {
 			continue
 		}
 		v.Items = append(v.Items, noteView{ID: n.ID, ConversationID: n.ConversationID, URL: inboxQuery{View: "all", Open: n.ConversationID}.url(),
-			Event: cmpOr(noteEvents[n.Event], n.Event), Name: row.Contact.Name, Preview: row.Preview,
+			Event: cmpOr(noteEvents[n.Event], n.Event), Name: row.Contact.Name, Preview: previewOf(n, row),
 			App: appOf(row.Channel.Kind, row.Channel.Name), Time: c.short(n.At), TimeAt: c.full(n.At), Unread: !n.Read})
 	}
 	return v, list, nil
+}
+
+// previewOf is what notification n shows: its own message, not the conversation's latest (several
+// messages' notifications would all show the last one); the conversation's latest for other events.
+func previewOf(n apiNotice, row *apiRow) string {
+	if n.MessageID != "" {
+		return n.Preview
+	}
+	return row.Preview
 }
 
 // silenced says whether the user snoozed or put off the conversation of row, and how.

@@ -808,6 +808,8 @@ func TestNotifications(t *testing.T) {
 	body = ben.get(t, "/notifications").body
 	require.NotContains(t, body, "Until they write again")
 	require.Contains(t, body, `<span class="note-preview">Any news?</span>`)
+	require.Contains(t, body, `<span class="note-preview">Is the blue kettle in stock?</span>`,
+		"each notification shows its own message, not the conversation's latest")
 
 	// Reply later, then notify again.
 	res = ben.notes(t, url.Values{"do": {"ignore"}, "conversation": {conv}})
