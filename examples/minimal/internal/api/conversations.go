@@ -152,11 +152,27 @@ func (a *API) listConversations(w http.ResponseWriter, r *http.Request, me auth.
 }
 
 func (a *API) getConversation(w http.ResponseWriter, r *http.Request, me auth.User) error {
-	row, err := a.d.Service.Row(r.Context(), r.PathValue("id"), me.ID)
+	ir, err := a.d.Service.Row(r.Context(), r.PathValue("id"), me.ID)
 	if err != nil {
 		return err
 	}
-	return ok(w, rowOf(row))
+	c, err := a.d.Store.GetConversation(r.Context(), ir.ConversationID)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		row
+		// Peer is whom the conversation is with: a user, or a group or room whose inbound messages' author
+		// is the member who wrote.
+		Peer peer `json:"peer"`
+	}{rowOf(ir), peer{Kind: string(c.Peer.Kind), ID: c.Peer.ID}}
+	return ok(w, out)
+}
+
+// peer is a conversation's peer as the API shows it.
+type peer struct {
+	Kind string `json:"kind"` // user, group, room
+	ID   string `json:"id"`
 }
 
 // message is a thread entry as the API shows it.

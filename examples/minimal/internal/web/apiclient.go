@@ -172,6 +172,11 @@ type apiRow struct {
 		Ignored             bool       `json:"ignored"`
 	} `json:"notification"`
 	Cursor string `json:"cursor"`
+	// Peer is set by GET /api/conversations/{id} only.
+	Peer struct {
+		Kind string `json:"kind"`
+		ID   string `json:"id"`
+	} `json:"peer"`
 }
 
 type apiMessage struct {

@@ -219,7 +219,8 @@ func (h *Handler) channelPage(w http.ResponseWriter, r *http.Request) error {
 var flashes = map[string]string{
 	"deactivated": "Deactivated: webhooks are acknowledged and ignored, and nothing can be sent. History is kept.",
 	"reactivated": "Reactivated: messages are received and replies can be sent again.",
-	"assignment":  "Assignment rule saved: it applies from the next new conversation.",
+	"assignment": "Assignment rule saved. New conversations follow it; a conversation it assigned automatically moves " +
+		"when its customer next writes, if its agent is no longer in the pool. Conversations assigned by hand stay.",
 }
 
 // showChannel shows one channel: its account, status, checklist, quota, entry points and assignment.

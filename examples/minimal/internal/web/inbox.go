@@ -617,6 +617,12 @@ func (h *Handler) loadPane(r *http.Request, id string) (paneView, error) {
 		mv := h.messageOf(c, m)
 		if mv.Dir == "in" {
 			mv.From = fromTip(p.Row.Name, p.Row.App)
+			if row.Peer.Kind != "" && row.Peer.Kind != "user" && m.Author != "" {
+				// A group's message: say which member wrote it (their channel user ID: the channel tells
+				// no member's name with the message).
+				mv.Author = "Member " + m.Author
+				mv.From = fromTip(mv.Author+" in "+p.Row.Name, p.Row.App)
+			}
 		}
 		p.Items = append(p.Items, threadItem{Msg: &mv})
 	}

@@ -349,6 +349,16 @@ func TestThread(t *testing.T) {
 	}
 	require.NotContains(t, pane, "oops, not for you", "an unsent message's text is not shown")
 
+	// In a group, each message says which member wrote it; LINE emoji placeholders ("$") are not shown as
+	// prices.
+	gm := channel.Message{ID: "g-1", Type: channel.TypeText, Text: "Five jackets please $",
+		Emojis: []channel.Emoji{{Index: 20, Length: 1, ProductID: "5ac1bfd5040ab15980c9b435", EmojiID: "001"}}}
+	group := w.event(t, w.line, channel.Event{Kind: channel.EventMessage, Source: channel.Group("C77", "U77"), ReplyToken: "rt-g1", Message: &gm})
+	pane = ben.get(t, "/inbox/c/"+group).body
+	require.Contains(t, pane, `<span class="author">Member U77</span>`)
+	require.Contains(t, pane, `title="From Member U77 in `)
+	require.Contains(t, pane, "<p class=\"text\">Five jackets please [emoji]</p>")
+
 	// On WhatsApp, past its 24 hours, only templates go.
 	wa := w.customer(t, w.wa, "W1", "Taro", channel.Text("Hola"))
 	w.clock.Advance(25 * time.Hour)
@@ -415,9 +425,13 @@ func TestChannelPages(t *testing.T) {
 		`action="/channels/` + w.line.ID + `/deactivate"`,
 		`action="/channels/` + w.line.ID + `/assignment"`,
 		`action="/channels/` + w.line.ID + `/check"`,
+		// What assign.Route does: an automatic assignee no longer in the pool loses the conversation when
+		// the customer next writes; not only new conversations follow a changed rule.
+		"to one assigned automatically when its customer next writes",
 	} {
 		require.Contains(t, page, want)
 	}
+	require.NotContains(t, page, "Changes apply from the next one.")
 	agent := ben.get(t, "/channels/"+w.line.ID).body
 	require.Contains(t, agent, "Webhooks reach the CRM.")
 	require.NotContains(t, agent, "/deactivate")
@@ -430,6 +444,7 @@ func TestChannelPages(t *testing.T) {
 	res = aiko.post(t, "/channels/"+w.line.ID+"/assignment", url.Values{"csrf": {aiko.csrf}, "strategy": {"round_robin"},
 		"pool": {"role"}, "poolIds": {"sales"}}, "")
 	require.Equal(t, http.StatusSeeOther, res.status, res.body)
+	require.Contains(t, aiko.get(t, res.header.Get("Location")).body, "moves when its customer next writes")
 	ch, err := w.s.GetChannel(t.Context(), w.line.ID)
 	require.NoError(t, err)
 	require.Equal(t, store.AssignmentRule{Strategy: "round_robin", Pool: store.PoolRole, PoolIDs: []string{"sales"}}, ch.Assignment)
