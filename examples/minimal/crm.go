@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -41,10 +42,27 @@ type crmRecord struct {
 	Name   string            `json:"name"`
 	Owner  string            `json:"owner,omitempty"`
 	Fields map[string]string `json:"fields,omitempty"`
+	// PictureURL and Language come from the chat profile a record was created from.
+	PictureURL string `json:"pictureUrl,omitempty"`
+	Language   string `json:"language,omitempty"`
 }
 
+// record is r as msgkit sees it; its picture and language are the fields picture_url and language
+// (for templates: {{record.language}}).
 func (r crmRecord) record() linking.Record {
-	return linking.Record{Kind: r.Kind, ID: r.ID, DisplayName: r.Name, Owner: r.Owner, Fields: r.Fields}
+	fields := r.Fields
+	if r.PictureURL != "" || r.Language != "" {
+		fields = maps.Clone(r.Fields)
+		if fields == nil {
+			fields = map[string]string{}
+		}
+		for k, v := range map[string]string{"picture_url": r.PictureURL, "language": r.Language} {
+			if v != "" {
+				fields[k] = v
+			}
+		}
+	}
+	return linking.Record{Kind: r.Kind, ID: r.ID, DisplayName: r.Name, Owner: r.Owner, Fields: fields}
 }
 
 var _ linking.Records = (*crm)(nil)
@@ -144,7 +162,8 @@ func (c *crm) Create(_ context.Context, n linking.NewRecord) (linking.Record, er
 	defer c.mu.Unlock()
 	next := c.data
 	next.Next++
-	r := crmRecord{Kind: n.Kind, ID: string(n.Kind) + "-" + strconv.Itoa(next.Next), Name: n.DisplayName, Owner: n.Owner}
+	r := crmRecord{Kind: n.Kind, ID: string(n.Kind) + "-" + strconv.Itoa(next.Next), Name: n.DisplayName, Owner: n.Owner,
+		PictureURL: n.PictureURL, Language: n.Language}
 	next.Records = append(slices.Clone(next.Records), r)
 	if err := c.save(next); err != nil {
 		return linking.Record{}, err

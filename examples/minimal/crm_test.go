@@ -59,6 +59,16 @@ func TestCRMKeepsRecordsAcrossRestarts(t *testing.T) {
 	_, err = reopened.Create(t.Context(), linking.NewRecord{Kind: "deal", DisplayName: "x"})
 	require.Error(t, err)
 
+	// A record created from a chat profile keeps its picture and language.
+	fromProfile, err := reopened.Create(t.Context(), linking.NewRecord{Kind: store.RecordContact, DisplayName: "Yui Ito",
+		PictureURL: "https://profile.line-scdn.net/yui", Language: "ja", Owner: "aiko"})
+	require.NoError(t, err)
+	again, err := openCRM(path)
+	require.NoError(t, err)
+	got, err := again.Get(t.Context(), store.RecordContact, fromProfile.ID)
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"picture_url": "https://profile.line-scdn.net/yui", "language": "ja"}, got.Fields)
+
 	// A file that cannot be written keeps the CRM as it was: nothing is returned that is not kept.
 	require.NoError(t, os.Remove(path))
 	require.NoError(t, os.Mkdir(path, 0o700)) // the rename over it fails
