@@ -626,7 +626,11 @@ func (h *Handler) loadPane(r *http.Request, id string) (paneView, error) {
 		}
 		p.Items = append(p.Items, threadItem{Msg: &mv})
 	}
-	p.Window = windowOf(c, row)
+	var ch apiChannel
+	if _, err := h.get(r, pathf("/api/channels/%s", row.Channel.ID), &ch); err != nil {
+		return paneView{}, err
+	}
+	p.Window = windowOf(c, row, ch.Active && ch.Disconnect == nil)
 	for _, t := range tpls.Templates {
 		p.Templates = append(p.Templates, templateOption{ID: t.ID, Name: t.Name, Body: t.Body})
 	}
@@ -637,12 +641,17 @@ func (h *Handler) loadPane(r *http.Request, id string) (paneView, error) {
 	return p, nil
 }
 
-func windowOf(c clock, row apiRow) windowView {
+// windowOf says whether and until when the user may reply in row's conversation; active is whether its
+// channel is active (not deactivated or disconnected by an admin).
+func windowOf(c clock, row apiRow, active bool) windowView {
 	w := windowView{Allowed: row.Reply.Allowed, TemplatesOnly: row.Reply.TemplatesOnly}
 	switch {
+	case !active:
+		w.Allowed, w.Class = false, "closed"
+		w.Note = "This channel is deactivated: nothing can be sent or received on it until an admin reactivates it."
 	case !w.Allowed:
 		w.Class = "closed"
-		w.Note = "Window closed: the reply window has ended, the customer blocked the account, or the channel is inactive. " +
+		w.Note = "Window closed: the reply window has ended, or the customer blocked the account. " +
 			"You can answer once the customer writes again."
 	case w.TemplatesOnly:
 		w.Class = "warn"

@@ -375,6 +375,14 @@ func TestThread(t *testing.T) {
 	require.Contains(t, pane, `<p class="window closed" id="reply-window" data-allowed="false"`)
 	require.Contains(t, pane, `<button class="btn primary" type="submit" id="send" disabled>`)
 	require.Contains(t, ben.get(t, "/inbox/list").body, `<span class="tag closed" title="The reply window has ended">Closed</span>`)
+
+	// A deactivated channel's conversation says so, not that the customer should write again.
+	aiko := w.signedIn(t, "aiko")
+	res := aiko.post(t, "/channels/"+w.wa.ID+"/deactivate", url.Values{"csrf": {aiko.csrf}}, "")
+	require.Equal(t, http.StatusSeeOther, res.status, res.body)
+	pane = ben.get(t, "/inbox/c/"+wa).body
+	require.Contains(t, pane, "This channel is deactivated: nothing can be sent or received on it until an admin reactivates it.")
+	require.NotContains(t, pane, "once the customer writes again")
 }
 
 // The link dialog suggests records, searches, and offers to create one.
