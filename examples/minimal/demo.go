@@ -210,7 +210,7 @@ func (d *demo) seed(ctx context.Context, cfg config, records *crm, tpls *convers
 		}
 	}
 	for _, t := range []store.Template{
-		{Name: "Thanks for writing", Body: `Hello {{contact.display_name | default: "there"}}, thanks for writing! {{agent.id}} here, how can I help?`},
+		{Name: "Thanks for writing", Body: `Hello {{contact.display_name | default: "there"}}, thanks for writing! {{agent.name}} here, how can I help?`},
 		{Name: "Order shipped", Body: `Good news, {{record.name | default: "there"}}: your order has shipped and arrives in 2-3 days.`},
 		{Name: "Company quote", Body: `Here is the quote for {{record.company | default: "your company"}}. Anything else?`},
 	} {

@@ -261,7 +261,7 @@ func TestDemo(t *testing.T) {
 		`{"templateId": "`+thanks+`", "attachments": [{"source": "crm", "ref": "file-101"}, {"source": "dropbox", "ref": "id:demoAAAAreturns"}]}`,
 		&sent, "Authorization", aiko, "Idempotency-Key", "demo-test-1")
 	require.Len(t, sent.Parts, 3)
-	require.Equal(t, "Hello Sheena Nelson, thanks for writing! aiko here, how can I help?", sent.Parts[0].Content.Text)
+	require.Equal(t, "Hello Sheena Nelson, thanks for writing! Aiko Tanaka here, how can I help?", sent.Parts[0].Content.Text)
 	require.Equal(t, "image", sent.Parts[1].Content.Type)
 	for _, p := range sent.Parts {
 		require.Equal(t, "aiko", p.Author)

@@ -29,7 +29,6 @@ import (
 	"github.com/msgkit/msgkit/store/memstore"
 	"github.com/msgkit/msgkit/store/postgres"
 	"github.com/msgkit/msgkit/store/sqlite"
-	"github.com/msgkit/msgkit/template"
 )
 
 // run serves the inbox until ctx ends. -hash-password reads the password from stdin. ready, if set,
@@ -126,6 +125,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 		Logger:   logger,
 		Assigner: assign.Strategies{assign.StrategyRoundRobin: rr},
 		Records:  records,
+		Fields:   agentFields{base: conversation.RecordFields{Records: records}, users: users},
 		Files:    conversation.Files{Store: f.blobs, Server: f.media, Sources: f.sources},
 		Archive:  7 * 24 * time.Hour,
 		// A reply token is used while LINE still takes it (-reply-token-ttl); a killed process's claims on
@@ -136,7 +136,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 	if err != nil {
 		return err
 	}
-	tpls, err := conversation.NewTemplates(svc, conversation.FieldSchema(template.Fields{"company": {MaxLength: 100}}), nil)
+	fields := mergeFields()
+	tpls, err := conversation.NewTemplates(svc, fields, nil)
 	if err != nil {
 		return err
 	}
@@ -154,7 +155,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 		return err
 	}
 	apiHandler, err := api.New(api.Deps{Store: db, Service: svc, Connect: conn, Templates: tpls, Linker: linker, Records: records,
-		Auth: authn, Assign: svc.Assign, Sources: f.pickers, Uploads: f.uploads, UploadsName: "uploads", InboxURL: f.inboxURL, Logger: logger})
+		Auth: authn, Assign: svc.Assign, Sources: f.pickers, Uploads: f.uploads, UploadsName: "uploads", InboxURL: f.inboxURL, Fields: fields, Logger: logger})
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/msgkit/msgkit/examples/minimal/internal/auth"
 	"github.com/msgkit/msgkit/linking"
 	"github.com/msgkit/msgkit/store"
+	"github.com/msgkit/msgkit/template"
 )
 
 // MaxBody bounds a request body (uploads have their own limit).
@@ -56,8 +57,11 @@ type Deps struct {
 	// Service's Files.Server), to the URL the inbox shows: for a deployment whose channels reach it at
 	// another address than its agents do. nil shows the channels' URL.
 	InboxURL func(string) string
-	Now      func() time.Time
-	Logger   *slog.Logger // nil discards
+	// Fields are the merge fields templates may use (the schema given to Templates), listed with the
+	// templates for their authors; nil lists none.
+	Fields template.Fields
+	Now    func() time.Time
+	Logger *slog.Logger // nil discards
 }
 
 // API is the JSON API's handler.

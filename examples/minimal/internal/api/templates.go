@@ -2,7 +2,9 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/msgkit/msgkit/conversation"
@@ -34,7 +36,24 @@ func (a *API) listTemplates(w http.ResponseWriter, r *http.Request, _ auth.User)
 	for _, t := range list {
 		out = append(out, tmplOf(t))
 	}
-	return ok(w, map[string]any{"templates": out})
+	return ok(w, map[string]any{"templates": out, "fields": fieldsOf(a.d.Fields)})
+}
+
+// field is a merge field as the API lists it.
+type field struct {
+	Name string `json:"name"` // as a template writes it: {{name}}
+	// EmptyWhen says when the field is empty (a fallback is then wanted); "" when it rarely is.
+	EmptyWhen string `json:"emptyWhen,omitempty"`
+}
+
+// fieldsOf lists fs by name.
+func fieldsOf(fs template.Fields) []field {
+	out := make([]field, 0, len(fs))
+	for name, spec := range fs {
+		out = append(out, field{Name: name, EmptyWhen: spec.EmptyWhen})
+	}
+	slices.SortFunc(out, func(a, b field) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 // saveTemplate creates a template (POST /api/templates) or replaces one (PUT /api/templates/{id} with the

@@ -139,7 +139,8 @@ func newWorld(t testing.TB, o worldOptions) *world {
 	svc, err := conversation.New(s, reg, &conversation.Options{Now: c.Now, Fields: conversation.RecordFields{Records: crm},
 		Files: conversation.Files{Store: blobs, Server: media, Sources: sources, MaxAttachmentBytes: 4 << 20}})
 	require.NoError(t, err)
-	tpls, err := conversation.NewTemplates(svc, conversation.FieldSchema(template.Fields{"order": {MaxLength: 20}}), nil)
+	fields := conversation.FieldSchema(template.Fields{"order": {MaxLength: 20}})
+	tpls, err := conversation.NewTemplates(svc, fields, nil)
 	require.NoError(t, err)
 	linker, err := linking.New(s, crm)
 	require.NoError(t, err)
@@ -157,7 +158,7 @@ func newWorld(t testing.TB, o worldOptions) *world {
 	authn, err := auth.New(users, bytes.Repeat([]byte("k"), 32), &auth.Options{Now: c.Now})
 	require.NoError(t, err)
 	a, err := api.New(api.Deps{Store: s, Service: svc, Connect: cs, Templates: tpls, Linker: linker, Records: crm, Auth: authn,
-		Now: c.Now, Uploads: uploads, UploadsName: "uploads", MaxUpload: 1 << 20,
+		Now: c.Now, Uploads: uploads, UploadsName: "uploads", MaxUpload: 1 << 20, Fields: fields,
 		Sources: []api.Source{{Name: "crm", Label: "CRM files", Picker: files}, {Name: "drive", Label: "Cloud drive", Picker: drive}},
 		Assign: func(ctx context.Context, conv, to, by string) (store.Conversation, error) {
 			cur, err := s.GetConversation(ctx, conv)

@@ -86,6 +86,14 @@ type templatesView struct {
 	Kinds     []Kind
 	Edit      templateRow // the form: empty ID for a new template
 	Findings  []apiFinding
+	// Fields are the merge fields the templates may use.
+	Fields []apiField
+}
+
+// apiField is a merge field as the API lists it.
+type apiField struct {
+	Name      string `json:"name"`
+	EmptyWhen string `json:"emptyWhen"`
 }
 
 func (h *Handler) templates(w http.ResponseWriter, r *http.Request) error {
@@ -94,12 +102,15 @@ func (h *Handler) templates(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) templatesPage(w http.ResponseWriter, r *http.Request, status int, editID string, edit *templateRow,
 	flash, problem string, findings ...apiFinding) error {
-	var list struct{ Templates []apiTemplate }
+	var list struct {
+		Templates []apiTemplate
+		Fields    []apiField
+	}
 	if _, err := h.get(r, "/api/templates", &list); err != nil {
 		return err
 	}
 	c := h.clockOf(r)
-	v := templatesView{Kinds: h.d.Kinds, Findings: findings}
+	v := templatesView{Kinds: h.d.Kinds, Findings: findings, Fields: list.Fields}
 	for _, t := range list.Templates {
 		row := templateRow{ID: t.ID, Name: t.Name, Kind: t.ChannelKind, Body: t.Body, Version: t.Version, Updated: c.short(t.UpdatedAt),
 			KindLabel: "Every channel"}

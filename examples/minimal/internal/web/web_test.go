@@ -502,6 +502,13 @@ func TestTemplatesPage(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldOptions{})
 	aiko := w.signedIn(t, "aiko")
+	// Every merge field the template engine fills is listed, with when it is empty.
+	page := aiko.get(t, "/templates").body
+	for _, f := range []string{"contact.display_name", "contact.language", "agent.id", "record.kind", "record.id", "record.name",
+		"record.owner", "record.order"} {
+		require.Contains(t, page, "<code>{{"+f+"}}</code>", f)
+	}
+	require.Contains(t, page, "empty while the sender is not linked to a CRM record")
 	res := aiko.post(t, "/templates", url.Values{"csrf": {aiko.csrf}, "name": {"bad"}, "body": {"Hi {{contact.shoe_size}}"}}, "")
 	require.Equal(t, http.StatusUnprocessableEntity, res.status)
 	require.Contains(t, res.body, `<li class="finding error">`)
