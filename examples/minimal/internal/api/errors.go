@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"regexp"
 
 	"github.com/msgkit/msgkit/channel"
 	"github.com/msgkit/msgkit/conversation"
@@ -16,13 +17,16 @@ import (
 )
 
 // classify maps an error to its answer. msgkit's errors say what happened in words fit for an agent and
-// hold no personal data, so their text is the message; an unexpected error is a plain 500.
+// hold no personal data, so their text, without Go package prefixes (userMessage), is the message; an
+// unexpected error is a plain 500.
 func classify(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
 	}
-	with := func(status int, code string) *Error { return &Error{Status: status, Code: code, Message: err.Error()} }
+	with := func(status int, code string) *Error {
+		return &Error{Status: status, Code: code, Message: userMessage(err)}
+	}
 	if s := auth.Status(err); s != 0 {
 		code := map[int]string{http.StatusUnauthorized: "unauthorized", http.StatusForbidden: "forbidden",
 			http.StatusTooManyRequests: "too_many_attempts"}[s]
@@ -92,6 +96,24 @@ func classify(err error) *Error {
 		return &Error{Status: http.StatusServiceUnavailable, Code: "timeout", Message: "the request took too long"}
 	}
 	return &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}
+}
+
+// packagePrefix is a Go package's name opening an error's text or one of its wrapped parts
+// ("conversation: ", "channel: "): it says where in the code the error arose, nothing a user can act on.
+var packagePrefix = regexp.MustCompile(`(^|: )(?:api|assign|attach|auth|blob|channel|connect|conversation|dropbox|line|linking|memstore|` +
+	`postgres|sqlite|store|template|upload|whatsapp): `)
+
+// userMessage is err's text for a user: without package prefixes.
+func userMessage(err error) string {
+	msg := err.Error()
+	for {
+		next := packagePrefix.ReplaceAllString(msg, "$1")
+		if next == msg {
+			break
+		}
+		msg = next
+	}
+	return msg
 }
 
 // finding is a template check's finding as the API shows it.

@@ -197,3 +197,20 @@ func TestSessionsNeedCSRFToChangeThings(t *testing.T) {
 	status, raw = do(http.MethodPost, reply, `{"text": "hi"}`, map[string]string{"Origin": w.srv.URL, auth.CSRFHeader: me.CSRF})
 	require.Equal(t, http.StatusOK, status, "%s", raw)
 }
+
+// Error messages say what happened without Go package prefixes ("channel: credential …").
+func TestErrorMessagesHaveNoPackagePrefixes(t *testing.T) {
+	w := newWorld(t)
+	raw := w.call(t, "aiko", http.MethodPost, "/api/channels",
+		`{"kind": "fake", "name": "Kobe", "credentials": {"account": "1777", "secret": "s", "token": "revoked"}}`, http.StatusUnprocessableEntity, nil)
+	require.Equal(t, "credentials_refused", errorCode(t, raw))
+	var e struct{ Error struct{ Message string } }
+	require.NoError(t, json.Unmarshal(raw, &e))
+	require.True(t, strings.HasPrefix(e.Error.Message, "credential token: "), e.Error.Message)
+	for _, prefix := range []string{"channel: ", "conversation: ", "connect: ", "auth: "} {
+		require.NotContains(t, e.Error.Message, prefix)
+	}
+	raw = w.call(t, "", http.MethodPost, "/api/token", `{"user": "ben", "password": "wrong"}`, http.StatusUnauthorized, nil)
+	require.NoError(t, json.Unmarshal(raw, &e))
+	require.Equal(t, "wrong user or password", e.Error.Message)
+}
