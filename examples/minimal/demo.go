@@ -27,6 +27,7 @@ import (
 	"github.com/msgkit/msgkit/conversation"
 	"github.com/msgkit/msgkit/conversation/connect"
 	"github.com/msgkit/msgkit/examples/minimal/internal/auth"
+	"github.com/msgkit/msgkit/examples/minimal/internal/web"
 	"github.com/msgkit/msgkit/store"
 )
 
@@ -306,19 +307,58 @@ func (d *demo) deliver(ctx context.Context, kind string, body []byte) error {
 // the channel's fake writes the webhook in the channel's own event shapes, signs it as the channel would,
 // and it is POSTed to the webhook route real channels use. The answer names the message's ID.
 func (d *demo) customerWrites(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Channel, User, Name, Text, Group, Type, MessageID string
-	}
+	var in customerMessage
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil || in.User == "" || (in.Text == "" && (in.Type == "" || in.Type == "text")) {
+	if err := dec.Decode(&in); err != nil {
 		jsonError(w, http.StatusBadRequest, "bad_request",
 			`the body must be JSON: {"channel": "line" or "whatsapp", "user": "U1", "name": "Hanako", "text": "…"}, `+
 				`or with "type": "emoji", "file", "location" or "unsend" (LINE)`)
 		return
 	}
+	id, err := d.write(r.Context(), in)
+	var bad *badCustomerMessage
+	switch {
+	case errors.As(err, &bad):
+		jsonError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	case err != nil:
+		jsonError(w, http.StatusBadGateway, "webhook_failed", err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_ = json.NewEncoder(w).Encode(map[string]any{"delivered": true, "channel": d.channels[cmp.Or(in.Channel, line.Kind)].ID, "messageId": id})
+}
+
+// customerMessage is what a demo customer writes (see customerWrites).
+type customerMessage struct {
+	Channel, User, Name, Text, Group, Type, MessageID string
+}
+
+// badCustomerMessage is a customerMessage that cannot be sent as it is.
+type badCustomerMessage struct{ why string }
+
+// Error says what is wrong.
+func (e *badCustomerMessage) Error() string { return e.why }
+
+// webCustomer has a demo customer write from the web inbox's demo page.
+func (d *demo) webCustomer(ctx context.Context, m web.DemoMessage) error {
+	_, err := d.write(ctx, customerMessage{Channel: m.Channel, User: m.User, Name: m.Name, Type: m.Type, Text: m.Text})
+	return err
+}
+
+// write has a demo customer write in: the channel's fake makes the webhook body, and it is signed and
+// POSTed to the webhook route. It returns the message's ID (an unsend's: the message taken back; "" on
+// WhatsApp).
+func (d *demo) write(ctx context.Context, in customerMessage) (string, error) {
 	in.Channel = cmp.Or(in.Channel, line.Kind)
 	in.Type = cmp.Or(in.Type, "text")
+	switch {
+	case in.User == "":
+		return "", &badCustomerMessage{`give the customer's "user" (a LINE user ID, a WhatsApp phone number)`}
+	case in.Text == "" && in.Type == "text":
+		return "", &badCustomerMessage{`a text needs its "text"`}
+	}
 	var body []byte
 	id := d.nextMessageID()
 	switch {
@@ -326,32 +366,27 @@ func (d *demo) customerWrites(w http.ResponseWriter, r *http.Request) {
 		id = ""
 		body = d.wa.Webhook(watest.Inbound{From: in.User, Name: in.Name, Text: in.Text})
 	case in.Channel == whatsapp.Kind:
-		jsonError(w, http.StatusBadRequest, "bad_request", `on WhatsApp the demo customer writes texts only ("type": "text")`)
-		return
+		return "", &badCustomerMessage{`on WhatsApp the demo customer writes texts only ("type": "text")`}
 	case in.Channel != line.Kind:
-		jsonError(w, http.StatusBadRequest, "bad_request", `"channel" is "line" or "whatsapp"`)
-		return
+		return "", &badCustomerMessage{`"channel" is "line" or "whatsapp"`}
 	default:
 		if in.Name != "" {
 			d.line.SetProfile(channel.Profile{UserID: in.User, DisplayName: in.Name})
 		}
 		var err error
 		if body, id, err = d.lineWrites(in.Type, in.User, in.Group, in.Name, in.Text, in.MessageID, id); err != nil {
-			jsonError(w, http.StatusBadRequest, "bad_request", err.Error())
-			return
+			return "", &badCustomerMessage{err.Error()}
 		}
 	}
-	if err := d.deliver(r.Context(), in.Channel, body); err != nil {
-		jsonError(w, http.StatusBadGateway, "webhook_failed", err.Error())
-		return
+	if err := d.deliver(ctx, in.Channel, body); err != nil {
+		return "", err
 	}
 	if id != "" && in.Type != "unsend" {
 		d.mu.Lock()
 		d.last[in.User] = id
 		d.mu.Unlock()
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_ = json.NewEncoder(w).Encode(map[string]any{"delivered": true, "channel": d.channels[in.Channel].ID, "messageId": id})
+	return id, nil
 }
 
 // lineWrites returns the LINE webhook body of a demo customer's message of kind (see customerWrites),

@@ -45,6 +45,7 @@ type withAgentName struct {
 	name string
 }
 
+// Lookup implements template.Source.
 func (w withAgentName) Lookup(path string) (string, bool) {
 	if path == fieldAgentName {
 		return w.name, w.name != ""

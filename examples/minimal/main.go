@@ -17,7 +17,8 @@
 // turn; a small CRM (leads and contacts with owners, files to attach) and a cloud drive (the Dropbox
 // source against an in-process fake of Dropbox's API) are there to link and attach; templates are saved;
 // and customers write in through signed webhooks: a text, a sticker, an image, a group message and a
-// follow on LINE, a text on WhatsApp. An admin has another demo customer write with
+// follow on LINE, a text on WhatsApp. An admin has another demo customer write from the inbox's page
+// "A customer writes" (/demo), or with
 //
 //	curl -s -XPOST localhost:8080/demo/customer -H "Authorization: Bearer $TOKEN" \
 //	    -d '{"channel": "line", "user": "U1", "name": "Hiro", "text": "Hello!"}'

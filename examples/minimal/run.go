@@ -159,7 +159,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 	if err != nil {
 		return err
 	}
-	inbox, err := web.New(web.Deps{API: apiHandler, Auth: authn, Logger: logger})
+	deps := web.Deps{API: apiHandler, Auth: authn, Logger: logger}
+	if d != nil {
+		deps.DemoCustomer = d.webCustomer
+	}
+	inbox, err := web.New(deps)
 	if err != nil {
 		return err
 	}

@@ -86,9 +86,10 @@ type world struct {
 }
 
 type worldOptions struct {
-	realTime   bool
-	poll       time.Duration
-	maxStreams int
+	realTime     bool
+	poll         time.Duration
+	maxStreams   int
+	demoCustomer func(context.Context, web.DemoMessage) error
 }
 
 var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
@@ -168,7 +169,8 @@ func newWorld(t testing.TB, o worldOptions) *world {
 			return s.AssignConversation(ctx, store.Assignment{ConversationID: conv, From: cur.Assignee, To: to, By: by, Reason: store.AssignManual})
 		}})
 	require.NoError(t, err)
-	h, err := web.New(web.Deps{API: a, Auth: authn, Now: c.Now, Kinds: fakeKinds, Poll: o.poll, MaxStreams: o.maxStreams})
+	h, err := web.New(web.Deps{API: a, Auth: authn, Now: c.Now, Kinds: fakeKinds, Poll: o.poll, MaxStreams: o.maxStreams,
+		DemoCustomer: o.demoCustomer})
 	require.NoError(t, err)
 	mux.Handle("/media/", media)
 	mux.Handle("/", h)

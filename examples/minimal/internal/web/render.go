@@ -24,6 +24,7 @@ type pageData struct {
 	Flash  string // a notice at the top of the page
 	Error  string // an error at the top of the page
 	Body   any    // the page's own data
+	Demo   bool   // the demo's "a customer writes" page exists
 }
 
 // securityHeaders are set on every page and fragment: no inline script, no framing, no sniffing.
@@ -78,6 +79,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if data.Assets == nil {
 		data.Assets = h.assets
 	}
+	data.Demo = h.d.DemoCustomer != nil
 	if id, ok := auth.From(r.Context()); ok && data.Me == nil {
 		u := id.User
 		data.Me, data.CSRF = &u, id.CSRF

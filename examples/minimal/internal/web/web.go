@@ -65,6 +65,9 @@ type Deps struct {
 	Heartbeat time.Duration
 	// MaxStreams bounds the event streams open at once (default 256); more are answered 503.
 	MaxStreams int
+	// DemoCustomer, in the demo only, has a demo customer write (through the channel's signed webhook):
+	// admins get the page /demo to do it from. nil: no such page.
+	DemoCustomer func(ctx context.Context, m DemoMessage) error
 }
 
 // Kind is a channel kind the connect form offers.
@@ -233,6 +236,10 @@ func (h *Handler) routes() {
 	m.Handle("GET /templates", h.page(h.templates))
 	m.Handle("POST /templates", h.page(h.saveTemplate))
 	m.Handle("POST /templates/{id}/delete", h.page(h.deleteTemplate))
+	if h.d.DemoCustomer != nil {
+		m.Handle("GET /demo", h.admin(h.demoPage))
+		m.Handle("POST /demo", h.admin(h.demoWrite))
+	}
 	m.Handle("GET /notifications", h.fragment(h.notesFragment))
 	m.Handle("POST /notifications", h.fragment(h.noteAction))
 	m.Handle("GET /events", h.fragment(h.events))

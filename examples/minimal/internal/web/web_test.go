@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"image"
@@ -14,12 +15,14 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/msgkit/msgkit/channel"
+	"github.com/msgkit/msgkit/examples/minimal/internal/web"
 	"github.com/msgkit/msgkit/linking"
 	"github.com/msgkit/msgkit/store"
 )
@@ -913,4 +916,47 @@ func TestNotificationStream(t *testing.T) {
 	require.NotContains(t, ev.data, `"list"`, "the notifications only")
 	next := regexp.MustCompile(`data-version="([^"]+)"`).FindStringSubmatch(ben.get(t, "/notifications").body)[1]
 	require.Equal(t, `{"notes":"`+next+`"}`, ev.data, "the panel's version is the stream's")
+}
+
+// In the demo, an admin has a customer write from the page /demo; agents cannot, and without the demo
+// there is no such page.
+func TestDemoCustomerPage(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var got []web.DemoMessage
+	w := newWorld(t, worldOptions{demoCustomer: func(_ context.Context, m web.DemoMessage) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if m.Type == "dance" {
+			return errors.New(`"type" "dance" is not one the demo sends`)
+		}
+		got = append(got, m)
+		return nil
+	}})
+	aiko, ben := w.signedIn(t, "aiko"), w.signedIn(t, "ben")
+	require.Contains(t, aiko.get(t, "/inbox").body, `<a href="/demo"`)
+	require.NotContains(t, ben.get(t, "/inbox").body, `<a href="/demo"`)
+	require.Equal(t, http.StatusForbidden, ben.get(t, "/demo").status)
+	page := aiko.get(t, "/demo")
+	require.Equal(t, http.StatusOK, page.status)
+	require.Contains(t, page.body, `<option value="location">Location (LINE)</option>`)
+
+	form := url.Values{"csrf": {aiko.csrf}, "channel": {"line"}, "user": {"U9"}, "name": {"Hiro"}, "type": {"emoji"}, "text": {"Hi $"}}
+	require.Equal(t, http.StatusForbidden, ben.post(t, "/demo", url.Values{"csrf": {ben.csrf}, "user": {"U9"}}, "").status)
+	require.Equal(t, http.StatusForbidden, aiko.post(t, "/demo", url.Values{"user": {"U9"}}, "").status, "the form needs the CSRF token")
+	res := aiko.post(t, "/demo", form, "")
+	require.Equal(t, http.StatusOK, res.status, res.body)
+	require.Contains(t, res.body, "Sent through the channel&#39;s webhook")
+	form.Set("type", "dance")
+	res = aiko.post(t, "/demo", form, "")
+	require.Equal(t, http.StatusUnprocessableEntity, res.status)
+	require.Contains(t, res.body, "Not sent: ")
+	mu.Lock()
+	require.Equal(t, []web.DemoMessage{{Channel: "line", User: "U9", Name: "Hiro", Type: "emoji", Text: "Hi $"}}, got)
+	mu.Unlock()
+
+	plain := newWorld(t, worldOptions{})
+	admin := plain.signedIn(t, "aiko")
+	require.Equal(t, http.StatusNotFound, admin.get(t, "/demo").status)
+	require.NotContains(t, admin.get(t, "/inbox").body, `<a href="/demo"`)
 }
