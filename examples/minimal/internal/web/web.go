@@ -8,7 +8,8 @@
 // calls the same API for what agents do (reply with templates and attachments, upload, link, assign),
 // sending the session's CSRF token; the channel, template and notification forms post to this package,
 // which checks the token and calls the API likewise. Inbound media are shown through the API's signed
-// URLs to msgkit's own copies, loaded from HTTPS or from this site only.
+// URLs to msgkit's own copies, loaded from HTTPS or from this site only. The channel pages are for
+// admins only: agents get a 403 page, and no Channels link.
 //
 // Every string a customer, an agent or a channel supplied reaches the page through html/template, or,
 // in the script, through textContent; pages are served with a Content-Security-Policy that allows no
