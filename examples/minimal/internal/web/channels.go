@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/msgkit/msgkit/channel"
-	"github.com/msgkit/msgkit/examples/minimal/internal/auth"
 )
 
 type channelRow struct {
@@ -29,7 +28,6 @@ type connectForm struct {
 type channelsView struct {
 	Channels []channelRow
 	Kinds    []Kind
-	Admin    bool
 	Form     connectForm
 }
 
@@ -43,12 +41,7 @@ func statusOf(ch apiChannel) (string, string) {
 	return "Active", "ok"
 }
 
-func me(r *http.Request) auth.User {
-	id, _ := auth.From(r.Context())
-	return id.User
-}
-
-// channels lists the connected accounts; admins get the connect form.
+// channels lists the connected accounts, with the connect form (admins only reach it).
 func (h *Handler) channels(w http.ResponseWriter, r *http.Request) error {
 	return h.channelsPage(w, r, http.StatusOK, connectForm{}, "")
 }
@@ -58,7 +51,7 @@ func (h *Handler) channelsPage(w http.ResponseWriter, r *http.Request, status in
 	if _, err := h.get(r, "/api/channels", &list); err != nil {
 		return err
 	}
-	v := channelsView{Kinds: h.d.Kinds, Admin: me(r).Admin, Form: form}
+	v := channelsView{Kinds: h.d.Kinds, Form: form}
 	if v.Form.Kind == "" && len(h.d.Kinds) > 0 {
 		v.Form.Kind = h.d.Kinds[0].Name
 	}
@@ -193,7 +186,6 @@ type channelView struct {
 	CheckedAt             string
 	Changes               []string
 	WebhookURL            string
-	Admin                 bool
 	Quota                 *quotaView
 	Entry                 *entryView
 	EntryError            string
@@ -231,7 +223,7 @@ func (h *Handler) showChannel(w http.ResponseWriter, r *http.Request, id string,
 	}
 	c := h.clockOf(r)
 	v := channelView{ID: ch.ID, Name: ch.Name, Kind: ch.Kind, App: appOf(ch.Kind, ch.Account.DisplayName), Account: ch.Account,
-		Active: ch.Active, Disconnected: ch.Disconnect != nil, Admin: me(r).Admin, WebhookURL: x.WebhookURL, Changes: x.Changes,
+		Active: ch.Active, Disconnected: ch.Disconnect != nil, WebhookURL: x.WebhookURL, Changes: x.Changes,
 		InboxURL: "/inbox?channel=" + ch.ID}
 	if strings.HasPrefix(ch.Account.PictureURL, "https://") {
 		v.Picture = ch.Account.PictureURL
@@ -260,22 +252,20 @@ func (h *Handler) showChannel(w http.ResponseWriter, r *http.Request, id string,
 		v.Assignment.Roles = append(v.Assignment.Roles, role)
 	}
 	slices.Sort(v.Assignment.Roles)
-	if v.Admin {
-		var q apiQuota
-		if _, err := h.get(r, pathf("/api/channels/%s/quota", id), &q); err == nil {
-			qv := &quotaView{Limited: q.Limited, Limit: q.Limit, Used: q.Used, Remaining: q.Remaining, Since: c.full(q.Since),
-				Error: q.ChannelError, Sent: sentInWords(q.SentBillable, q.SentFree), KindName: v.App.Label}
-			if q.Quota == "not applicable" {
-				qv.NotApplicable = q.Note
-			}
-			if q.ExceededAt != nil {
-				qv.Exceeded = c.full(*q.ExceededAt)
-			}
-			qv.Low = q.Limited && q.Limit > 0 && q.Remaining*10 < q.Limit
-			v.Quota = qv
-		} else if e, ok := err.(*apiError); ok && e.Status != http.StatusNotFound {
-			v.Quota = &quotaView{Error: e.Message}
+	var q apiQuota
+	if _, err := h.get(r, pathf("/api/channels/%s/quota", id), &q); err == nil {
+		qv := &quotaView{Limited: q.Limited, Limit: q.Limit, Used: q.Used, Remaining: q.Remaining, Since: c.full(q.Since),
+			Error: q.ChannelError, Sent: sentInWords(q.SentBillable, q.SentFree), KindName: v.App.Label}
+		if q.Quota == "not applicable" {
+			qv.NotApplicable = q.Note
 		}
+		if q.ExceededAt != nil {
+			qv.Exceeded = c.full(*q.ExceededAt)
+		}
+		qv.Low = q.Limited && q.Limit > 0 && q.Remaining*10 < q.Limit
+		v.Quota = qv
+	} else if e, ok := err.(*apiError); ok && e.Status != http.StatusNotFound {
+		v.Quota = &quotaView{Error: e.Message}
 	}
 	var ep apiEntryPoints
 	if _, err := h.get(r, pathf("/api/channels/%s/entry-points", id), &ep); err == nil {
