@@ -276,6 +276,60 @@ func TestSignOutEndsTheSession(t *testing.T) {
 	require.Error(t, err)
 }
 
+// Sign-outs at the same moment are all kept: each rewrite of the file holds every revocation before it.
+func TestConcurrentSignOutsAreAllKept(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "revoked.json")
+	rv, err := auth.OpenRevocations(path)
+	require.NoError(t, err)
+	a, c := newAuthWith(t, auth.Options{Revocations: rv})
+	cookies := make([]*http.Cookie, 20)
+	for i := range cookies {
+		cookies[i], err = signIn(t, a, "10.0.0.1", "ben", "ben-password")
+		require.NoError(t, err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(cookies))
+	for i, cookie := range cookies {
+		wg.Go(func() {
+			r := httptest.NewRequest(http.MethodPost, "http://inbox.test/signout", nil)
+			r.AddCookie(cookie)
+			errs[i] = a.SignOut(httptest.NewRecorder(), r)
+		})
+	}
+	wg.Wait()
+	rv2, err := auth.OpenRevocations(path)
+	require.NoError(t, err)
+	b := newAuthOn(t, auth.Options{Now: c.Now, Revocations: rv2})
+	for i, cookie := range cookies {
+		require.NoError(t, errs[i])
+		r := httptest.NewRequest(http.MethodGet, "http://inbox.test/", nil)
+		r.AddCookie(cookie)
+		_, err := b.Check(r)
+		require.ErrorIs(t, err, auth.ErrSignedOut, "session %d stays signed out after a restart", i)
+	}
+}
+
+// A revocation that cannot be written says so, and the session is refused in this process anyway.
+func TestSignOutThatCannotBeKept(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	require.NoError(t, os.Mkdir(dir, 0o700))
+	rv, err := auth.OpenRevocations(filepath.Join(dir, "revoked.json"))
+	require.NoError(t, err)
+	a, _ := newAuthWith(t, auth.Options{Revocations: rv})
+	cookie, err := signIn(t, a, "10.0.0.1", "ben", "ben-password")
+	require.NoError(t, err)
+	require.NoError(t, os.RemoveAll(dir)) // nowhere to write
+	r := httptest.NewRequest(http.MethodPost, "http://inbox.test/signout", nil)
+	r.AddCookie(cookie)
+	w := httptest.NewRecorder()
+	require.Error(t, a.SignOut(w, r))
+	require.Equal(t, -1, w.Result().Cookies()[0].MaxAge, "the cookie is cleared anyway")
+	r = httptest.NewRequest(http.MethodGet, "http://inbox.test/", nil)
+	r.AddCookie(cookie)
+	_, err = a.Check(r)
+	require.ErrorIs(t, err, auth.ErrSignedOut, "refused in this process")
+}
+
 func TestStateChangingRequestsNeedOriginAndCSRF(t *testing.T) {
 	a, _ := newAuth(t)
 	cookie, err := signIn(t, a, "10.0.0.1", "aiko", "aiko-password")

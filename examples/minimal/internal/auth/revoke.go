@@ -41,7 +41,8 @@ func OpenRevocations(path string) (*Revocations, error) {
 	return rv, nil
 }
 
-// revoke records id as signed out until exp, and writes the file before it returns.
+// revoke records id as signed out until exp, and writes the file before it returns. When the file
+// cannot be written, id is refused still, until a restart, and the error says so.
 func (rv *Revocations) revoke(id string, exp, now time.Time) error {
 	rv.mu.Lock()
 	defer rv.mu.Unlock()
@@ -52,13 +53,11 @@ func (rv *Revocations) revoke(id string, exp, now time.Time) error {
 		}
 	}
 	next[id] = exp
-	if rv.path != "" {
-		if err := rv.write(next); err != nil {
-			return err
-		}
-	}
 	rv.revoked = next
-	return nil
+	if rv.path == "" {
+		return nil
+	}
+	return rv.write(next)
 }
 
 // isRevoked reports whether id was signed out.

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
@@ -82,7 +83,9 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 // signOut ends the session (a form with the session's CSRF token).
 func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) error {
 	if err := h.d.Auth.SignOut(w, r); err != nil {
-		return err // the cookie is cleared, but a copy of it would still work: say so
+		h.d.Logger.LogAttrs(r.Context(), slog.LevelError, "web: a sign-out could not be recorded")
+		return &apiError{Status: http.StatusInternalServerError, Code: "signout_not_kept", Message: "You are signed out, " +
+			"but the server could not record it durably: a saved copy of this session is refused until the server restarts."}
 	}
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 	return nil
