@@ -61,7 +61,7 @@ func parse(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.storeKind, "store", "sqlite", "storage: sqlite, postgres ($"+envDSN+") or memory")
 	fs.StringVar(&c.dbPath, "db", "msgkit.db", "SQLite file (with -store sqlite; the demo keeps its own in -data)")
 	fs.StringVar(&c.schema, "schema", "msgkit", "PostgreSQL schema for msgkit's tables (with -store postgres)")
-	fs.StringVar(&c.dataDir, "data", "", "directory for files: uploads, re-hosted attachments, copies of inbound media, the CRM's records (default "+defaultDataDir+", with -demo "+demoDataDir+")")
+	fs.StringVar(&c.dataDir, "data", "", "directory for files: uploads, re-hosted attachments, copies of inbound media, the CRM's records, signed-out sessions (default "+defaultDataDir+", with -demo "+demoDataDir+")")
 	fs.StringVar(&c.usersFile, "users", "", "users file: who may sign in (JSON, bcrypt hashes; see -hash-password); required without -demo")
 	fs.StringVar(&c.sessionKeyFile, "session-key-file", "", "file holding the key that signs sessions, tokens and media URLs: base64 of at least 32 random bytes (default $"+envSessionKey+")")
 	fs.StringVar(&c.sealKeysFile, "seal-keys-file", "", "file holding the keys that seal stored channel credentials: ID:base64 of 32 bytes, the current first, comma-separated (default $"+envSealKeys+")")

@@ -55,8 +55,8 @@
 //	-store             sqlite, postgres or memory (default sqlite)
 //	-db                SQLite file (default msgkit.db); the demo uses demo.db in its -data directory
 //	-schema            PostgreSQL schema for msgkit's tables (default msgkit); the DSN is $MSGKIT_POSTGRES_DSN
-//	-data              directory for uploads, re-hosted attachments, copies of inbound media and the CRM's
-//	                   records (default msgkit-data; with -demo, msgkit-demo)
+//	-data              directory for uploads, re-hosted attachments, copies of inbound media, the CRM's
+//	                   records and signed-out sessions (default msgkit-data; with -demo, msgkit-demo)
 //	-users             the users file; required without -demo
 //	-session-key-file  file holding the key that signs sessions, bearer tokens and media URLs: base64 of at
 //	                   least 32 random bytes (default $MSGKIT_SESSION_KEY); changing it signs everyone out
