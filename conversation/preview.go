@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/msgkit/msgkit/channel"
@@ -17,7 +18,7 @@ func PreviewOf(m channel.Message) string {
 	var kind, text string
 	switch m.Type {
 	case channel.TypeText:
-		text = m.Text
+		text = emojiPlaceholders(m.Text, m.Emojis)
 	case channel.TypeLink:
 		kind, text = "link", m.Text
 		if m.Link != nil && text == "" {
@@ -56,4 +57,25 @@ func cut(s string, n int) string {
 		i += size
 	}
 	return s[:i] + "…"
+}
+
+// emojiPlaceholders writes "[emoji]" for each channel emoji whose place in text is a bare "$" (LINE's
+// placeholder; texts LINE delivers carry the emoji's alt text, such as "(love)", which stays).
+func emojiPlaceholders(text string, emojis []channel.Emoji) string {
+	if len(emojis) == 0 || !strings.Contains(text, "$") {
+		return text
+	}
+	units := utf16.Encode([]rune(text))
+	var b strings.Builder
+	from := 0
+	for _, e := range emojis {
+		if e.Index < from || e.Length != 1 || e.Index >= len(units) || units[e.Index] != '$' {
+			continue
+		}
+		b.WriteString(string(utf16.Decode(units[from:e.Index])))
+		b.WriteString("[emoji]")
+		from = e.Index + 1
+	}
+	b.WriteString(string(utf16.Decode(units[from:])))
+	return b.String()
 }

@@ -32,6 +32,9 @@ func TestPreviewOf(t *testing.T) {
 		{channel.Message{Type: channel.TypeTemplate, Template: &channel.Template{Name: "order_ready"}}, "[template] order_ready"},
 		{channel.Message{Type: channel.TypeRaw, Raw: []byte(`{}`)}, "[message]"},
 		{channel.Message{}, "[message]"},
+		{channel.Message{Type: channel.TypeText, Text: "👍 ok $ and $$", Emojis: []channel.Emoji{{Index: 6, Length: 1}, {Index: 12, Length: 1}}},
+			"👍 ok [emoji] and [emoji]$"}, // indexes in UTF-16 units: 👍 is two
+		{channel.Message{Type: channel.TypeText, Text: "Hi (love)", Emojis: []channel.Emoji{{Index: 3, Length: 6}}}, "Hi (love)"},
 	}
 	for _, tc := range cases {
 		require.Equal(t, tc.want, conversation.PreviewOf(tc.in), "%+v", tc.in)
