@@ -36,7 +36,7 @@ func (h *handle) AssignConversation(ctx context.Context, a store.Assignment) (st
 	}
 	now := h.now()
 	c.Assignee, c.UpdatedAt, c.Version = a.To, now, c.Version+1
-	put(h.tx, h.st.convs, c.ID, c)
+	h.putConv(c)
 	a.ID, a.At = id.New(), now
 	put(h.tx, h.st.assignments, c.ID, append(h.st.assignments[c.ID], a)) // append never changes what a journal saw
 	if a.To != "" {

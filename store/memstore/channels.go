@@ -130,14 +130,13 @@ func (h *handle) DeleteChannel(ctx context.Context, id string) error {
 		}
 		h.deleteNotificationsOf(cid)
 		del(h.tx, h.st.convByPeer, peerKey{id, string(c.Peer.Kind), c.Peer.ID})
-		h.index(inboxKey(c), store.Cursor{})
-		del(h.tx, h.st.convs, cid)
+		h.delConv(cid)
 	}
 	for kid, k := range h.st.contacts {
 		if k.ChannelID == id {
 			del(h.tx, h.st.linkChanges, kid)
 			del(h.tx, h.st.contactByPeer, peerKey{id, string(k.Peer.Kind), k.Peer.ID})
-			del(h.tx, h.st.contacts, kid)
+			h.delContact(kid)
 		}
 	}
 	for _, e := range h.st.channelEvents[id] {

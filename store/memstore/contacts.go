@@ -37,7 +37,7 @@ func (h *handle) FindOrCreateContact(ctx context.Context, c store.Contact) (stor
 	c.Peer = c.Peer.Chat()
 	c.FollowChangedAt = norm(c.FollowChangedAt)
 	c.CreatedAt, c.UpdatedAt, c.Version = h.now(), h.now(), 1
-	put(h.tx, h.st.contacts, c.ID, c)
+	h.putContact(c)
 	put(h.tx, h.st.contactByPeer, key, c.ID)
 	return c, true, nil
 }
@@ -61,6 +61,6 @@ func (h *handle) UpdateContact(ctx context.Context, c store.Contact) (store.Cont
 	c.ChannelID, c.Peer, c.Record = old.ChannelID, old.Peer, old.Record
 	c.FollowChangedAt = norm(c.FollowChangedAt)
 	c.CreatedAt, c.UpdatedAt, c.Version = old.CreatedAt, h.now(), old.Version+1
-	put(h.tx, h.st.contacts, c.ID, c)
+	h.putContact(c)
 	return c, nil
 }

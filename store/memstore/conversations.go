@@ -40,9 +40,8 @@ func (h *handle) FindOrCreateConversation(ctx context.Context, c store.Conversat
 	c.Record = h.st.contacts[c.ContactID].Record // the store keeps the mirror
 	c.CreatedAt, c.UpdatedAt, c.Version = h.now(), h.now(), 1
 	normConversation(&c)
-	put(h.tx, h.st.convs, c.ID, c)
+	h.putConv(c)
 	put(h.tx, h.st.convByPeer, key, c.ID)
-	h.index(store.Cursor{}, inboxKey(c))
 	return c, true, nil
 }
 
@@ -65,8 +64,7 @@ func (h *handle) UpdateConversation(ctx context.Context, c store.Conversation) (
 	c.ChannelID, c.ContactID, c.Peer, c.Record = old.ChannelID, old.ContactID, old.Peer, old.Record
 	c.CreatedAt, c.UpdatedAt, c.Version = old.CreatedAt, h.now(), old.Version+1
 	normConversation(&c)
-	put(h.tx, h.st.convs, c.ID, c)
-	h.index(inboxKey(old), inboxKey(c))
+	h.putConv(c)
 	return c, nil
 }
 
@@ -94,8 +92,7 @@ func (h *handle) RecordInbound(ctx context.Context, id string, n store.InboundNo
 	}
 	normConversation(&c)
 	c.UpdatedAt, c.Version = h.now(), old.Version+1
-	put(h.tx, h.st.convs, c.ID, c)
-	h.index(inboxKey(old), inboxKey(c))
+	h.putConv(c)
 	return c, nil
 }
 
@@ -103,28 +100,8 @@ func inboxKey(c store.Conversation) store.Cursor {
 	return store.Cursor{Time: c.LastMessageAt, ID: c.ID}
 }
 
-// index moves a conversation's inbox key from old to new (either zero: none), journaling the inverse
-// move.
-func (h *handle) index(old, new store.Cursor) {
-	if old == new {
-		return
-	}
-	move := func(from, to store.Cursor) {
-		if !from.IsZero() {
-			h.st.inbox.Delete(from)
-		}
-		if !to.IsZero() {
-			h.st.inbox.ReplaceOrInsert(to)
-		}
-	}
-	move(old, new)
-	if h.tx != nil {
-		h.tx.undo = append(h.tx.undo, func() { move(new, old) })
-	}
-}
-
-// ListConversations implements store.Conversations. It walks the inbox order from the cursor, so a page
-// costs what it skips and returns, not the number of conversations.
+// ListConversations implements store.Conversations. It walks the view's index (viewKeyOf) in inbox order
+// from the cursor, so a page costs what it skips and returns, not the number of conversations.
 func (h *handle) ListConversations(ctx context.Context, v store.View, p store.Page) ([]store.InboxEntry, store.Cursor, error) {
 	unlock, err := h.lock(ctx)
 	if err != nil {
@@ -148,25 +125,27 @@ func (h *handle) ListConversations(ctx context.Context, v store.View, p store.Pa
 		}
 		return len(out) <= p.Size() // one more than a page tells whether a next page exists
 	}
-	h.walk(p, take)
+	h.walk(viewKeyOf(v), p, take)
 	return page(out, p, store.InboxEntry.Cursor)
 }
 
-// walk visits the inbox keys past p.After in p.Order until visit returns false.
-func (h *handle) walk(p store.Page, visit func(store.Cursor) bool) {
+// walk visits the keys of index k past p.After in p.Order until visit returns false.
+func (h *handle) walk(k viewKey, p store.Page, visit func(store.Cursor) bool) {
+	t, ok := h.st.views[k]
 	switch {
+	case !ok:
 	case p.Order == store.OldestFirst && p.After.IsZero():
-		h.st.inbox.Ascend(visit)
+		t.Ascend(visit)
 	case p.Order == store.OldestFirst:
-		h.st.inbox.AscendGreaterOrEqual(p.After, visit)
+		t.AscendGreaterOrEqual(p.After, visit)
 	case p.After.IsZero():
-		h.st.inbox.Descend(visit)
+		t.Descend(visit)
 	default:
-		h.st.inbox.DescendLessOrEqual(p.After, visit)
+		t.DescendLessOrEqual(p.After, visit)
 	}
 }
 
-// CountConversations implements store.Conversations. It walks the inbox order until limit.
+// CountConversations implements store.Conversations. It walks the view's index until limit.
 func (h *handle) CountConversations(ctx context.Context, v store.View, limit int) (int, error) {
 	unlock, err := h.lock(ctx)
 	if err != nil {
@@ -174,7 +153,7 @@ func (h *handle) CountConversations(ctx context.Context, v store.View, limit int
 	}
 	defer unlock()
 	n := 0
-	h.walk(store.Page{}, func(k store.Cursor) bool {
+	h.walk(viewKeyOf(v), store.Page{}, func(k store.Cursor) bool {
 		if before(k, v.InboundSince) {
 			return false
 		}

@@ -26,11 +26,11 @@ func (h *handle) LinkContact(ctx context.Context, ch store.LinkChange) (store.Co
 	}
 	now := h.now()
 	c.Record, c.UpdatedAt, c.Version = ch.To, now, c.Version+1
-	put(h.tx, h.st.contacts, c.ID, c)
+	h.putContact(c)
 	if convID, ok := h.st.convByPeer[peerKey{c.ChannelID, string(c.Peer.Kind), c.Peer.ID}]; ok {
 		conv := h.st.convs[convID]
 		conv.Record, conv.UpdatedAt, conv.Version = ch.To, now, conv.Version+1
-		put(h.tx, h.st.convs, convID, conv)
+		h.putConv(conv)
 	}
 	ch.ID, ch.At = id.New(), now
 	put(h.tx, h.st.linkChanges, c.ID, append(h.st.linkChanges[c.ID], ch))
@@ -47,7 +47,7 @@ func (h *handle) ListLinkChanges(ctx context.Context, contactID string) ([]store
 	return slices.Clone(h.st.linkChanges[contactID]), nil
 }
 
-// ListContactsByRecord implements store.Links. It scans the contacts.
+// ListContactsByRecord implements store.Links. It reads the record's contacts from recordContacts.
 func (h *handle) ListContactsByRecord(ctx context.Context, kind store.RecordKind, id string) ([]store.Contact, error) {
 	unlock, err := h.lock(ctx)
 	if err != nil {
@@ -59,35 +59,25 @@ func (h *handle) ListContactsByRecord(ctx context.Context, kind store.RecordKind
 
 func (h *handle) contactsByRecord(kind store.RecordKind, id string) []store.Contact {
 	var out []store.Contact
-	for _, c := range h.st.contacts {
-		if c.Record.Kind == kind && c.Record.ID == id && id != "" {
-			out = append(out, c)
-		}
+	for _, cid := range h.st.recordContacts[[2]string{string(kind), id}] {
+		out = append(out, h.st.contacts[cid])
 	}
 	slices.SortFunc(out, func(a, b store.Contact) int { return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID)) })
 	return out
 }
 
-// ListRecordMessages implements store.Links.
+// ListRecordMessages implements store.Links. It takes at most a page (and one more) from each of the
+// record's contacts' conversations, so it costs the record's conversations and a page, not the table.
 func (h *handle) ListRecordMessages(ctx context.Context, kind store.RecordKind, id string, p store.Page) ([]store.Message, store.Cursor, error) {
 	unlock, err := h.lock(ctx)
 	if err != nil {
 		return nil, store.Cursor{}, err
 	}
 	defer unlock()
-	contacts := map[string]bool{}
-	for _, c := range h.contactsByRecord(kind, id) {
-		contacts[c.ID] = true
-	}
 	var out []store.Message
-	for _, conv := range h.st.convs {
-		if !contacts[conv.ContactID] {
-			continue
-		}
-		for _, mid := range h.st.msgsByConv[conv.ID] {
-			if m := h.st.messages[mid]; m.Cursor().Past(p.After, p.Order) {
-				out = append(out, cloneMessage(m))
-			}
+	for _, cid := range h.st.recordContacts[[2]string{string(kind), id}] {
+		for _, convID := range h.st.convsByContact[cid] {
+			out = append(out, h.messagesPast(convID, p)...)
 		}
 	}
 	slices.SortFunc(out, func(a, b store.Message) int { return compareCursors(a.Cursor(), b.Cursor(), p.Order) })

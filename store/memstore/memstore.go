@@ -45,7 +45,9 @@ type state struct {
 	contactByPeer    map[peerKey]string
 	convs            map[string]store.Conversation
 	convByPeer       map[peerKey]string
-	inbox            *btree.BTreeG[store.Cursor] // every conversation's (LastMessageAt, ID): the inbox order
+	views            map[viewKey]*btree.BTreeG[store.Cursor] // conversations' (LastMessageAt, ID) per view index
+	convsByContact   map[string][]string                     // contact ID → its conversations' IDs
+	recordContacts   map[[2]string][]string                  // (record kind, record ID) → linked contacts' IDs
 	messages         map[string]store.Message
 	msgByChannel     map[[2]string]string // (channel ID, channel message ID) → message ID
 	msgsByConv       map[string][]string  // conversation ID → message IDs sorted by (Time, ID)
@@ -89,7 +91,9 @@ func New(opts *Options) *Store {
 		contactByPeer:    map[peerKey]string{},
 		convs:            map[string]store.Conversation{},
 		convByPeer:       map[peerKey]string{},
-		inbox:            btree.NewG(32, func(a, b store.Cursor) bool { return a.Before(b) }),
+		views:            map[viewKey]*btree.BTreeG[store.Cursor]{},
+		convsByContact:   map[string][]string{},
+		recordContacts:   map[[2]string][]string{},
 		messages:         map[string]store.Message{},
 		msgByChannel:     map[[2]string]string{},
 		msgsByConv:       map[string][]string{},

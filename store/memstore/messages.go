@@ -150,6 +150,12 @@ func (h *handle) ListMessages(ctx context.Context, conversationID string, p stor
 		return nil, store.Cursor{}, err
 	}
 	defer unlock()
+	return page(h.messagesPast(conversationID, p), p, store.Message.Cursor)
+}
+
+// messagesPast returns up to p.Size()+1 messages of conversation conversationID past p.After, in
+// p.Order: one more than a page tells whether a next page exists.
+func (h *handle) messagesPast(conversationID string, p store.Page) []store.Message {
 	ids := h.st.msgsByConv[conversationID]
 	// Find where the page starts in the ascending index, then walk in the page's direction.
 	at := func(i int) store.Cursor { return h.st.messages[ids[i]].Cursor() }
@@ -180,7 +186,7 @@ func (h *handle) ListMessages(ctx context.Context, conversationID string, p stor
 			out = append(out, cloneMessage(h.st.messages[ids[i]]))
 		}
 	}
-	return page(out, p, store.Message.Cursor)
+	return out
 }
 
 // cloneMessage returns a copy of m sharing no memory with it: the store keeps its own and hands out
