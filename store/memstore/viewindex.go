@@ -29,7 +29,7 @@ const (
 func scopeAssignee(user string) string { return "a\x00" + user }
 func scopeOwner(user string) string    { return "o\x00" + user }
 
-// scopes returns the scopes conversation c belongs to.
+// scopes returns the scopes conversation c belongs to (at most 4).
 func scopes(c store.Conversation) []string {
 	s := make([]string, 0, 4)
 	s = append(s, scopeAll)
@@ -49,9 +49,9 @@ func scopes(c store.Conversation) []string {
 	return s
 }
 
-// viewKeys returns the indexes conversation c belongs to.
+// viewKeys returns the indexes conversation c belongs to: 4 per scope at most.
 func viewKeys(c store.Conversation) []viewKey {
-	var keys []viewKey
+	keys := make([]viewKey, 0, 16)
 	for _, s := range scopes(c) {
 		keys = append(keys, viewKey{scope: s}, viewKey{scope: s, channel: c.ChannelID})
 		if c.Unreplied {
