@@ -8,8 +8,12 @@
 //
 // A Store is safe for concurrent use. One mutex serialises all operations, so each is atomic, and
 // RunInTx gives fn exclusive access and undoes every change if fn fails; inside fn, call only the tx it
-// is given (calling the Store itself would wait for the lock fn holds). Conversations and messages are
-// kept in list order, so a page costs what it returns and skips; the other lists scan what they select.
+// is given (calling the Store itself would wait for the lock fn holds). Conversations are kept in inbox
+// order once per view scope (all, an assignee's, unassigned, unregistered, linked, a record owner's), per
+// channel and unreplied, and messages in conversation order, with a record's contacts and a contact's
+// conversations indexed for the record timeline: a view or timeline page costs what it returns, not the
+// table's size. Every write keeps these indexes and a rolled-back transaction undoes them; the other
+// lists scan what they select.
 //
 // # Clock
 //
