@@ -261,7 +261,7 @@ func vsPeer(b *testing.B, rr, newSender bool, open func(b *testing.B, path strin
 		i++
 	}
 	k.settled(b)
-	if n, err := p.count(b.Context(), "messages"); err != nil || n != returning+i {
+	if n, err := p.Count(b.Context(), "messages"); err != nil || n != returning+i {
 		b.Fatalf("the peer stored %d messages of %d (%v)", n, returning+i, err)
 	}
 	b.ReportMetric(kitTime.mean(), "msgkit-ns/op")

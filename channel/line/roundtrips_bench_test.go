@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/msgkit/msgkit/internal/perf/peer"
 	"github.com/msgkit/msgkit/store"
 	"github.com/msgkit/msgkit/store/postgres"
 	"github.com/msgkit/msgkit/store/storetest"
@@ -267,7 +268,7 @@ func BenchmarkCostRoundTrips(b *testing.B) {
 			b.Run(backend+"/"+map[bool]string{true: "new-sender", false: "returning-sender"}[newSender], func(b *testing.B) {
 				c := newSQLCounter()
 				var s store.Store
-				var p *peer
+				var p *peer.Peer
 				if backend == "postgres" {
 					s = postgresStore(b, c)
 				} else {

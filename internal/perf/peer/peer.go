@@ -8,8 +8,7 @@
 // answers 200 once every event is committed. Its schema has the primary and unique keys it needs and
 // nothing else.
 //
-// It is the same peer as channel/line's cost benchmarks (peer_bench_test.go), as a package the suite's
-// command can run, in-process or as an HTTP server.
+// The suite's command runs it in-process or as an HTTP server; channel/line's cost benchmarks use it too.
 package peer
 
 import (
