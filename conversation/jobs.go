@@ -75,7 +75,19 @@ func decode(j store.Job, v any) error {
 // lease lasts. Failures that may pass are retried with backoff until Options.Jobs.RetryFor; the rest end
 // the job at once, recorded where an agent or operator sees it. Run it in one goroutine per process; it
 // returns ctx's error.
+//
+// When idle, Run waits until work is recorded in this process, or, if the store is a store.JobWaker
+// (store/postgres, through LISTEN/NOTIFY; memstore), until another instance commits a job that is due,
+// and at most Options.Jobs.Poll: wakes may be lost (the listener's connection dropped), and some work
+// becomes due without any (a snooze that ends, a retry's backoff, a lapsed lease), so polling remains
+// the fallback, and the only way on a store that cannot wake (SQLite across processes).
 func (s *Service) Run(ctx context.Context) error {
+	var woken <-chan struct{} // nil, never ready, when the store cannot wake Run
+	if w, ok := s.store.(store.JobWaker); ok {
+		var stop func()
+		woken, stop = w.WatchJobs()
+		defer stop()
+	}
 	poll := time.NewTimer(0)
 	defer poll.Stop()
 	housekeeping := time.NewTicker(s.o.Jobs.Housekeeping)
@@ -96,6 +108,7 @@ func (s *Service) Run(ctx context.Context) error {
 		case <-housekeeping.C:
 			s.housekeep(ctx)
 		case <-s.wake:
+		case <-woken:
 		case <-poll.C:
 		}
 	}

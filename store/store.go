@@ -43,3 +43,20 @@ type Transactor interface {
 type Pinger interface {
 	Ping(ctx context.Context) error
 }
+
+// JobWaker is implemented by stores that can tell job workers, in this process and in others sharing
+// the data, that jobs may have become due: a job was enqueued due now, or a claimed one was released to
+// run now (RetryJob or HoldJob at or before the store's clock), and the change committed. A worker then
+// claims at once instead of waiting for its next poll. store/postgres does it with LISTEN/NOTIFY,
+// memstore within its process; a store without it changes nothing, and workers poll.
+//
+// Wakes are hints, never the only way work is found: one may be lost (a dropped connection, a wake that
+// came while the worker was busy) or spurious (a job another worker claimed first), so a worker still
+// polls, and a lost wake costs at most its poll interval.
+type JobWaker interface {
+	// WatchJobs subscribes to wakes. wake receives a value after jobs may have become due; a burst of
+	// them coalesces into one pending value, so a slow receiver is woken once, not once per job. stop
+	// ends the subscription (it is safe to call more than once); wake is never closed. After the store
+	// is closed, wake receives nothing more.
+	WatchJobs() (wake <-chan struct{}, stop func())
+}

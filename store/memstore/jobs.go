@@ -41,6 +41,9 @@ func (h *handle) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, 
 	j.CreatedAt, j.UpdatedAt = now, now
 	j = cloneJob(j)
 	h.putJob(store.Job{}, j)
+	if !j.NextAttemptAt.After(now) {
+		h.jobsDue()
+	}
 	return cloneJob(j), true, nil
 }
 
@@ -169,6 +172,9 @@ func (h *handle) release(ctx context.Context, id, lease string, change func(*sto
 	change(&j)
 	j.Lease, j.LeaseUntil, j.UpdatedAt = "", time.Time{}, now
 	h.putJob(old, j)
+	if j.Status == store.JobPending && !j.NextAttemptAt.After(now) {
+		h.jobsDue()
+	}
 	return nil
 }
 

@@ -18,7 +18,8 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Store is an in-memory store.Store. It also implements store.Pinger.
+// Store is an in-memory store.Store. It also implements store.Pinger, and store.JobWaker for the job
+// workers that share it in its process.
 //
 // All methods are safe for concurrent use. A single mutex serialises them, which makes every operation
 // (and every RunInTx) atomic and linearizable.
@@ -68,13 +69,17 @@ type state struct {
 	settings         map[string]store.NotificationSettings
 	templates        map[string]store.Template
 	linkChanges      map[string][]store.LinkChange // contact ID → link history, oldest first
+
+	watchMu  sync.Mutex
+	watchers map[chan struct{}]struct{} // WatchJobs subscribers
 }
 
 type peerKey struct{ channelID, kind, id string }
 
 var (
-	_ store.Store  = (*Store)(nil)
-	_ store.Pinger = (*Store)(nil)
+	_ store.Store    = (*Store)(nil)
+	_ store.Pinger   = (*Store)(nil)
+	_ store.JobWaker = (*Store)(nil)
 )
 
 // New returns an empty Store.
@@ -114,6 +119,7 @@ func New(opts *Options) *Store {
 		settings:         map[string]store.NotificationSettings{},
 		templates:        map[string]store.Template{},
 		linkChanges:      map[string][]store.LinkChange{},
+		watchers:         map[chan struct{}]struct{}{},
 	}}}
 }
 
@@ -173,14 +179,20 @@ func (h *handle) RunInTx(ctx context.Context, fn func(ctx context.Context, tx st
 		return err
 	}
 	committed = true
+	if tx.tx.due {
+		h.st.wakeJobs()
+	}
 	return nil
 }
 
 // Ping reports whether ctx is still live; an in-memory store is always reachable.
 func (h *handle) Ping(ctx context.Context) error { return ctx.Err() }
 
-// journal records how to undo each change made in a transaction.
-type journal struct{ undo []func() }
+// journal records how to undo each change made in a transaction, and whether it made a job due.
+type journal struct {
+	undo []func()
+	due  bool
+}
 
 func (j *journal) rollback() {
 	for i := len(j.undo) - 1; i >= 0; i-- {

@@ -33,17 +33,20 @@ type Options struct {
 // Store is a store.Store in PostgreSQL, for several application instances sharing one database: every
 // atomic operation (find-or-create, idempotent append, dedup, the round-robin cursor, outbox claims,
 // compare-and-set assignment and linking) is done in the database, not in the process. It also implements
-// store.Transactor, store.Pinger and io.Closer. It is safe for concurrent use.
+// store.Transactor, store.Pinger, store.JobWaker (LISTEN/NOTIFY) and io.Closer. It is safe for concurrent
+// use.
 type Store struct {
 	*sqlstore.Store
 	pool    *pgxpool.Pool
 	ownPool bool
+	waker   *waker
 }
 
 var (
 	_ store.Store      = (*Store)(nil)
 	_ store.Transactor = (*Store)(nil)
 	_ store.Pinger     = (*Store)(nil)
+	_ store.JobWaker   = (*Store)(nil)
 )
 
 // PostgreSQL error codes the store maps to its sentinels.
@@ -54,8 +57,9 @@ const (
 	codeDeadlock     = "40P01"
 )
 
-// dialect is PostgreSQL's sqlstore.Dialect: it has every feature.
-type dialect struct{}
+// dialect is PostgreSQL's sqlstore.Dialect: it has every feature, and notifies channel when jobs become
+// due.
+type dialect struct{ channel string }
 
 func (dialect) Classify(err error) sqlstore.ErrorKind {
 	switch c := pgCode(err); {
@@ -150,11 +154,20 @@ func createSchema(ctx context.Context, cfg *pgx.ConnConfig, schema string) error
 }
 
 func newStore(ctx context.Context, pool *pgxpool.Pool, o Options) (*Store, error) {
+	var schema string
+	if err := pool.QueryRow(ctx, `SELECT coalesce(current_schema(), '')`).Scan(&schema); err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
 	s := &Store{pool: pool}
-	s.Store = sqlstore.New(poolDB{pool}, s.runTx, dialect{}, &sqlstore.Options{Now: o.Now})
+	d := dialect{channel: channelFor(schema)}
+	s.Store = sqlstore.New(poolDB{pool}, s.runTx, d, &sqlstore.Options{Now: o.Now})
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
+	cfg := pool.Config().ConnConfig
+	cfg.RuntimeParams["application_name"] = listenerName
+	s.waker = &waker{channel: d.channel, subs: map[chan struct{}]struct{}{}, done: make(chan struct{}),
+		connect: func(ctx context.Context) (*pgx.Conn, error) { return pgx.ConnectConfig(ctx, cfg) }}
 	return s, nil
 }
 
@@ -183,8 +196,9 @@ func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx sqlst
 // Ping implements store.Pinger.
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
-// Close closes the pool if Open made it.
+// Close stops the job listener (see WatchJobs), and closes the pool if Open made it.
 func (s *Store) Close() error {
+	s.waker.close()
 	if s.ownPool {
 		s.pool.Close()
 	}

@@ -1,5 +1,7 @@
 package sqlstore
 
+import "context"
+
 // Dialect is what the layer must know about a database beyond the SQL every one of them speaks: what its
 // errors mean, and which of a few SQL features it has. For a feature it lacks, the layer uses portable
 // SQL (INSERT, UPDATE, SELECT … FOR UPDATE, DELETE) in a transaction instead, so a database with none of
@@ -61,4 +63,14 @@ func has(d Dialect, fs ...Feature) bool {
 		}
 	}
 	return true
+}
+
+// JobsDueNotifier is an optional addition to a Dialect, for a database that can tell other processes that
+// jobs became due (store.JobWaker). After a statement makes a job due by the store's clock (EnqueueJob
+// creating one, RetryJob or HoldJob releasing one), the layer calls JobsDue on the DB of that statement's
+// transaction; a call made outside a transaction runs the statement and JobsDue in one. A database whose
+// notices are sent only when their transaction commits (PostgreSQL's NOTIFY) so tells nobody about work
+// that was rolled back. An error from JobsDue fails the call, as its transaction does.
+type JobsDueNotifier interface {
+	JobsDue(ctx context.Context, db DB) error
 }

@@ -49,16 +49,39 @@ func (s *Store) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, e
 	if next == 0 {
 		next = now
 	}
-	got, err := writeRow(ctx, s, scanJob, `INSERT INTO jobs (`+jobCols+`)
-		VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, '', 0, $8, $8, $6)`, `ON CONFLICT `+pendingKey+` DO NOTHING`,
-		"jobs", jobCols, "id = $1", j.ID, j.Kind, j.Key, string(j.Payload), j.Attempts, next, j.LastError, now)
-	return insertOnce(s, got, err, func() (store.Job, error) {
-		if j.Key == "" { // jobs without a key are never deduplicated
-			return store.Job{}, errNoRows
+	var got store.Job
+	var created bool
+	err := s.announceDue(ctx, next, func(ctx context.Context, s *Store) (bool, error) {
+		row, err := writeRow(ctx, s, scanJob, `INSERT INTO jobs (`+jobCols+`)
+			VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, '', 0, $8, $8, $6)`, `ON CONFLICT `+pendingKey+` DO NOTHING`,
+			"jobs", jobCols, "id = $1", j.ID, j.Kind, j.Key, string(j.Payload), j.Attempts, next, j.LastError, now)
+		got, created, err = insertOnce(s, row, err, func() (store.Job, error) {
+			if j.Key == "" { // jobs without a key are never deduplicated
+				return store.Job{}, errNoRows
+			}
+			return scanJob(s.db.QueryRow(ctx, `SELECT `+jobCols+` FROM jobs
+				WHERE kind = $1 AND job_key = $2 AND status = 'pending'`, j.Kind, j.Key))
+		}, "job "+j.ID)
+		return created, err
+	})
+	return got, created, err
+}
+
+// announceDue runs write, which makes a job due at at when it reports true, and then, if at is not after
+// the store's clock and the Dialect is a JobsDueNotifier, tells it in the same transaction.
+func (s *Store) announceDue(ctx context.Context, at int64, write func(ctx context.Context, s *Store) (bool, error)) error {
+	n, ok := s.d.(JobsDueNotifier)
+	if !ok || at > s.stamp() {
+		_, err := write(ctx, s)
+		return err
+	}
+	return s.tx(ctx, func(ctx context.Context, tx *Store) error {
+		due, err := write(ctx, tx)
+		if err != nil || !due {
+			return err
 		}
-		return scanJob(s.db.QueryRow(ctx, `SELECT `+jobCols+` FROM jobs
-			WHERE kind = $1 AND job_key = $2 AND status = 'pending'`, j.Kind, j.Key))
-	}, "job "+j.ID)
+		return n.JobsDue(ctx, tx.db)
+	})
 }
 
 // GetJob implements store.Jobs.
@@ -153,12 +176,16 @@ func (s *Store) CompleteJob(ctx context.Context, id, lease string) error {
 
 // RetryJob implements store.Jobs.
 func (s *Store) RetryJob(ctx context.Context, id, lease string, at time.Time, reason string) error {
-	return s.release(ctx, id, lease, `next_attempt_at = $4, last_error = $5`, micros(at), reason)
+	return s.announceDue(ctx, micros(at), func(ctx context.Context, s *Store) (bool, error) {
+		return true, s.release(ctx, id, lease, `next_attempt_at = $4, last_error = $5`, micros(at), reason)
+	})
 }
 
 // HoldJob implements store.Jobs.
 func (s *Store) HoldJob(ctx context.Context, id, lease string, until time.Time, reason string) error {
-	return s.release(ctx, id, lease, `next_attempt_at = $4, retry_since = $4, last_error = $5`, micros(until), reason)
+	return s.announceDue(ctx, micros(until), func(ctx context.Context, s *Store) (bool, error) {
+		return true, s.release(ctx, id, lease, `next_attempt_at = $4, retry_since = $4, last_error = $5`, micros(until), reason)
+	})
 }
 
 // FailJob implements store.Jobs.
