@@ -18,6 +18,18 @@
 // compare-and-set UPDATEs that record their history in the same transaction; every record carries a
 // version for optimistic updates.
 //
+// # Waking other instances
+//
+// A Store is a store.JobWaker: the transaction that enqueues a job due now, or releases one to run now,
+// also runs pg_notify on a channel named after the schema ("msgkit_jobs.<schema>"), which PostgreSQL
+// delivers only when that transaction commits, once per transaction however many jobs it queued. The
+// first WatchJobs opens one dedicated connection (application_name "msgkit job listener", outside the
+// pool) that LISTENs on it and wakes every subscriber, coalescing a burst into one wake each. When that
+// connection drops, the listener reconnects (at once, then with backoff up to 10s) and wakes its
+// subscribers, since notifications sent meanwhile are lost; Close stops it. A connection that dies
+// silently is noticed only by TCP keepalive: until then workers fall back to polling, which is why a wake
+// is a hint and never the only way work is found.
+//
 // # Connecting
 //
 // Open connects with its own pool; New uses a pool the host already owns. Options.Schema keeps msgkit's

@@ -37,4 +37,7 @@
 // A Store is safe for concurrent use, and several Stores (in one process or several) may open the same
 // file, even a new file at the same moment: Open waits (up to Options.BusyTimeout) while another
 // handle switches the file to WAL mode or migrates it, where SQLite alone would fail with SQLITE_BUSY.
+//
+// SQLite has no way to tell another process that a job was queued, so a Store does not implement
+// store.JobWaker: job workers (conversation.Service.Run) in other processes find new jobs when they poll.
 package sqlite
