@@ -2,10 +2,8 @@ package postgres_test
 
 import (
 	"context"
-	"errors"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -67,80 +65,8 @@ func listenerPIDs(t *testing.T, schema string) []int {
 	return pids
 }
 
-// Issue 18: a job enqueued due now by one Store wakes another on the schema (as another process would be),
-// whether enqueued alone or in a transaction, once it commits; a job due later, a coalesced one, and one
-// rolled back wake nobody.
-func TestJobEnqueuedElsewhereWakes(t *testing.T) {
-	schema := newSchema(t)
-	a, b := open(t, schema, nil), open(t, schema, nil)
-	ctx := t.Context()
-	wake := listening(t, b)
-
-	_, _, err := a.EnqueueJob(ctx, store.Job{Kind: "send", Key: "k"})
-	require.NoError(t, err)
-	woken(t, wake, "a job was enqueued")
-
-	_, created, err := a.EnqueueJob(ctx, store.Job{Kind: "send", Key: "k"})
-	require.NoError(t, err)
-	require.False(t, created)
-	notWoken(t, wake, "a job was coalesced with a pending one")
-
-	_, _, err = a.EnqueueJob(ctx, store.Job{Kind: "snooze", NextAttemptAt: time.Now().Add(time.Hour)})
-	require.NoError(t, err)
-	notWoken(t, wake, "a job due in an hour was enqueued")
-
-	errRollback := errors.New("roll back")
-	err = a.RunInTx(ctx, func(ctx context.Context, tx store.Store) error {
-		if _, _, err := tx.EnqueueJob(ctx, store.Job{Kind: "send"}); err != nil {
-			return err
-		}
-		return errRollback
-	})
-	require.ErrorIs(t, err, errRollback)
-	notWoken(t, wake, "a transaction that enqueued a job rolled back")
-
-	enqueued := make(chan struct{})
-	commit := make(chan struct{})
-	release := sync.OnceFunc(func() { close(commit) })
-	defer release() // should the test fail while the transaction waits
-	done := make(chan error, 1)
-	go func() {
-		done <- a.RunInTx(ctx, func(ctx context.Context, tx store.Store) error {
-			if _, _, err := tx.EnqueueJob(ctx, store.Job{Kind: "send"}); err != nil {
-				return err
-			}
-			close(enqueued)
-			<-commit
-			return nil
-		})
-	}()
-	<-enqueued
-	notWoken(t, wake, "a job was enqueued in a transaction that has not committed")
-	release()
-	require.NoError(t, <-done)
-	woken(t, wake, "the transaction committed")
-}
-
-// Issue 18: a job released to run now (a worker shutting down hands it back) wakes the other instances;
-// one retried later does not.
-func TestJobReleasedNowWakes(t *testing.T) {
-	schema := newSchema(t)
-	a, b := open(t, schema, nil), open(t, schema, nil)
-	ctx := t.Context()
-	_, _, err := a.EnqueueJob(ctx, store.Job{Kind: "send"})
-	require.NoError(t, err)
-	_, _, err = a.EnqueueJob(ctx, store.Job{Kind: "send"})
-	require.NoError(t, err)
-	wake := listening(t, b)
-	jobs, err := a.ClaimJobs(ctx, 2, time.Minute)
-	require.NoError(t, err)
-	require.Len(t, jobs, 2)
-
-	require.NoError(t, a.RetryJob(ctx, jobs[0].ID, jobs[0].Lease, time.Now().Add(time.Hour), "backoff"))
-	notWoken(t, wake, "a job was retried in an hour")
-	require.NoError(t, a.RetryJob(ctx, jobs[1].ID, jobs[1].Lease, time.Now(), "interrupted"))
-	woken(t, wake, "a job was released to run now")
-}
+// The rules every store.JobWaker follows (wakes across handles, only after commit, only for jobs due now,
+// coalescing) are storetest's, run by TestConformance; these are the listener's own.
 
 // Issue 18: when the listener's connection is killed, the Store reconnects, wakes its subscribers (jobs
 // may have become due while it did not listen) and is woken by notifications again.

@@ -39,6 +39,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Messages", func(t *testing.T) { RunMessages(t, h) })
 	t.Run("Assignments", func(t *testing.T) { RunAssignments(t, h) })
 	t.Run("Jobs", func(t *testing.T) { RunJobs(t, h) })
+	t.Run("JobWakes", func(t *testing.T) { RunJobWakes(t, h) })
 	t.Run("Notifications", func(t *testing.T) { RunNotifications(t, h) })
 	t.Run("Templates", func(t *testing.T) { RunTemplates(t, h) })
 	t.Run("Links", func(t *testing.T) { RunLinks(t, h) })
