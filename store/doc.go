@@ -65,13 +65,13 @@
 //
 // # Optional capabilities
 //
-// Transactions are not optional: Store includes Transactor, because msgkit records an event, the state
-// it changes and the work it causes (Jobs) in one transaction. Everything else a backend may add is an
+// Transactions are not optional: Store includes Transactor, because msgkit records an event, the state it
+// changes and the work it causes (Jobs) in one transaction. Everything else a backend may add is an
 // optional interface that callers discover with a type assertion, so a backend without it changes nothing
 // and a new capability never breaks an existing backend: Pinger checks the connection; JobWaker wakes job
 // workers when jobs become due (store/postgres across processes with LISTEN/NOTIFY, memstore within its
-// process; SQLite has no such mechanism across processes, so its workers poll). Backends that hold
-// resources implement io.Closer.
+// process; SQLite and MySQL have no such mechanism across processes, so their workers poll). Backends that
+// hold resources implement io.Closer.
 //
 // # Concurrency
 //

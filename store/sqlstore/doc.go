@@ -5,7 +5,9 @@
 //   - a DB that runs statements (NewSQLDB wraps database/sql; store/postgres wraps pgx, store/sqlite adds a
 //     statement cache and a write lock);
 //   - a TxFunc that runs a transaction on it (NewSQLTx for database/sql);
-//   - a Dialect: what the database's errors mean, and which of a few SQL features it has;
+//   - a Dialect: what the database's errors mean, and which of a few SQL features it has; a Dialect that
+//     is also a JobsDueNotifier is told, in the same transaction, when a job becomes due (store/postgres
+//     NOTIFYs other processes with it);
 //   - its migrations, applied with Migrate under a lock of its own.
 //
 // # Statements
