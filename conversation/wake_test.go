@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/msgkit/msgkit/channel"
@@ -17,11 +18,12 @@ import (
 )
 
 // wakeInstances opens two stores on the same data, as two instances of the application would: two
-// PostgreSQL pools on one schema, or one memstore shared by two services in one process.
-func wakeInstances() map[string]func(t *testing.T) (a, b store.Store) {
-	return map[string]func(t *testing.T) (store.Store, store.Store){
-		"memstore": func(*testing.T) (store.Store, store.Store) { s := memstore.New(nil); return s, s },
-		"postgres": func(t *testing.T) (store.Store, store.Store) {
+// PostgreSQL pools on one schema, or one memstore shared by two services in one process. On PostgreSQL,
+// kill terminates the backend of every listener on the schema, and reports how many it found.
+func wakeInstances() map[string]func(t *testing.T) (a, b store.Store, kill func() int) {
+	return map[string]func(t *testing.T) (store.Store, store.Store, func() int){
+		"memstore": func(*testing.T) (store.Store, store.Store, func() int) { s := memstore.New(nil); return s, s, nil },
+		"postgres": func(t *testing.T) (store.Store, store.Store, func() int) {
 			dsn := multiDSN(t)
 			schema := multiSchema(t, dsn)
 			var ss [2]store.Store
@@ -31,19 +33,29 @@ func wakeInstances() map[string]func(t *testing.T) (a, b store.Store) {
 				t.Cleanup(func() { s.Close() })
 				ss[i] = s
 			}
-			return ss[0], ss[1]
+			kill := func() int {
+				conn, err := pgx.Connect(t.Context(), dsn)
+				require.NoError(t, err)
+				defer conn.Close(context.Background())
+				var n int
+				require.NoError(t, conn.QueryRow(t.Context(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+					WHERE application_name = 'msgkit job listener' AND query = $1`, `LISTEN "msgkit_jobs.`+schema+`"`).Scan(&n))
+				return n
+			}
+			return ss[0], ss[1], kill
 		},
 	}
 }
 
 // Issue 18: work recorded by one instance is done at once by another instance's idle Run, woken by the
 // store (LISTEN/NOTIFY on PostgreSQL), not by its poll: Poll is an hour here, so only a wake explains a
-// delivery within seconds. Instance A records; it runs no Run at all.
+// delivery within seconds. Instance A records; it runs no Run at all. On PostgreSQL, B's listener is then
+// killed: a reply recorded while it reconnects is delivered as promptly, by the wake its reconnection gives.
 func TestRunIsWokenByAnotherInstance(t *testing.T) {
 	for name, open := range wakeInstances() {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
-			sa, sb := open(t)
+			sa, sb, kill := open(t)
 			ch, err := sa.CreateChannel(ctx, store.Channel{Name: "Tokyo shop", Kind: "line", ExternalID: "1650000000", Active: true})
 			require.NoError(t, err)
 			var mu sync.Mutex
@@ -83,6 +95,13 @@ func TestRunIsWokenByAnotherInstance(t *testing.T) {
 				require.Eventually(t, func() bool { return len(fakeB.Delivered()) == i+1 }, 10*time.Second, time.Millisecond,
 					"reply %d was not delivered by instance B", i)
 				t.Logf("reply %d delivered by B after %v", i, time.Since(start))
+			}
+			if kill != nil {
+				require.Equal(t, 1, kill(), "B's listener")
+				_, err := a.Reply(ctx, conv.ID, "alice", conversation.Reply{Text: "reply"})
+				require.NoError(t, err)
+				require.Eventually(t, func() bool { return len(fakeB.Delivered()) == 4 }, 10*time.Second, time.Millisecond,
+					"the reply recorded while B's listener was down was not delivered")
 			}
 			require.Empty(t, fakeA.Sends())
 			mu.Lock()
