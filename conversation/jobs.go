@@ -49,14 +49,19 @@ func (s *Service) jobKinds() map[string]jobKind {
 // errBadJob marks a job whose payload cannot be read: retrying cannot help.
 var errBadJob = errors.New("conversation: malformed job")
 
-// enqueue records a job of kind with payload in tx. A key coalesces it with a pending job of the same
-// kind and key.
+// enqueue records a job of kind with payload in tx, due now. A key coalesces it with a pending job of the
+// same kind and key.
 func enqueue(ctx context.Context, tx store.Store, kind, key string, payload any) (store.Job, error) {
+	return enqueueAt(ctx, tx, kind, key, payload, time.Time{})
+}
+
+// enqueueAt is enqueue for a job due at due (zero: now).
+func enqueueAt(ctx context.Context, tx store.Store, kind, key string, payload any, due time.Time) (store.Job, error) {
 	b, err := json.Marshal(payload)
 	if err != nil {
 		return store.Job{}, fmt.Errorf("conversation: encoding a %s job: %w", kind, err)
 	}
-	j, _, err := tx.EnqueueJob(ctx, store.Job{Kind: kind, Key: key, Payload: b})
+	j, _, err := tx.EnqueueJob(ctx, store.Job{Kind: kind, Key: key, Payload: b, NextAttemptAt: due})
 	return j, err
 }
 

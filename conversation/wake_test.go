@@ -103,6 +103,13 @@ func TestRunIsWokenByAnotherInstance(t *testing.T) {
 				require.Eventually(t, func() bool { return len(fakeB.Delivered()) == 4 }, 10*time.Second, time.Millisecond,
 					"the reply recorded while B's listener was down was not delivered")
 			}
+			// A Reply that delivers at once (B's) does so itself, though its commit wakes Runs (B's own
+			// among them): its send job is not theirs to take, so it answers sent, not queued.
+			for range 5 {
+				sent, err := b.Reply(ctx, conv.ID, "alice", conversation.Reply{Text: "at once"})
+				require.NoError(t, err)
+				require.Equal(t, store.StatusSent, sent.Parts[0].Status)
+			}
 			require.Empty(t, fakeA.Sends())
 			mu.Lock()
 			defer mu.Unlock()
