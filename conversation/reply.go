@@ -415,8 +415,15 @@ func (s *Service) recordReply(ctx context.Context, tx store.Store, conv store.Co
 		if useToken {
 			p.ReplyToken, p.ReplyTokenExpiresAt = conv.ReplyToken, conv.ReplyTokenExpiresAt
 		}
+		var due time.Time // now: Run delivers it
+		if !s.o.DeferDelivery {
+			// Reply delivers it at once (deliverNow claims it, due or not). Until then it is not due, as if
+			// claimed already, so that no Run woken by this commit (store.JobWaker) takes it from under the
+			// Reply; should the process stop before claiming it, Run delivers it once a lease has passed.
+			due = now.Add(s.o.Jobs.Lease)
+		}
 		var err error
-		if job, err = enqueue(ctx, tx, jobSend, "", p); err != nil {
+		if job, err = enqueueAt(ctx, tx, jobSend, "", p, due); err != nil {
 			return job, conv, err
 		}
 	}

@@ -63,3 +63,44 @@ func bulkLoad(ctx context.Context, tb testing.TB, schema string, p *storetest.Po
 	_, err = conn.Exec(ctx, `ANALYZE`)
 	return err
 }
+
+// Issue 18: what waking other instances costs the transaction that enqueues a job. Each op is one
+// transaction that enqueues one job, from 8 goroutines on one pool while another Store listens: due now
+// (after the commit, the Store sends pg_notify in a transaction of its own) or due in an hour (no
+// notification); the two differ in nothing else.
+//
+//	MSGKIT_POSTGRES_DSN=… go test ./store/postgres -run '^$' -bench '^BenchmarkEnqueueNotify$' -benchtime 2000x -count 5
+func BenchmarkEnqueueNotify(b *testing.B) {
+	schema := newSchema(b)
+	s := open(b, schema, nil)
+	wake, stop := open(b, schema, nil).WatchJobs()
+	defer stop()
+	go func() {
+		for range wake { // drain: never closed; ends with the process
+		}
+	}()
+	for _, due := range []struct {
+		name  string
+		after time.Duration
+	}{{"due=now", 0}, {"due=later", time.Hour}} {
+		b.Run(due.name, func(b *testing.B) {
+			b.SetParallelism(4)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					j := store.Job{Kind: "send"}
+					if due.after > 0 {
+						j.NextAttemptAt = time.Now().Add(due.after)
+					}
+					err := s.RunInTx(b.Context(), func(ctx context.Context, tx store.Store) error {
+						_, _, err := tx.EnqueueJob(ctx, j)
+						return err
+					})
+					if err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}

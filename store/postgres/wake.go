@@ -35,10 +35,12 @@ func channelFor(schema string) string {
 	return prefix + hex.EncodeToString(sum[:16])
 }
 
-// JobsDue implements sqlstore.JobsDueNotifier: pg_notify in the transaction that made the job due, which
-// PostgreSQL delivers when (and only if) it commits, once however many jobs it made due.
+// JobsDue implements sqlstore.JobsDueNotifier: pg_notify, after the change that made a job due has
+// committed, in a transaction of its own that does not wait for its commit record to be flushed (a lost
+// notice costs a poll; a flushed one would cost every notifying commit a WAL flush under the global lock
+// PostgreSQL takes to commit notifications in order).
 func (d dialect) JobsDue(ctx context.Context, db sqlstore.DB) error {
-	_, err := db.Exec(ctx, `SELECT pg_notify($1, '')`, d.channel)
+	_, err := db.Exec(ctx, `SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, '')`, d.channel)
 	return err
 }
 
@@ -56,8 +58,8 @@ type waker struct {
 	done    chan struct{}
 }
 
-// WatchJobs implements store.JobWaker: a wake follows every committed transaction, of any Store on the
-// schema in any process, that enqueued a job due now or released one to run now (NOTIFY), and every
+// WatchJobs implements store.JobWaker: a wake follows every committed change, by any Store on the schema
+// in any process, that enqueued a job due now or released one to run now (NOTIFY), and every
 // reconnection of the listener, which may have missed some while it was down.
 func (s *Store) WatchJobs() (<-chan struct{}, func()) {
 	w := s.waker

@@ -66,11 +66,11 @@ func has(d Dialect, fs ...Feature) bool {
 }
 
 // JobsDueNotifier is an optional addition to a Dialect, for a database that can tell other processes that
-// jobs became due (store.JobWaker). After a statement makes a job due by the store's clock (EnqueueJob
-// creating one, RetryJob or HoldJob releasing one), the layer calls JobsDue on the DB of that statement's
-// transaction; a call made outside a transaction runs the statement and JobsDue in one. A database whose
-// notices are sent only when their transaction commits (PostgreSQL's NOTIFY) so tells nobody about work
-// that was rolled back. An error from JobsDue fails the call, as its transaction does.
+// jobs became due (store.JobWaker). When a statement makes a job due by the store's clock (EnqueueJob
+// creating one, RetryJob or HoldJob releasing one), the layer calls JobsDue on the Store's own DB: after
+// the statement, or, when it ran in a transaction, after that transaction commits — never for one that
+// rolled back, and never before the job can be claimed. Its error is ignored: the change stands, and a
+// lost notice costs the workers a poll.
 type JobsDueNotifier interface {
 	JobsDue(ctx context.Context, db DB) error
 }

@@ -6,8 +6,8 @@
 //     statement cache and a write lock);
 //   - a TxFunc that runs a transaction on it (NewSQLTx for database/sql);
 //   - a Dialect: what the database's errors mean, and which of a few SQL features it has; a Dialect that
-//     is also a JobsDueNotifier is told, in the same transaction, when a job becomes due (store/postgres
-//     NOTIFYs other processes with it);
+//     is also a JobsDueNotifier is told when a committed change made a job due (store/postgres NOTIFYs
+//     other processes with it);
 //   - its migrations, applied with Migrate under a lock of its own.
 //
 // # Statements

@@ -67,21 +67,28 @@ func (s *Store) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, e
 	return got, created, err
 }
 
-// announceDue runs write, which makes a job due at at when it reports true, and then, if at is not after
-// the store's clock and the Dialect is a JobsDueNotifier, tells it in the same transaction.
+// announceDue runs write, which makes a job due at at when it reports true. If at is not after the
+// store's clock and the Dialect is a JobsDueNotifier, it is told so: after write, or, in a transaction,
+// once that commits.
 func (s *Store) announceDue(ctx context.Context, at int64, write func(ctx context.Context, s *Store) (bool, error)) error {
-	n, ok := s.d.(JobsDueNotifier)
-	if !ok || at > s.stamp() {
-		_, err := write(ctx, s)
+	due, err := write(ctx, s)
+	if err != nil || !due || at > s.stamp() {
 		return err
 	}
-	return s.tx(ctx, func(ctx context.Context, tx *Store) error {
-		due, err := write(ctx, tx)
-		if err != nil || !due {
-			return err
-		}
-		return n.JobsDue(ctx, tx.db)
-	})
+	if s.due != nil {
+		*s.due = true
+		return nil
+	}
+	s.jobsDue(ctx)
+	return nil
+}
+
+// jobsDue tells a JobsDueNotifier Dialect that a committed change made jobs due. Its error is not the
+// caller's: the change stands, and a lost notice costs the workers a poll.
+func (s *Store) jobsDue(ctx context.Context) {
+	if n, ok := s.d.(JobsDueNotifier); ok {
+		_ = n.JobsDue(ctx, s.db)
+	}
 }
 
 // GetJob implements store.Jobs.

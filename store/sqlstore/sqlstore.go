@@ -56,6 +56,8 @@ type Store struct {
 	now func() time.Time
 	// txf runs a transaction; nil on a Store bound to one, whose transactions join it.
 	txf TxFunc
+	// due, on a Store bound to a transaction, is set when the transaction made a job due (announceDue).
+	due *bool
 }
 
 var _ store.Store = (*Store)(nil)

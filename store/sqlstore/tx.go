@@ -27,9 +27,13 @@ func (s *Store) tx(ctx context.Context, fn func(ctx context.Context, tx *Store) 
 	}
 	var err error
 	for range retries {
+		due := false
 		err = s.txf(ctx, func(ctx context.Context, db DB) error {
-			return fn(ctx, &Store{db: db, d: s.d, now: s.now})
+			return fn(ctx, &Store{db: db, d: s.d, now: s.now, due: &due})
 		})
+		if err == nil && due {
+			s.jobsDue(ctx)
+		}
 		if err == nil || ctx.Err() != nil || s.d.Classify(err) != Retry {
 			return err
 		}
