@@ -4,17 +4,19 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 	"time"
 )
 
 // checkpointer copies the write-ahead log back into the database file from its own connection, delay
-// after a write (the writes meanwhile are taken by the same checkpoint), so that no commit pays for it.
+// after a write (the writes meanwhile are taken by the same checkpoint), so that no commit runs it.
 // Each round is two PASSIVE checkpoints, which never wait for readers: the first copies the bulk while
-// this Store's writers go on; the second, holding the Store's write lock, copies the few frames
-// committed meanwhile, so that the log is then wholly copied and the next transaction starts it again
-// from the beginning — the log stays about as large as delay's worth of writes. Frames a reader still
-// uses are left to a later round. A checkpoint that fails is not reported: the next write starts
-// another round, and SQLite's own checkpoint at backstopPages bounds the log meanwhile.
+// this Store's writers go on; the second, holding the Store's write lock (this Store's writers wait for
+// it: it is short, but includes the checkpoint's fsync), copies the few frames committed meanwhile, so
+// that the log is then wholly copied and the next transaction starts it again from the beginning — the
+// log stays about as large as delay's worth of writes. Frames a reader still uses are left to a later
+// round. A checkpoint that fails is not reported: the next write starts another round, and SQLite's own
+// checkpoint at backstopPages bounds the log meanwhile.
 type checkpointer struct {
 	db    *sql.DB
 	lock  writeLock
@@ -22,6 +24,8 @@ type checkpointer struct {
 	wake  chan struct{}
 	stop  chan struct{}
 	done  chan struct{}
+	// closing makes close idempotent, as Store.Close is.
+	closing sync.Once
 }
 
 func startCheckpointer(dsn string, lock writeLock, delay time.Duration) (*checkpointer, error) {
@@ -83,12 +87,16 @@ func (c *checkpointer) checkpoint() {
 	_, _ = c.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
 }
 
-// close stops the checkpointer and closes its connection.
+// close stops the checkpointer and closes its connection; calls after the first do nothing.
 func (c *checkpointer) close() error {
 	if c == nil {
 		return nil
 	}
-	close(c.stop)
-	<-c.done
-	return c.db.Close()
+	var err error
+	c.closing.Do(func() {
+		close(c.stop)
+		<-c.done
+		err = c.db.Close()
+	})
+	return err
 }

@@ -48,3 +48,11 @@ func TestBackgroundCheckpointKeepsTheLogSmall(t *testing.T) {
 	}
 	require.Less(t, largest, int64(3000*pageSize), "the log grew to %d pages", largest/pageSize)
 }
+
+// Close may be called again, as before the checkpointer (a deferred Close after an explicit one).
+func TestCloseTwice(t *testing.T) {
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "msgkit.db"), nil)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	require.NotPanics(t, func() { _ = s.Close() })
+}

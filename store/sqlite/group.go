@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -38,10 +39,23 @@ type groupCommit struct {
 
 // member is one caller's transaction function.
 type member struct {
-	ctx  context.Context
-	fn   func(ctx context.Context, tx sqlstore.DB) error
-	done chan error // its outcome, once
+	ctx      context.Context
+	fn       func(ctx context.Context, tx sqlstore.DB) error
+	done     chan error // its outcome, once
+	answered bool       // set by the leader once done has its outcome
 }
+
+// answer gives m its outcome, unless it has one already. Only the leader calls it.
+func (m *member) answer(err error) {
+	if !m.answered {
+		m.answered = true
+		m.done <- err
+	}
+}
+
+// errAbandoned answers the members of a group whose leader's goroutine was ended by a function in it
+// (runtime.Goexit: a test's FailNow inside a transaction function). Nothing of the group was committed.
+var errAbandoned = errors.New("sqlite: a transaction function sharing this commit ended its goroutine; nothing was committed")
 
 // panicked carries a function's panic to its caller's goroutine.
 type panicked struct{ value any }
@@ -66,12 +80,21 @@ func (g *groupCommit) run(ctx context.Context, fn func(ctx context.Context, tx s
 		}
 		return outcome(<-m.done) // already running in another caller's group
 	}
-	g.lead(m)
-	g.s.lock.release()
+	select {
+	case err := <-m.done: // committed by the leader before; both were ready and the lock was picked
+		g.s.lock.release()
+		return outcome(err)
+	default:
+	}
+	func() {
+		defer g.s.lock.release() // even if a function ends this goroutine
+		g.lead(m)
+	}()
 	return outcome(<-m.done)
 }
 
-// outcome re-raises a function's panic in its caller's goroutine.
+// outcome re-raises a function's panic in its caller's goroutine, with the value it was raised with
+// (the stack it was first raised on is lost: it was the leader's).
 func outcome(err error) error {
 	if p, ok := err.(*panicked); ok {
 		panic(p.value)
@@ -112,8 +135,13 @@ func (g *groupCommit) lead(own *member) {
 
 // commit runs batch in one transaction and tells each member its outcome.
 func (g *groupCommit) commit(batch []*member) {
+	defer func() { // reached unanswered only when a function ended this goroutine
+		for _, m := range batch {
+			m.answer(errAbandoned)
+		}
+	}()
 	if len(batch) == 1 {
-		batch[0].done <- g.s.alone(batch[0])
+		batch[0].answer(g.s.alone(batch[0]))
 		return
 	}
 	// The transaction outlives any one member's context: one caller giving up must not roll back the
@@ -122,10 +150,11 @@ func (g *groupCommit) commit(batch []*member) {
 	tx, err := g.s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		for _, m := range batch {
-			m.done <- fmt.Errorf("sqlite: begin: %w", err)
+			m.answer(fmt.Errorf("sqlite: begin: %w", err))
 		}
 		return
 	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing; it ends a transaction abandoned mid-way
 	db := &txDB{tx: tx, writer: g.s.writer, stmts: g.s.stmts}
 	results := make([]error, len(batch))
 	for i, m := range batch {
@@ -154,7 +183,7 @@ func (g *groupCommit) commit(batch []*member) {
 	g.s.ckpt.wrote()
 	g.shared.Add(1)
 	for i, m := range batch {
-		m.done <- results[i]
+		m.answer(results[i])
 	}
 }
 
@@ -166,10 +195,10 @@ func (g *groupCommit) fallback(tx *sql.Tx, batch []*member, results []error, ran
 	}
 	for i, m := range batch {
 		if i < ran && results[i] != nil {
-			m.done <- results[i]
+			m.answer(results[i])
 			continue
 		}
-		m.done <- g.s.alone(m)
+		m.answer(g.s.alone(m))
 	}
 }
 
@@ -192,6 +221,7 @@ func (s *Store) alone(m *member) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
 	if err := call(m, &txDB{tx: tx, writer: s.writer, stmts: s.stmts}); err != nil {
 		_ = tx.Rollback()
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -152,4 +153,31 @@ func TestGroupSkipsAMemberThatGaveUp(t *testing.T) {
 	require.ErrorIs(t, errs[1], context.Canceled)
 	require.NoError(t, errs[2])
 	require.Equal(t, []string{"a", "c"}, rows(t, s))
+}
+
+// A function that ends its goroutine (runtime.Goexit: a test's FailNow inside RunInTx) ends the
+// leader's: nothing of its group is committed, every other member is answered, and the Store goes on
+// writing (the write lock is released, the transaction rolled back).
+func TestGroupGoexitLeavesTheStoreWriting(t *testing.T) {
+	s := openGroupStore(t)
+	exits := func(ctx context.Context, tx sqlstore.DB) error {
+		if err := insert("b", nil)(ctx, tx); err != nil {
+			return err
+		}
+		runtime.Goexit()
+		return nil
+	}
+	errs := groupOf(t, s, nil, insert("a", nil), exits, insert("c", nil))
+	abandoned := 0
+	for _, err := range errs { // the leader's goroutine was ended: its caller got no answer (nil here)
+		if err != nil {
+			require.ErrorIs(t, err, errAbandoned)
+			abandoned++
+		}
+	}
+	require.GreaterOrEqual(t, abandoned, 2, "every member but the leader is answered")
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, s.runTx(ctx, insert("later", nil)), "the Store still writes")
+	require.Equal(t, []string{"later"}, rows(t, s))
 }
