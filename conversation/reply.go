@@ -376,9 +376,15 @@ func messagePart(m channel.Message, l channel.Limits) part {
 	return part{msg: m, outcome: store.OutcomeAsIs}
 }
 
+// inlineGrace is how long a reply's send job waits before Run may take it, when Reply delivers it
+// itself: long enough for Reply's own claim, which follows the commit at once.
+const inlineGrace = 2 * time.Second
+
 // deliverNow runs a reply's own send job at once, unless a worker has already claimed it. Whatever
-// happens is recorded on the job and its parts, as Run records it.
+// happens is recorded on the job and its parts, as Run records it. It goes on when the caller's context
+// ends (a client that hung up): the reply was accepted, and a send cut short would be uncertain.
 func (s *Service) deliverNow(ctx context.Context, jobID string) {
+	ctx = context.WithoutCancel(ctx)
 	j, err := s.store.ClaimJob(ctx, jobID, s.o.Jobs.Lease)
 	if err != nil {
 		if !errors.Is(err, store.ErrConflict) {
@@ -417,10 +423,10 @@ func (s *Service) recordReply(ctx context.Context, tx store.Store, conv store.Co
 		}
 		var due time.Time // now: Run delivers it
 		if !s.o.DeferDelivery {
-			// Reply delivers it at once (deliverNow claims it, due or not). Until then it is not due, as if
-			// claimed already, so that no Run woken by this commit (store.JobWaker) takes it from under the
-			// Reply; should the process stop before claiming it, Run delivers it once a lease has passed.
-			due = now.Add(s.o.Jobs.Lease)
+			// Reply delivers it at once (deliverNow claims it, due or not, right after this commit). Until
+			// then it is briefly not due, so that no Run woken by this commit (store.JobWaker) takes it from
+			// under the Reply; should the claim fail or the process stop, Run delivers it soon after.
+			due = now.Add(min(s.o.Jobs.Lease, inlineGrace))
 		}
 		var err error
 		if job, err = enqueueAt(ctx, tx, jobSend, "", p, due); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/msgkit/msgkit/channel/channeltest"
 	"github.com/msgkit/msgkit/conversation"
 	"github.com/msgkit/msgkit/store"
+	"github.com/msgkit/msgkit/store/memstore"
 	"github.com/msgkit/msgkit/store/storetest"
 )
 
@@ -391,4 +392,60 @@ func TestUndeliverableSendFailsOnceItsBudgetIsSpent(t *testing.T) {
 	n, err := broken.Flush(t.Context())
 	require.NoError(t, err)
 	require.Zero(t, n, "a failed send is not claimed again")
+}
+
+// claimFailsOnce is a memstore whose first ClaimJob fails (the store had a passing fault).
+type claimFailsOnce struct {
+	*memstore.Store
+	failed bool
+}
+
+func (c *claimFailsOnce) ClaimJob(ctx context.Context, id string, lease time.Duration) (store.Job, error) {
+	if !c.failed {
+		c.failed = true
+		return store.Job{}, errors.New("passing fault")
+	}
+	return c.Store.ClaimJob(ctx, id, lease)
+}
+
+// A reply whose inline delivery could not claim its job is delivered by Run within seconds, not after a
+// lease (the job is held back from other workers only while Reply claims it).
+func TestReplyWhoseInlineClaimFailsIsDeliveredSoon(t *testing.T) {
+	fx := newFixture(t, nil)
+	c := fx.inbound(t)
+	svc, err := conversation.New(&claimFailsOnce{Store: fx.s}, conversation.AdapterMap{fx.ch.ID: fx.fake}, fx.opts)
+	require.NoError(t, err)
+	sent, err := svc.Reply(t.Context(), c.ID, "alice", conversation.Reply{Text: "hello"})
+	require.NoError(t, err)
+	require.Equal(t, store.StatusQueued, sent.Parts[0].Status, "the inline claim failed")
+	fx.clock.Advance(3 * time.Second)
+	n, err := svc.Flush(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "Run delivers it a few seconds later")
+}
+
+// A client that hangs up after Reply committed does not stop its delivery.
+func TestReplyDeliveredAfterTheCallerGivesUp(t *testing.T) {
+	fx := newFixture(t, nil)
+	c := fx.inbound(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	svc, err := conversation.New(&cancelOnClaim{Store: fx.s, cancel: cancel}, conversation.AdapterMap{fx.ch.ID: fx.fake}, fx.opts)
+	require.NoError(t, err)
+	before := len(fx.fake.Sends())
+	_, err = svc.Reply(ctx, c.ID, "alice", conversation.Reply{Text: "hello"})
+	require.ErrorIs(t, err, context.Canceled, "the caller is told nothing more")
+	require.Len(t, fx.fake.Sends(), before+1, "but the reply went out")
+	msgs := fx.messages(t, c.ID)
+	require.Equal(t, store.StatusSent, msgs[len(msgs)-1].Status)
+}
+
+// cancelOnClaim ends the Reply's context as its job is claimed: the client hung up after the commit.
+type cancelOnClaim struct {
+	*memstore.Store
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClaim) ClaimJob(ctx context.Context, id string, lease time.Duration) (store.Job, error) {
+	c.cancel()
+	return c.Store.ClaimJob(ctx, id, lease)
 }
