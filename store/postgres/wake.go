@@ -13,11 +13,14 @@ import (
 	"github.com/msgkit/msgkit/store/sqlstore"
 )
 
-// Reconnecting the listener: the first attempt after a drop is immediate, then the delay doubles from
-// minReconnect to maxReconnect (with jitter, so instances do not reconnect in step).
+// Reconnecting the listener: the first attempt after a drop is immediate when the connection had
+// lasted stableListen, then the delay doubles from minReconnect to maxReconnect (with jitter, so
+// instances do not reconnect in step).
 const (
 	minReconnect = 50 * time.Millisecond
 	maxReconnect = 10 * time.Second
+	// stableListen is how long a listening connection must last for the next reconnect to be immediate.
+	stableListen = 5 * time.Second
 )
 
 // listenerName is the application_name of the listening connection, as pg_stat_activity shows it.
@@ -118,7 +121,7 @@ func (w *waker) listen(ctx context.Context) {
 			continue
 		}
 		if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{w.channel}.Sanitize()); err == nil {
-			delay = 0
+			listening := time.Now()
 			w.wake() // jobs may have become due while nobody listened
 			for {
 				if _, err := conn.WaitForNotification(ctx); err != nil {
@@ -126,6 +129,9 @@ func (w *waker) listen(ctx context.Context) {
 				}
 				w.wake()
 			}
+			if time.Since(listening) >= stableListen {
+				delay = 0 // a connection that lasted: the next reconnects at once
+			} // else one that drops soon after each LISTEN backs off, rather than waking every Run each time
 		}
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 		_ = conn.Close(cctx)
