@@ -45,7 +45,7 @@ func (s *Service) runInbound(ctx context.Context, j store.Job) error {
 	case errors.Is(err, assign.ErrNoAgent):
 		return nil // it waits, unassigned, for assign.Drain; nobody to tell
 	case err != nil:
-		return fmt.Errorf("conversation: deciding the owner: %w", err)
+		return fmt.Errorf("conversation: routing a new message and listing its notification: %w", err)
 	case tell:
 		return s.tell(ctx, n)
 	}
