@@ -1,0 +1,36 @@
+package sqlite
+
+import (
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestConnectionsUseTheReadSettings checks that every kind of connection reads through the memory map and
+// page cache Options ask for, by default and when set.
+func TestConnectionsUseTheReadSettings(t *testing.T) {
+	for _, c := range []struct {
+		name              string
+		o                 *Options
+		wantMmap, wantKiB int64
+	}{
+		{"defaults", nil, defaultMmapSize, defaultCacheSize >> 10},
+		{"set", &Options{MmapSize: 64 << 20, CacheSize: 4 << 20}, 64 << 20, 4 << 10},
+		{"mmap off", &Options{MmapSize: -1}, 0, defaultCacheSize >> 10},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := Open(t.Context(), filepath.Join(t.TempDir(), "db"), c.o)
+			require.NoError(t, err)
+			defer s.Close()
+			for what, db := range map[string]*sql.DB{"reader": s.reader, "writer": s.writer} {
+				var mmap, cache int64
+				require.NoError(t, db.QueryRowContext(t.Context(), "PRAGMA mmap_size").Scan(&mmap), what)
+				require.NoError(t, db.QueryRowContext(t.Context(), "PRAGMA cache_size").Scan(&cache), what)
+				require.Equal(t, c.wantMmap, mmap, "%s: mmap_size", what)
+				require.Equal(t, -c.wantKiB, cache, "%s: cache_size (negative: KiB)", what)
+			}
+		})
+	}
+}
