@@ -16,9 +16,9 @@ func TestConnectionsUseTheReadSettings(t *testing.T) {
 		o                 *Options
 		wantMmap, wantKiB int64
 	}{
-		{"defaults", nil, defaultMmapSize, defaultCacheSize >> 10},
+		{"defaults", nil, 0, defaultCacheSize >> 10},
 		{"set", &Options{MmapSize: 64 << 20, CacheSize: 4 << 20}, 64 << 20, 4 << 10},
-		{"mmap off", &Options{MmapSize: -1}, 0, defaultCacheSize >> 10},
+		{"mmap on", &Options{MmapSize: 1 << 30}, 1 << 30, defaultCacheSize >> 10},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s, err := Open(t.Context(), filepath.Join(t.TempDir(), "db"), c.o)

@@ -44,23 +44,20 @@ type Options struct {
 	// delay leaves checkpoints to SQLite, as without this option.
 	CheckpointDelay time.Duration
 	// MmapSize is how much of the database file each connection reads through memory-mapped I/O
-	// instead of read calls (default 1 GiB; negative turns it off). A large database then reads at
-	// the speed of a small one while the operating system keeps it in its cache: an inbox view that
-	// looks up rows scattered over a 365 MB file costs 1.2–1.7× what it costs in a 4 MB one, against
-	// 2.3–2.6× with read calls (BENCHMARKS.md, "Inbox views at scale"). The mapping is address space,
-	// shared with the operating system's cache, not memory the process allocates.
+	// instead of read calls (default 0: none). Off by default because a database that grows remaps at
+	// every read transaction: with 1 GiB mapped, munmap alone took 9 % of an inbound message's CPU
+	// time. A database that is mostly read may gain from it.
 	MmapSize int64
 	// CacheSize is the most memory each connection keeps for its page cache (default 32 MiB; SQLite's
-	// own default is 2 MB). It is allocated as pages are read, so a small database never uses it; a
-	// large one may use up to (Readers + 3) × CacheSize.
+	// own default is 2 MB). A large database then reads at about the speed of a small one: an inbox view
+	// that looks up rows scattered over a 365 MB file costs 1.0–2.0× what it costs in a 4 MB one, against
+	// up to 2.6× with SQLite's default (BENCHMARKS.md, "Inbox views at scale"). It is allocated as pages
+	// are read, so a small database never uses it; a large one may use up to (Readers + 3) × CacheSize.
 	CacheSize int64
 }
 
 // Defaults of Options.
-const (
-	defaultMmapSize  = 1 << 30
-	defaultCacheSize = 32 << 20
-)
+const defaultCacheSize = 32 << 20
 
 // backstopPages is the log size at which SQLite checkpoints on commit while a background checkpointer
 // runs: only when that has fallen behind (readers keeping the log in use).
@@ -128,9 +125,6 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 	}
 	if o.CheckpointDelay == 0 {
 		o.CheckpointDelay = 50 * time.Millisecond
-	}
-	if o.MmapSize == 0 {
-		o.MmapSize = defaultMmapSize
 	}
 	if o.CacheSize <= 0 {
 		o.CacheSize = defaultCacheSize
