@@ -38,7 +38,8 @@ type Job struct {
 	RetrySince time.Time
 	// LastError is the last failure, as a reason fit for an operator (never personal data).
 	LastError string
-	// Lease identifies the current claim and LeaseUntil when it lapses; both are set by a claim.
+	// Lease identifies the current claim and LeaseUntil when it lapses; both are set by a claim, or by
+	// the enqueuer that claims the job as it enqueues it (EnqueueJob).
 	Lease      string
 	LeaseUntil time.Time
 
@@ -57,9 +58,18 @@ type JobFilter struct {
 // safe for concurrent use.
 type Jobs interface {
 	// EnqueueJob stores j as pending (assigning ID, CreatedAt, UpdatedAt; a zero NextAttemptAt means now;
-	// RetrySince is NextAttemptAt) and returns it with created true. When j.Key is set and a pending job of the same Kind and Key
-	// exists, it stores nothing and returns that job with created false; of concurrent calls with one
-	// Kind and Key exactly one creates. An existing ID returns ErrAlreadyExists.
+	// RetrySince is NextAttemptAt; Attempts is kept as given) and returns it with created true. When
+	// j.Key is set and a pending job of the same Kind and Key exists, it stores nothing and returns that
+	// job as it is (under its own lease, if any) with created false; of concurrent calls with one Kind
+	// and Key exactly one creates. An existing ID returns ErrAlreadyExists.
+	//
+	// With j.Lease and j.LeaseUntil both set, the job is stored claimed under that lease until
+	// LeaseUntil: the enqueuer runs it itself (it passes Attempts 1 for this claim). Until then ClaimJobs
+	// passes over it, ClaimJob returns ErrConflict, and CompleteJob, RetryJob, HoldJob and FailJob accept
+	// that lease; once it lapses, the job is claimed as any job whose lease lapsed. A job enqueued
+	// claimed does not wake a JobWaker's watchers (no one else can claim it yet), nor does the lapse of
+	// its lease: workers find it when they poll. A caller that gets created false did not claim the job
+	// and must not run it. Setting only one of Lease and LeaseUntil is an error (not ErrConflict).
 	EnqueueJob(ctx context.Context, j Job) (_ Job, created bool, _ error)
 	// GetJob returns the job id, or ErrNotFound.
 	GetJob(ctx context.Context, id string) (Job, error)

@@ -45,10 +45,11 @@ type Pinger interface {
 }
 
 // JobWaker is implemented by stores that can tell job workers, in this process and in others sharing
-// the data, that jobs may have become due: a job was enqueued due now, or a claimed one was released to
-// run now (RetryJob or HoldJob at or before the store's clock), and the change committed. A worker then
-// claims at once instead of waiting for its next poll. store/postgres does it with LISTEN/NOTIFY,
-// memstore within its process; a store without it changes nothing, and workers poll.
+// the data, that jobs may have become due: a job was enqueued due now and not claimed (EnqueueJob without
+// a lease), or a claimed one was released to run now (RetryJob or HoldJob at or before the store's clock),
+// and the change committed. A worker then claims at once instead of waiting for its next poll.
+// store/postgres does it with LISTEN/NOTIFY, memstore within its process; a store without it changes
+// nothing, and workers poll.
 //
 // Wakes are hints, never the only way work is found: one may be lost (a dropped connection, a wake that
 // came while the worker was busy) or spurious (a job another worker claimed first), so a worker still

@@ -15,6 +15,9 @@ import (
 
 // EnqueueJob implements store.Jobs.
 func (h *handle) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, error) {
+	if (j.Lease == "") != j.LeaseUntil.IsZero() {
+		return store.Job{}, false, errors.New("memstore: EnqueueJob needs both Lease and LeaseUntil, or neither")
+	}
 	unlock, err := h.lock(ctx)
 	if err != nil {
 		return store.Job{}, false, err
@@ -32,7 +35,7 @@ func (h *handle) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, 
 		return store.Job{}, false, fmt.Errorf("job %s: %w", j.ID, store.ErrAlreadyExists)
 	}
 	now := h.now()
-	j.Status, j.Lease, j.LeaseUntil = store.JobPending, "", time.Time{}
+	j.Status, j.LeaseUntil = store.JobPending, norm(j.LeaseUntil) // claimed by the enqueuer when leased
 	j.NextAttemptAt = norm(j.NextAttemptAt)
 	if j.NextAttemptAt.IsZero() {
 		j.NextAttemptAt = now
@@ -41,7 +44,7 @@ func (h *handle) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, 
 	j.CreatedAt, j.UpdatedAt = now, now
 	j = cloneJob(j)
 	h.putJob(store.Job{}, j)
-	if !j.NextAttemptAt.After(now) {
+	if j.Lease == "" && !j.NextAttemptAt.After(now) { // a leased job is its enqueuer's: no one else can claim it
 		h.jobsDue()
 	}
 	return cloneJob(j), true, nil

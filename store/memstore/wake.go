@@ -1,8 +1,8 @@
 package memstore
 
 // WatchJobs implements store.JobWaker for the workers in this process: a wake follows every call, or
-// committed transaction, that enqueued a job due now or released one to run now. Other processes cannot
-// share a memstore, so this is all of them.
+// committed transaction, that enqueued a job due now without a lease, or released one to run now. Other
+// processes cannot share a memstore, so this is all of them.
 func (h *handle) WatchJobs() (<-chan struct{}, func()) {
 	c := make(chan struct{}, 1)
 	h.st.watchMu.Lock()

@@ -20,17 +20,17 @@
 //
 // # Waking other instances
 //
-// A Store is a store.JobWaker. After a change that enqueues a job due now, or releases one to run now,
-// commits (never for one rolled back), the Store runs pg_notify on a channel named after the schema
-// ("msgkit_jobs.<schema>") in a transaction of its own that does not wait for its WAL flush: PostgreSQL
-// commits notifications under a global lock, so a NOTIFY inside the enqueuing transaction made those
-// commits 2.4× slower under concurrency (BENCHMARKS.md), and a notice lost with a crash just after the
-// commit costs a poll. The first WatchJobs opens one dedicated connection (application_name "msgkit job
-// listener", outside the pool) that LISTENs on the channel and wakes every subscriber, coalescing a burst
-// into one wake each. When that connection drops, the listener reconnects (at once, then with backoff up
-// to 10s) and wakes its subscribers, since notifications sent meanwhile are lost; Close stops it. A
-// connection that dies silently is noticed only by TCP keepalive: until then workers fall back to
-// polling, which is why a wake is a hint and never the only way work is found.
+// A Store is a store.JobWaker. After a change that enqueues a job due now (not one enqueued claimed under a
+// lease: it is its enqueuer's), or releases one to run now, commits (never for one rolled back), the Store
+// runs pg_notify on a channel named after the schema ("msgkit_jobs.<schema>") in a transaction of its own
+// that does not wait for its WAL flush: PostgreSQL commits notifications under a global lock, so a NOTIFY
+// inside the enqueuing transaction made those commits 2.4× slower under concurrency (BENCHMARKS.md), and a
+// notice lost with a crash just after the commit costs a poll. The first WatchJobs opens one dedicated
+// connection (application_name "msgkit job listener", outside the pool) that LISTENs on the channel and wakes
+// every subscriber, coalescing a burst into one wake each. When that connection drops, the listener
+// reconnects (at once, then with backoff up to 10s) and wakes its subscribers, since notifications sent
+// meanwhile are lost; Close stops it. A connection that dies silently is noticed only by TCP keepalive: until
+// then workers fall back to polling, which is why a wake is a hint and never the only way work is found.
 //
 // # Connecting
 //

@@ -67,7 +67,7 @@ func has(d Dialect, fs ...Feature) bool {
 
 // JobsDueNotifier is an optional addition to a Dialect, for a database that can tell other processes that
 // jobs became due (store.JobWaker). When a statement makes a job due by the store's clock (EnqueueJob
-// creating one, RetryJob or HoldJob releasing one), the layer calls JobsDue on the Store's own DB: after
+// creating one without a lease, RetryJob or HoldJob releasing one), the layer calls JobsDue on the Store's own DB: after
 // the statement, or, when it ran in a transaction, after that transaction commits — never for one that
 // rolled back, and never before the job can be claimed. Its error is ignored: the change stands, and a
 // lost notice costs the workers a poll.

@@ -36,10 +36,14 @@ func scanJob(r Row) (store.Job, error) {
 const pendingKey = `(kind, job_key) WHERE status = 'pending' AND job_key <> ''`
 
 // EnqueueJob implements store.Jobs: one INSERT that does nothing when a pending job has the same kind and
-// key, then a read of that job.
+// key, then a read of that job. A job enqueued under a lease is not announced as due: it is the
+// enqueuer's until the lease lapses.
 func (s *Store) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, error) {
 	if err := check(ctx); err != nil {
 		return store.Job{}, false, err
+	}
+	if (j.Lease == "") != j.LeaseUntil.IsZero() {
+		return store.Job{}, false, errors.New("sqlstore: EnqueueJob needs both Lease and LeaseUntil, or neither")
 	}
 	if j.ID == "" {
 		j.ID = id.New()
@@ -53,8 +57,9 @@ func (s *Store) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, e
 	var created bool
 	err := s.announceDue(ctx, next, func(ctx context.Context, s *Store) (bool, error) {
 		row, err := writeRow(ctx, s, scanJob, `INSERT INTO jobs (`+jobCols+`)
-			VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, '', 0, $8, $8, $6)`, `ON CONFLICT `+pendingKey+` DO NOTHING`,
-			"jobs", jobCols, "id = $1", j.ID, j.Kind, j.Key, string(j.Payload), j.Attempts, next, j.LastError, now)
+			VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $9, $10, $8, $8, $6)`, `ON CONFLICT `+pendingKey+` DO NOTHING`,
+			"jobs", jobCols, "id = $1", j.ID, j.Kind, j.Key, string(j.Payload), j.Attempts, next, j.LastError, now,
+			j.Lease, micros(j.LeaseUntil))
 		got, created, err = insertOnce(s, row, err, func() (store.Job, error) {
 			if j.Key == "" { // jobs without a key are never deduplicated
 				return store.Job{}, errNoRows
@@ -62,7 +67,7 @@ func (s *Store) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, e
 			return scanJob(s.db.QueryRow(ctx, `SELECT `+jobCols+` FROM jobs
 				WHERE kind = $1 AND job_key = $2 AND status = 'pending'`, j.Kind, j.Key))
 		}, "job "+j.ID)
-		return created, err
+		return created && j.Lease == "", err
 	})
 	return got, created, err
 }

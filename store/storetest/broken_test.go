@@ -33,6 +33,9 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		{"no-rollback", "Transactions", "UncommittedWritesAreInvisibleToOthers", "CommitKeepsEveryWrite"},
 		{"no-rollback", "Fairness", "RacingRoutesOfOneConversationTakeOneTurn", "RoundRobinIsFairUnderConcurrency"},
 		{"no-coalescing", "Jobs", "EnqueueCoalescesOnAPendingJobWithTheSameKindAndKey", "ClaimTakesDueJobsOldestFirstUpToLimit"},
+		{"lease-dropping", "Jobs", "EnqueueWithALeaseStoresItClaimed", "ClaimTakesDueJobsOldestFirstUpToLimit"},
+		{"lease-dropping", "Jobs", "EnqueueWithOnlyOneOfLeaseAndLeaseUntilIsAnError", "EnqueueStoresAPendingJobDueNow"},
+		{"lease-dropping", "JobWakes", "AJobEnqueuedClaimedWakesNobody", "AJobDueLaterOrCoalescedWakesNobody"},
 		{"versioned-inbound", "Conversations", "ConcurrentRecordInboundNeverConflicts", "RecordInboundMergesTheMessageIntoTheRowAsItIs"},
 		{"backwards-inbound", "Conversations", "RecordInboundMergesTheMessageIntoTheRowAsItIs", "TimesAreKeptInUTCWithMicroseconds"},
 		{"duplicate-channel-events", "ChannelEvents", "AppendIsIdempotentOnTheEventID", "ListOrdersByEventTimeAndPagesBothWays"},
@@ -217,10 +220,19 @@ func (b brokenStore) RunInTx(ctx context.Context, fn func(context.Context, store
 }
 
 func (b brokenStore) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, error) {
-	if b.which == "no-coalescing" {
+	switch b.which {
+	case "no-coalescing":
 		j.Key = "" // every job is new
+	case "lease-dropping": // every job is enqueued unclaimed and due, as before the enqueuer could claim it
+		j.Lease, j.LeaseUntil = "", time.Time{}
 	}
 	return b.Store.EnqueueJob(ctx, j)
+}
+
+// WatchJobs makes every broken store a store.JobWaker, as the memstore under it is, so that the JobWakes
+// rules run against it.
+func (b brokenStore) WatchJobs() (<-chan struct{}, func()) {
+	return b.Store.(store.JobWaker).WatchJobs()
 }
 
 func (b brokenStore) RecordInbound(ctx context.Context, id string, n store.InboundNote) (store.Conversation, error) {

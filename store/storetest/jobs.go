@@ -42,6 +42,68 @@ func RunJobs(t *testing.T, h Harness) {
 		require.JSONEq(t, string(in.Payload), string(got.Payload))
 	})
 
+	rule(t, h, "EnqueueWithALeaseStoresItClaimed", func(t *testing.T, fx fixture) {
+		claimed := func(key, l string) store.Job {
+			in := job(key)
+			in.Lease, in.LeaseUntil, in.Attempts = l, T0.Add(lease), 1
+			return in
+		}
+		run := enqueue(t, fx.s, claimed("k1", "L"))
+		require.Equal(t, store.JobPending, run.Status)
+		require.Equal(t, "L", run.Lease, "the enqueuer's lease is stored")
+		require.Equal(t, T0.Add(lease), run.LeaseUntil)
+		require.Equal(t, 1, run.Attempts, "Attempts is stored as given")
+		require.Equal(t, T0, run.NextAttemptAt)
+		got, err := fx.s.GetJob(t.Context(), run.ID)
+		require.NoError(t, err)
+		require.Equal(t, run, got)
+		lapse := enqueue(t, fx.s, claimed("k2", "L2"))
+		none, err := fx.s.ClaimJobs(t.Context(), 10, lease)
+		require.NoError(t, err)
+		require.Empty(t, none, "jobs enqueued claimed are not claimed by others while their lease lasts")
+		_, err = fx.s.ClaimJob(t.Context(), run.ID, lease)
+		require.ErrorIs(t, err, store.ErrConflict, "nor can ClaimJob take one")
+		require.NoError(t, fx.s.CompleteJob(t.Context(), run.ID, "L"), "the enqueuer completes it with its lease")
+		got, err = fx.s.GetJob(t.Context(), run.ID)
+		require.NoError(t, err)
+		require.Equal(t, store.JobDone, got.Status)
+
+		fx.clock.Advance(lease) // the enqueuer died without finishing
+		taken, err := fx.s.ClaimJobs(t.Context(), 10, lease)
+		require.NoError(t, err)
+		require.Equal(t, []string{lapse.ID}, cursorIDs(taken), "once the enqueuer's lease lapses, any worker claims the job")
+		require.NotEqual(t, "L2", taken[0].Lease, "the claim has a fresh lease")
+		require.Equal(t, T0.Add(2*lease), taken[0].LeaseUntil)
+		require.Equal(t, 2, taken[0].Attempts, "the claim at enqueue counted as the first attempt")
+		require.ErrorIs(t, fx.s.CompleteJob(t.Context(), lapse.ID, "L2"), store.ErrConflict, "the lapsed lease is not held")
+
+		in := job("k3")
+		in.Kind, in.Key = "profile", "contact-1"
+		pending := enqueue(t, fx.s, in)
+		in.Lease, in.LeaseUntil, in.Attempts = "L3", fx.clock.Now().Add(lease), 1
+		again, created, err := fx.s.EnqueueJob(t.Context(), in)
+		require.NoError(t, err)
+		require.False(t, created, "a claimed enqueue coalesces with a pending job like any other")
+		require.Equal(t, pending, again, "the pending job is returned as it is, not under the caller's lease")
+		require.ErrorIs(t, fx.s.CompleteJob(t.Context(), pending.ID, "L3"), store.ErrConflict, "the caller did not claim the job it coalesced with")
+	})
+
+	rule(t, h, "EnqueueWithOnlyOneOfLeaseAndLeaseUntilIsAnError", func(t *testing.T, fx fixture) {
+		half := job("k1")
+		half.Lease = "L"
+		_, _, err := fx.s.EnqueueJob(t.Context(), half)
+		require.Error(t, err, "a lease without LeaseUntil")
+		require.NotErrorIs(t, err, store.ErrConflict, "a malformed job is not a conflict")
+		half = job("k2")
+		half.LeaseUntil = T0.Add(lease)
+		_, _, err = fx.s.EnqueueJob(t.Context(), half)
+		require.Error(t, err, "a LeaseUntil without a lease")
+		require.NotErrorIs(t, err, store.ErrConflict, "a malformed job is not a conflict")
+		all, _, err := fx.s.ListJobs(t.Context(), store.JobFilter{}, store.Page{})
+		require.NoError(t, err)
+		require.Empty(t, all, "nothing is stored")
+	})
+
 	rule(t, h, "EnqueueWithTakenIDIsErrAlreadyExists", func(t *testing.T, fx fixture) {
 		in := job("k1")
 		in.ID = "fixed"

@@ -43,6 +43,14 @@ func RunJobWakes(t *testing.T, h Harness) {
 		notWoken(t, wake, "a job was coalesced with a pending one")
 	})
 
+	wakeRule(t, h, "AJobEnqueuedClaimedWakesNobody", func(t *testing.T, a store.Store, w store.JobWaker, wake <-chan struct{}) {
+		// Its enqueuer runs it: no one else can claim it until its lease lapses, and nothing announces that.
+		_, created, err := a.EnqueueJob(t.Context(), store.Job{Kind: "send", Lease: "L", LeaseUntil: T0.Add(time.Minute), Attempts: 1})
+		require.NoError(t, err)
+		require.True(t, created)
+		notWoken(t, wake, "a job was enqueued claimed")
+	})
+
 	wakeRule(t, h, "AJobEnqueuedInATransactionWakesOnlyOnceItCommits", func(t *testing.T, a store.Store, w store.JobWaker, wake <-chan struct{}) {
 		errRollback := errors.New("roll back")
 		err := a.RunInTx(t.Context(), func(ctx context.Context, tx store.Store) error {
