@@ -153,15 +153,17 @@ type ingestRun struct {
 // were new.
 func (s *Service) ingestChunk(ctx context.Context, rt ingestRun, ch store.Channel, events []channel.Event, idx []int, archive *store.Webhook) (int, error) {
 	var n int
+	local := s.newLocalBatch()
 	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
 		n = 0
+		local.reset()
 		if archive != nil {
 			if _, err := tx.ArchiveWebhook(ctx, *archive); err != nil {
 				return err
 			}
 		}
 		for _, i := range idx {
-			created, err := s.ingestEvent(ctx, tx, rt, ch, &events[i])
+			created, err := s.ingestEvent(ctx, tx, rt, local, ch, &events[i])
 			if err != nil {
 				return err
 			}
@@ -171,11 +173,15 @@ func (s *Service) ingestChunk(ctx context.Context, rt ingestRun, ch store.Channe
 		}
 		return nil
 	})
+	if err == nil {
+		s.runLocally(local)
+	}
 	return n, err
 }
 
-// ingestEvent stores one event in tx and reports whether it was new.
-func (s *Service) ingestEvent(ctx context.Context, tx store.Store, rt ingestRun, ch store.Channel, e *channel.Event) (bool, error) {
+// ingestEvent stores one event in tx and reports whether it was new. The jobs it records are claimed for
+// this Service in local, when set.
+func (s *Service) ingestEvent(ctx context.Context, tx store.Store, rt ingestRun, local *localBatch, ch store.Channel, e *channel.Event) (bool, error) {
 	if e.Kind == channel.EventReceipt && e.Receipt != nil {
 		return applyReceipt(ctx, tx, ch, e)
 	}
@@ -222,12 +228,12 @@ func (s *Service) ingestEvent(ctx context.Context, tx store.Store, rt ingestRun,
 			return false, err
 		}
 		if active {
-			if _, err := enqueue(ctx, tx, jobInbound, "", inboundJob{ConversationID: conv.ID, ContactID: contact.ID, MessageID: m.ID, At: m.Time}); err != nil {
+			if err := s.enqueueFor(ctx, tx, local, jobInbound, "", inboundJob{ConversationID: conv.ID, ContactID: contact.ID, MessageID: m.ID, At: m.Time}); err != nil {
 				return false, err
 			}
 		}
 		if (s.o.Media != nil || m.MediaCopy != nil) && isMedia(m.Content.Type) {
-			if _, err := enqueue(ctx, tx, jobMedia, "", mediaJob{MessageID: m.ID}); err != nil {
+			if err := s.enqueueFor(ctx, tx, local, jobMedia, "", mediaJob{MessageID: m.ID}); err != nil {
 				return false, err
 			}
 		}
@@ -237,7 +243,7 @@ func (s *Service) ingestEvent(ctx context.Context, tx store.Store, rt ingestRun,
 		}
 	}
 	if wantsProfile(contact, newContact, e) && (rt.fetchesProfiles || !named) {
-		if _, err := enqueue(ctx, tx, jobProfile, contact.ID, profileJob{ContactID: contact.ID, ChannelID: ch.ID, User: e.Source.UserID}); err != nil {
+		if err := s.enqueueFor(ctx, tx, local, jobProfile, contact.ID, profileJob{ContactID: contact.ID, ChannelID: ch.ID, User: e.Source.UserID}); err != nil {
 			return false, err
 		}
 	}

@@ -77,7 +77,10 @@ func decode(j store.Job, v any) error {
 // recorded (routing and notifying, profile fetches, media hooks, deliveries), including those a crashed
 // process left behind, and periodic housekeeping. Every job runs at least once; claims are leased, so
 // any number of Run loops, in any number of processes, never run one job at the same time while its
-// lease lasts. Failures that may pass are retried with backoff until Options.Jobs.RetryFor; the rest end
+// lease lasts. The jobs this Service's own events cause are recorded already claimed by it and run right
+// after their commit, without a claim of their own; should the process stop first, any Run claims them
+// once that claim's short lease (15s) lapses, and a Run that stops hands back those it has not started.
+// Failures that may pass are retried with backoff until Options.Jobs.RetryFor; the rest end
 // the job at once, recorded where an agent or operator sees it. Run it in one goroutine per process; it
 // returns ctx's error.
 //
@@ -87,6 +90,12 @@ func decode(j store.Job, v any) error {
 // becomes due without any (a snooze that ends, a retry's backoff, a lapsed lease), so polling remains
 // the fallback, and the only way on a store that cannot wake (SQLite across processes).
 func (s *Service) Run(ctx context.Context) error {
+	s.runners.Add(1)
+	defer func() {
+		if s.runners.Add(-1) == 0 {
+			s.releaseLocal(ctx)
+		}
+	}()
 	var woken <-chan struct{} // nil, never ready, when the store cannot wake Run
 	if w, ok := s.store.(store.JobWaker); ok {
 		var stop func()
@@ -122,6 +131,7 @@ func (s *Service) Run(ctx context.Context) error {
 // Flush runs the jobs that are due, in the caller's goroutine, until none is, and returns how many it
 // ran. Jobs that fail are rescheduled as Run would. Tests and one-shot tools use it instead of Run.
 func (s *Service) Flush(ctx context.Context) (int, error) {
+	s.flushed.Store(true)
 	total := 0
 	for {
 		n, err := s.runBatch(ctx, 1)
@@ -140,12 +150,18 @@ func (s *Service) nudge() {
 	}
 }
 
-// runBatch claims the jobs that are due, up to a batch, runs them with up to workers at once, and
-// returns how many it claimed.
+// runBatch runs, with up to workers at once, a batch of the jobs this Service recorded for itself (see
+// local.go) or, when it has none, of the jobs due that it claims, and returns how many it ran.
 func (s *Service) runBatch(ctx context.Context, workers int) (int, error) {
-	jobs, err := s.store.ClaimJobs(ctx, s.o.Jobs.Batch, s.o.Jobs.Lease)
-	if err != nil {
-		return 0, err
+	if err := ctx.Err(); err != nil {
+		return 0, err // stopping: take nothing more (Run hands its own queue back)
+	}
+	jobs := s.takeLocal(s.o.Jobs.Batch)
+	if len(jobs) == 0 {
+		var err error
+		if jobs, err = s.store.ClaimJobs(ctx, s.o.Jobs.Batch, s.o.Jobs.Lease); err != nil {
+			return 0, err
+		}
 	}
 	if workers <= 1 {
 		for _, j := range jobs {
@@ -174,8 +190,13 @@ func (s *Service) runJob(ctx context.Context, j store.Job) {
 		s.finish(ctx, j, k, fmt.Errorf("%w: no handler for jobs of kind %q", errBadJob, j.Kind))
 		return
 	}
-	// A job must end before its lease does, or another worker may start it meanwhile.
-	jctx, cancel := context.WithTimeout(ctx, s.o.Jobs.Lease*3/4)
+	// A job must end before its lease does, or another worker may start it meanwhile. (A job recorded
+	// for this Service has a shorter lease than a claim's, partly spent.)
+	lease := s.o.Jobs.Lease
+	if left := j.LeaseUntil.Sub(s.o.Now()); left > 0 && left < lease {
+		lease = left
+	}
+	jctx, cancel := context.WithTimeout(ctx, lease*3/4)
 	err := k.run(jctx, j)
 	cancel()
 	s.finish(ctx, j, k, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/msgkit/msgkit/assign"
@@ -137,6 +138,11 @@ type Service struct {
 	log      *slog.Logger
 	kinds    map[string]jobKind
 	wake     chan struct{}
+	// local queues the jobs this Service recorded claimed for itself (local.go); runners counts its
+	// running Runs, and flushed is set once it has Flushed: either makes it record jobs for itself.
+	local   chan store.Job
+	runners atomic.Int32
+	flushed atomic.Bool
 }
 
 // New returns a Service over s, reaching channels through adapters.
@@ -181,7 +187,8 @@ func New(s store.Store, adapters Adapters, opts *Options) (*Service, error) {
 	j.Hold = orDefault(j.Hold, time.Minute)
 	j.Persist = orDefault(j.Persist, 10*time.Second)
 	j.Housekeeping = orDefault(j.Housekeeping, 5*time.Minute)
-	svc := &Service{store: s, adapters: adapters, o: o, log: o.Logger, wake: make(chan struct{}, 1)}
+	svc := &Service{store: s, adapters: adapters, o: o, log: o.Logger, wake: make(chan struct{}, 1),
+		local: make(chan store.Job, localQueueSize)}
 	if svc.o.OnError == nil {
 		svc.o.OnError = func(err error) {
 			svc.log.Warn("conversation: background work failed", slog.String("error_category", category(err)))
