@@ -103,10 +103,10 @@ func TestAStoppingRunHandsItsQueueBack(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- slow.Run(ctx) }()
 	require.NoError(t, slow.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U1", "hi")})) // Run starts on it and blocks
-	require.Eventually(t, func() bool {                                                          // Run has taken the first webhook's jobs
+	// Wait until Run has taken the first webhook's jobs.
+	require.Eventually(t, func() bool {
 		jobs, _, err := fx.s.ListJobs(t.Context(), store.JobFilter{Kind: "inbound"}, store.Page{})
-		require.NoError(t, err)
-		return len(jobs) == 1 && jobs[0].Lease != ""
+		return err == nil && len(jobs) == 1 && jobs[0].Lease != ""
 	}, 5*time.Second, time.Millisecond)
 	require.NoError(t, slow.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U2", "hello")})) // queued behind it
 	stop()
