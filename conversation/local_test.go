@@ -106,9 +106,12 @@ func TestAStoppingRunHandsItsQueueBack(t *testing.T) {
 	ctx, stop := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- slow.Run(ctx) }()
-	require.NoError(t, slow.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U1", "hi")}))    // Run starts on it and blocks
-	<-entered                                                                                       // Run runs the first webhook's jobs, and is held there
-	require.NoError(t, slow.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U2", "hello")})) // queued behind it
+	// Run starts on it and blocks.
+	require.NoError(t, slow.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U1", "hi")}))
+	// Run runs the first webhook's jobs, and is held there.
+	<-entered
+	// Queued behind it.
+	require.NoError(t, slow.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U2", "hello")}))
 	stop()
 	close(release)
 	require.ErrorIs(t, <-done, context.Canceled)
