@@ -163,6 +163,9 @@ func (s *Service) runBatch(ctx context.Context, workers int) (int, error) {
 			return 0, err
 		}
 	}
+	later := &doneLater{}
+	defer s.completeAll(ctx, later)
+	ctx = context.WithValue(ctx, doneLaterKey{}, later)
 	if workers <= 1 {
 		for _, j := range jobs {
 			s.runJob(ctx, j)
@@ -315,5 +318,90 @@ func (s *Service) housekeep(ctx context.Context) {
 				break
 			}
 		}
+	}
+}
+
+// doneLater holds the jobs of one batch whose work is done and recorded, but not their completion: the
+// batch's next job transaction (jobTx) records it with its own writes, or the batch's end does
+// (completeAll). Each saves a write transaction of its own. Should the process stop first, the job
+// runs again once its lease lapses, as its idempotent handler allows.
+type doneLater struct {
+	mu   sync.Mutex
+	jobs []store.Job
+}
+
+type doneLaterKey struct{}
+
+// completeLater leaves j's completion to the batch's next job transaction, and reports whether it
+// could (not outside a batch).
+func completeLater(ctx context.Context, j store.Job) bool {
+	d, _ := ctx.Value(doneLaterKey{}).(*doneLater)
+	if d == nil {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.jobs = append(d.jobs, j)
+	return true
+}
+
+// take removes and returns the completions held (none for a nil doneLater).
+func (d *doneLater) take() []store.Job {
+	if d == nil {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	jobs := d.jobs
+	d.jobs = nil
+	return jobs
+}
+
+// put holds jobs again: the transaction that was to complete them failed.
+func (d *doneLater) put(jobs []store.Job) {
+	if d == nil || len(jobs) == 0 {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.jobs = append(d.jobs, jobs...)
+}
+
+// jobTx runs a job's transaction, which also completes the jobs of its batch done meanwhile.
+func (s *Service) jobTx(ctx context.Context, fn func(ctx context.Context, tx store.Store) error) error {
+	d, _ := ctx.Value(doneLaterKey{}).(*doneLater)
+	carried := d.take()
+	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
+		for _, j := range carried {
+			if err := completeIf(ctx, tx, j, true); err != nil {
+				return err
+			}
+		}
+		return fn(ctx, tx)
+	})
+	if err != nil {
+		d.put(carried)
+	}
+	return err
+}
+
+// completeAll records the completions a batch left, in one transaction.
+func (s *Service) completeAll(ctx context.Context, d *doneLater) {
+	jobs := d.take()
+	if len(jobs) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.o.Jobs.Persist)
+	defer cancel()
+	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
+		for _, j := range jobs {
+			if err := completeIf(ctx, tx, j, true); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.o.OnError(fmt.Errorf("conversation: recording that %d jobs are done: %w", len(jobs), err))
 	}
 }

@@ -129,3 +129,51 @@ func withNotifier(o *conversation.Options, n conversation.Notifier) *conversatio
 	c.Jobs.Workers = 1
 	return &c
 }
+
+// With a Notifier, the work a new sender's message causes takes two write transactions after the
+// webhook's: routing with the notification's listing, then the profile, which also records that the
+// Notifier was told. No job is claimed or completed in a transaction of its own.
+func TestANewSendersJobsCommitTwice(t *testing.T) {
+	fx := newFixture(t, nil)
+	var seq []string
+	var on bool
+	f := storetest.NewFaults(fx.s, func(c storetest.Call) error {
+		if on {
+			seq = append(seq, c.Method)
+		}
+		return nil
+	})
+	told := 0
+	svc, err := conversation.New(f, conversation.AdapterMap{fx.ch.ID: fx.fake}, withNotifier(fx.opts, notifierFunc(
+		func(context.Context, conversation.Notification) error { told++; return nil })))
+	require.NoError(t, err)
+	fx.fake.SetProfile(channel.Profile{UserID: "U1", DisplayName: "Hanako"})
+	_, err = svc.Flush(t.Context())
+	require.NoError(t, err)
+	require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U1", "hi")}))
+
+	on = true
+	_, err = svc.Flush(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, 1, told)
+	var txs, completions int
+	inTx := false
+	for _, m := range seq {
+		switch m {
+		case "RunInTx":
+			inTx = true
+		case "Committed":
+			inTx, txs = false, txs+1
+		case "CompleteJob":
+			require.True(t, inTx, "a job completed outside a transaction of its batch: %v", seq)
+			completions++
+		case "ClaimJob", "RetryJob", "FailJob", "HoldJob":
+			require.Fail(t, "unexpected "+m, "%v", seq)
+		}
+	}
+	require.Equal(t, 2, txs, "routing and listing, then the profile: %v", seq)
+	require.Equal(t, 2, completions)
+	pending, _, err := fx.s.ListJobs(t.Context(), store.JobFilter{Status: store.JobPending}, store.Page{})
+	require.NoError(t, err)
+	require.Empty(t, pending)
+}

@@ -20,7 +20,7 @@ type inboundJob struct {
 
 // runInbound decides the owner of the job's conversation and lists the new message in their
 // notifications, in one transaction that completes the job too; with a Notifier, the job completes
-// once it was told. Every step is safe to repeat: routing is sticky and a compare-and-set, a listed
+// once it was told, with the next job transaction of its batch (or at the batch's end). Every step is safe to repeat: routing is sticky and a compare-and-set, a listed
 // notification is keyed by its message, and a Notifier that is told twice sees the same Notification.ID.
 func (s *Service) runInbound(ctx context.Context, j store.Job) error {
 	var p inboundJob
@@ -29,7 +29,7 @@ func (s *Service) runInbound(ctx context.Context, j store.Job) error {
 	}
 	var n Notification
 	var tell bool
-	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
+	err := s.jobTx(ctx, func(ctx context.Context, tx store.Store) error {
 		conv, contact, err := s.decideOwner(ctx, tx, p.ConversationID, p.ContactID)
 		if err != nil {
 			return err
@@ -47,7 +47,9 @@ func (s *Service) runInbound(ctx context.Context, j store.Job) error {
 	case err != nil:
 		return fmt.Errorf("conversation: routing a new message and listing its notification: %w", err)
 	case tell:
-		return s.tell(ctx, n)
+		if err := s.tell(ctx, n); err != nil || !completeLater(ctx, j) {
+			return err
+		}
 	}
 	return errJobDone
 }

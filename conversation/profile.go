@@ -43,7 +43,7 @@ func (s *Service) runProfile(ctx context.Context, j store.Job) error {
 	if err != nil {
 		return fmt.Errorf("conversation: fetching a profile: %w", err)
 	}
-	err = s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
+	err = s.jobTx(ctx, func(ctx context.Context, tx store.Store) error {
 		err := updateContactTx(ctx, tx, p.ContactID, func(c *store.Contact) bool {
 			c.Profile, c.ProfileStatus, c.ProfileError = keepName(profile, c.Profile), store.ProfileFetched, ""
 			return true
