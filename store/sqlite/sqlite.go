@@ -73,6 +73,7 @@ type Store struct {
 	lock           writeLock
 	ckpt           *checkpointer // nil: SQLite checkpoints on commit
 	group          groupCommit
+	now            func() time.Time
 }
 
 var (
@@ -198,7 +199,10 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	s := &Store{writer: writer, reader: reader, stmts: &stmtCache{}, lock: lock, ckpt: ckpt}
+	s := &Store{writer: writer, reader: reader, stmts: &stmtCache{}, lock: lock, ckpt: ckpt, now: o.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
 	s.group.s = s
 	s.Store = sqlstore.New(&pool{writer: writer, reader: reader, stmts: s.stmts, lock: lock, ckpt: ckpt}, s.runTx, dialect{},
 		&sqlstore.Options{Now: o.Now})

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/msgkit/msgkit/store"
@@ -105,8 +106,11 @@ func keyset(d Dialect, q string, args []any, timeCol, idCol string, p store.Page
 			q += " AND (" + timeCol + " " + cmp + " " + at + " OR (" + timeCol + " = " + at + " AND " + idCol + " " + cmp + " " + id + "))"
 		}
 	}
-	args = append(args, p.Size()+1)
-	return q + " ORDER BY " + timeCol + " " + dir + ", " + idCol + " " + dir + " LIMIT " + param(len(args)), args
+	// The limit is written into the query, not passed as an argument: a prepared statement's generic plan
+	// (PostgreSQL's, after five runs) then knows it. With LIMIT $n it assumed 10 % of the table, and for
+	// the "all" inbox view at 100,000 conversations chose a parallel plan that took 31 ms instead of 0.8
+	// (issue 15). Page sizes are bounded (store.MaxLimit), so statement caches stay small.
+	return q + " ORDER BY " + timeCol + " " + dir + ", " + idCol + " " + dir + " LIMIT " + strconv.Itoa(p.Size()+1), args
 }
 
 // cut trims a page fetched with one extra row and returns the next cursor when that row existed.
