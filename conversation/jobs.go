@@ -33,12 +33,16 @@ type jobKind struct {
 	retrying func(ctx context.Context, j store.Job, cause error, next time.Time) error
 	// retryFor, when set, caps Options.Jobs.RetryFor for this kind.
 	retryFor time.Duration
+	// group, when set, runs several jobs of the kind at once, in fewer transactions than one each (the
+	// events of one webhook cause one job each), with up to workers channel calls at a time, and returns
+	// each job's outcome as run would.
+	group func(ctx context.Context, jobs []store.Job, workers int) []error
 }
 
 func (s *Service) jobKinds() map[string]jobKind {
 	return map[string]jobKind{
-		jobInbound: {run: s.runInbound},
-		jobProfile: {run: s.runProfile, giveUp: s.profileFailed},
+		jobInbound: {run: s.runInbound, group: s.runInbounds},
+		jobProfile: {run: s.runProfile, giveUp: s.profileFailed, group: s.runProfiles},
 		jobMedia:   {run: s.runMedia, giveUp: s.mediaFailed, retrying: s.mediaRetrying},
 		jobSend:    {run: s.runSend, giveUp: s.sendFailed, retrying: s.sendRetrying, retryFor: maxSendRetry},
 		jobSnooze:  {run: s.runSnooze},
@@ -156,7 +160,7 @@ func (s *Service) runBatch(ctx context.Context, workers int) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err // stopping: take nothing more (Run hands its own queue back)
 	}
-	jobs := s.takeLocal(s.o.Jobs.Batch)
+	jobs := s.takeLocal(max(s.o.Jobs.Batch, localBatchSize))
 	if len(jobs) == 0 {
 		var err error
 		if jobs, err = s.store.ClaimJobs(ctx, s.o.Jobs.Batch, s.o.Jobs.Lease); err != nil {
@@ -166,23 +170,75 @@ func (s *Service) runBatch(ctx context.Context, workers int) (int, error) {
 	later := &doneLater{}
 	defer s.completeAll(ctx, later)
 	ctx = context.WithValue(ctx, doneLaterKey{}, later)
+	tasks := s.tasks(jobs, workers)
 	if workers <= 1 {
-		for _, j := range jobs {
-			s.runJob(ctx, j)
+		for _, run := range tasks {
+			run(ctx)
 		}
 		return len(jobs), nil
 	}
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
-	for _, j := range jobs {
+	for _, run := range tasks {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			s.runJob(ctx, j)
+			run(ctx)
 		})
 	}
 	wg.Wait()
 	return len(jobs), nil
+}
+
+// tasks splits a batch into what runs as one: the jobs of a kind that runs in groups, together (in the
+// order the kinds first appear), and every other job alone.
+func (s *Service) tasks(jobs []store.Job, workers int) []func(ctx context.Context) {
+	var kinds []string
+	groups := map[string][]store.Job{}
+	for _, j := range jobs {
+		if k, ok := s.kinds[j.Kind]; ok && k.group != nil {
+			if _, seen := groups[j.Kind]; !seen {
+				kinds = append(kinds, j.Kind)
+			}
+			groups[j.Kind] = append(groups[j.Kind], j)
+		}
+	}
+	var tasks []func(ctx context.Context)
+	for _, kind := range kinds {
+		if g := groups[kind]; len(g) > 1 {
+			tasks = append(tasks, func(ctx context.Context) { s.runGroup(ctx, s.kinds[kind], g, workers) })
+		}
+	}
+	for _, j := range jobs {
+		if len(groups[j.Kind]) <= 1 {
+			tasks = append(tasks, func(ctx context.Context) { s.runJob(ctx, j) })
+		}
+	}
+	return tasks
+}
+
+// runGroup runs jobs of kind k together and records each one's outcome, as runJob does for one.
+func (s *Service) runGroup(ctx context.Context, k jobKind, jobs []store.Job, workers int) {
+	lease := s.o.Jobs.Lease
+	for _, j := range jobs {
+		lease = min(lease, s.leaseLeft(j))
+	}
+	jctx, cancel := context.WithTimeout(ctx, lease*3/4)
+	errs := k.group(jctx, jobs, max(workers, 1))
+	cancel()
+	for i, j := range jobs {
+		s.finish(ctx, j, k, errs[i])
+	}
+}
+
+// leaseLeft is how long j's lease lasts from now: Options.Jobs.Lease, or less for a job recorded for
+// this Service (a shorter lease, partly spent).
+func (s *Service) leaseLeft(j store.Job) time.Duration {
+	lease := s.o.Jobs.Lease
+	if left := j.LeaseUntil.Sub(s.o.Now()); left > 0 && left < lease {
+		lease = left
+	}
+	return lease
 }
 
 // runJob runs one claimed job and records the outcome: done; rescheduled after a failure that may pass;
@@ -193,13 +249,8 @@ func (s *Service) runJob(ctx context.Context, j store.Job) {
 		s.finish(ctx, j, k, fmt.Errorf("%w: no handler for jobs of kind %q", errBadJob, j.Kind))
 		return
 	}
-	// A job must end before its lease does, or another worker may start it meanwhile. (A job recorded
-	// for this Service has a shorter lease than a claim's, partly spent.)
-	lease := s.o.Jobs.Lease
-	if left := j.LeaseUntil.Sub(s.o.Now()); left > 0 && left < lease {
-		lease = left
-	}
-	jctx, cancel := context.WithTimeout(ctx, lease*3/4)
+	// A job must end before its lease does, or another worker may start it meanwhile.
+	jctx, cancel := context.WithTimeout(ctx, s.leaseLeft(j)*3/4)
 	err := k.run(jctx, j)
 	cancel()
 	s.finish(ctx, j, k, err)

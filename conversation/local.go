@@ -26,6 +26,10 @@ const localLease = 15 * time.Second
 // localQueueSize bounds the jobs recorded for this Service and not run yet.
 const localQueueSize = 1024
 
+// localBatchSize is how many of its own jobs a Service runs as one batch (at least Options.Jobs.Batch):
+// those of a 100-event webhook, so that each kind's run in one group (kind.group).
+const localBatchSize = 256
+
 // localBatch collects the jobs one transaction records claimed for this Service.
 type localBatch struct {
 	lease string

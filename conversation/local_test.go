@@ -2,6 +2,7 @@ package conversation_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -176,4 +177,49 @@ func TestANewSendersJobsCommitTwice(t *testing.T) {
 	pending, _, err := fx.s.ListJobs(t.Context(), store.JobFilter{Status: store.JobPending}, store.Page{})
 	require.NoError(t, err)
 	require.Empty(t, pending)
+}
+
+// The jobs of a webhook's events run together, kind by kind: ten new senders' routing and notifications
+// in one transaction, their ten profiles in another.
+func TestAWebhooksEventsShareTheirJobTransactions(t *testing.T) {
+	fx := newFixture(t, nil)
+	var seq []string
+	var on bool
+	f := storetest.NewFaults(fx.s, func(c storetest.Call) error {
+		if on {
+			seq = append(seq, c.Method)
+		}
+		return nil
+	})
+	svc, err := conversation.New(f, conversation.AdapterMap{fx.ch.ID: fx.fake}, fx.opts)
+	require.NoError(t, err)
+	var events []channel.Event
+	for i := range 10 {
+		user := fmt.Sprint("U", i)
+		fx.fake.SetProfile(channel.Profile{UserID: user, DisplayName: "name of " + user})
+		events = append(events, fx.text(user, "hi"))
+	}
+	_, err = svc.Flush(t.Context())
+	require.NoError(t, err)
+	require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, events))
+
+	on = true
+	n, err := svc.Flush(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, 20, n)
+	txs := 0
+	for _, m := range seq {
+		if m == "Committed" {
+			txs++
+		}
+	}
+	require.Equal(t, 2, txs, "one transaction per kind: %v", seq)
+	for i := range 10 {
+		c := fx.conversationWith(t, fmt.Sprint("U", i))
+		require.NotEmpty(t, c.Assignee)
+		k, err := fx.s.GetContact(t.Context(), c.ContactID)
+		require.NoError(t, err)
+		require.Equal(t, fmt.Sprint("name of U", i), k.Profile.DisplayName)
+	}
+	require.Empty(t, *fx.errs)
 }

@@ -20,8 +20,9 @@ type inboundJob struct {
 
 // runInbound decides the owner of the job's conversation and lists the new message in their
 // notifications, in one transaction that completes the job too; with a Notifier, the job completes
-// once it was told, with the next job transaction of its batch (or at the batch's end). Every step is safe to repeat: routing is sticky and a compare-and-set, a listed
-// notification is keyed by its message, and a Notifier that is told twice sees the same Notification.ID.
+// once it was told, with the next job transaction of its batch (or at the batch's end). Every step is
+// safe to repeat: routing is sticky and a compare-and-set, a listed notification is keyed by its
+// message, and a Notifier that is told twice sees the same Notification.ID.
 func (s *Service) runInbound(ctx context.Context, j store.Job) error {
 	var p inboundJob
 	if err := decode(j, &p); err != nil {
@@ -30,13 +31,8 @@ func (s *Service) runInbound(ctx context.Context, j store.Job) error {
 	var n Notification
 	var tell bool
 	err := s.jobTx(ctx, func(ctx context.Context, tx store.Store) error {
-		conv, contact, err := s.decideOwner(ctx, tx, p.ConversationID, p.ContactID)
-		if err != nil {
-			return err
-		}
-		n = Notification{Event: store.NotifyMessage, UserID: conv.Assignee, ChannelID: conv.ChannelID, ConversationID: conv.ID,
-			MessageID: p.MessageID, Linked: !contact.Record.IsZero(), At: p.At}
-		if n, tell, err = s.listSignal(ctx, tx, n, "message:"+p.MessageID); err != nil || tell {
+		var err error
+		if n, tell, err = s.routeAndList(ctx, tx, p); err != nil || tell {
 			return err
 		}
 		return completeIf(ctx, tx, j, true)
@@ -47,11 +43,76 @@ func (s *Service) runInbound(ctx context.Context, j store.Job) error {
 	case err != nil:
 		return fmt.Errorf("conversation: routing a new message and listing its notification: %w", err)
 	case tell:
-		if err := s.tell(ctx, n); err != nil || !completeLater(ctx, j) {
-			return err
-		}
+		return s.told(ctx, j, n)
 	}
 	return errJobDone
+}
+
+// routeAndList decides the owner of p's conversation and lists the new message in their notifications,
+// in tx, and returns the notification and whether the Notifier is to be told of it.
+func (s *Service) routeAndList(ctx context.Context, tx store.Store, p inboundJob) (Notification, bool, error) {
+	conv, contact, err := s.decideOwner(ctx, tx, p.ConversationID, p.ContactID)
+	if err != nil {
+		return Notification{}, false, err
+	}
+	n := Notification{Event: store.NotifyMessage, UserID: conv.Assignee, ChannelID: conv.ChannelID, ConversationID: conv.ID,
+		MessageID: p.MessageID, Linked: !contact.Record.IsZero(), At: p.At}
+	return s.listSignal(ctx, tx, n, "message:"+p.MessageID)
+}
+
+// told tells the Notifier of n, listed by j, and leaves j's completion to its batch (errJobDone) when it
+// can; nil leaves it to the caller.
+func (s *Service) told(ctx context.Context, j store.Job, n Notification) error {
+	if err := s.tell(ctx, n); err != nil || !completeLater(ctx, j) {
+		return err
+	}
+	return errJobDone
+}
+
+// runInbounds runs inbound jobs together: every conversation routed and every notification listed in
+// one transaction, which completes the jobs with no Notifier to tell; then each Notifier call, whose job
+// completes as runInbound's does. Should that transaction fail (one conversation finds nobody available,
+// a conflict, a fault), each job runs alone.
+func (s *Service) runInbounds(ctx context.Context, jobs []store.Job, _ int) []error {
+	errs := make([]error, len(jobs))
+	ps := make([]*inboundJob, len(jobs))
+	for i, j := range jobs {
+		ps[i] = new(inboundJob)
+		if errs[i] = decode(j, ps[i]); errs[i] != nil {
+			ps[i] = nil
+		}
+	}
+	var tell []Notification // by job; zero when there is nobody to tell
+	err := s.jobTx(ctx, func(ctx context.Context, tx store.Store) error {
+		tell = make([]Notification, len(jobs))
+		for i, p := range ps {
+			if p == nil {
+				continue
+			}
+			n, told, err := s.routeAndList(ctx, tx, *p)
+			if err != nil {
+				return err
+			}
+			if told {
+				tell[i] = n
+			} else if err := completeIf(ctx, tx, jobs[i], true); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for i, p := range ps {
+		switch {
+		case p == nil:
+		case err != nil:
+			errs[i] = s.runInbound(ctx, jobs[i])
+		case tell[i].UserID == "":
+			errs[i] = errJobDone
+		default:
+			errs[i] = s.told(ctx, jobs[i], tell[i])
+		}
+	}
+	return errs
 }
 
 // decideOwner gives the conversation its owner in tx: the linked record's owner (unless a person

@@ -2,7 +2,9 @@ package conversation
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/msgkit/msgkit/channel"
 	"github.com/msgkit/msgkit/store"
@@ -24,36 +26,130 @@ func (s *Service) runProfile(ctx context.Context, j store.Job) error {
 	if err := decode(j, &p); err != nil {
 		return err
 	}
+	profile, err := s.fetchProfile(ctx, p, nil)
+	if err != nil {
+		return err
+	}
+	return s.storeProfiles(ctx, []store.Job{j}, []profileJob{p}, []channel.Profile{profile})
+}
+
+// runProfiles runs profile jobs together: the profiles fetched with up to workers calls at a time, then
+// stored, and the jobs completed, in one transaction (should it fail, each in its own).
+func (s *Service) runProfiles(ctx context.Context, jobs []store.Job, workers int) []error {
+	errs := make([]error, len(jobs))
+	ps := make([]profileJob, len(jobs))
+	profiles := make([]channel.Profile, len(jobs))
+	var cache channelCache
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		if errs[i] = decode(j, &ps[i]); errs[i] != nil {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			profiles[i], errs[i] = s.fetchProfile(ctx, ps[i], &cache)
+		})
+	}
+	wg.Wait()
+	var fetched []int
+	var fJobs []store.Job
+	var fPs []profileJob
+	var fProfiles []channel.Profile
+	for i, err := range errs {
+		if err == nil {
+			fetched, fJobs, fPs, fProfiles = append(fetched, i), append(fJobs, jobs[i]), append(fPs, ps[i]), append(fProfiles, profiles[i])
+		}
+	}
+	if len(fetched) == 0 {
+		return errs
+	}
+	if err := s.storeProfiles(ctx, fJobs, fPs, fProfiles); errors.Is(err, errJobDone) {
+		for _, i := range fetched {
+			errs[i] = errJobDone
+		}
+		return errs
+	}
+	for _, i := range fetched {
+		errs[i] = s.storeProfiles(ctx, []store.Job{jobs[i]}, []profileJob{ps[i]}, []channel.Profile{profiles[i]})
+	}
+	return errs
+}
+
+// fetchProfile fetches the profile job p asks for, reading its channel through cache (nil reads it).
+func (s *Service) fetchProfile(ctx context.Context, p profileJob, cache *channelCache) (channel.Profile, error) {
 	if p.ChannelID == "" {
 		c, err := s.store.GetContact(ctx, p.ContactID)
 		if err != nil {
-			return err
+			return channel.Profile{}, err
 		}
 		p.ChannelID = c.ChannelID
 	}
-	ch, err := s.store.GetChannel(ctx, p.ChannelID)
+	ch, err := cache.get(ctx, s.store, p.ChannelID)
 	if err != nil {
-		return err
+		return channel.Profile{}, err
 	}
 	a, err := s.adapters.Adapter(ctx, ch)
 	if err != nil {
-		return err
+		return channel.Profile{}, err
 	}
 	profile, err := channel.FetchProfile(ctx, a, channel.User(p.User))
 	if err != nil {
-		return fmt.Errorf("conversation: fetching a profile: %w", err)
+		return channel.Profile{}, fmt.Errorf("conversation: fetching a profile: %w", err)
 	}
-	err = s.jobTx(ctx, func(ctx context.Context, tx store.Store) error {
-		err := updateContactTx(ctx, tx, p.ContactID, func(c *store.Contact) bool {
-			c.Profile, c.ProfileStatus, c.ProfileError = keepName(profile, c.Profile), store.ProfileFetched, ""
-			return true
-		})
-		if err != nil {
-			return err
+	return profile, nil
+}
+
+// storeProfiles stores fetched profiles on their contacts and completes their jobs, in one transaction,
+// and returns errJobDone once it committed.
+func (s *Service) storeProfiles(ctx context.Context, jobs []store.Job, ps []profileJob, profiles []channel.Profile) error {
+	err := s.jobTx(ctx, func(ctx context.Context, tx store.Store) error {
+		for i, j := range jobs {
+			err := updateContactTx(ctx, tx, ps[i].ContactID, func(c *store.Contact) bool {
+				c.Profile, c.ProfileStatus, c.ProfileError = keepName(profiles[i], c.Profile), store.ProfileFetched, ""
+				return true
+			})
+			if err != nil {
+				return err
+			}
+			if err := completeIf(ctx, tx, j, true); err != nil {
+				return err
+			}
 		}
-		return completeIf(ctx, tx, j, true)
+		return nil
 	})
 	return orErr(err, errJobDone)
+}
+
+// channelCache keeps the channels one group of jobs reads, so that it reads each once.
+type channelCache struct {
+	mu       sync.Mutex
+	channels map[string]store.Channel
+}
+
+// get returns channel id, from the cache when it holds it; a nil cache reads it every time.
+func (c *channelCache) get(ctx context.Context, s store.Store, id string) (store.Channel, error) {
+	if c == nil {
+		return s.GetChannel(ctx, id)
+	}
+	c.mu.Lock()
+	ch, ok := c.channels[id]
+	c.mu.Unlock()
+	if ok {
+		return ch, nil
+	}
+	ch, err := s.GetChannel(ctx, id)
+	if err != nil {
+		return ch, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.channels == nil {
+		c.channels = map[string]store.Channel{}
+	}
+	c.channels[id] = ch
+	return ch, nil
 }
 
 // profileFailed records on the contact why its profile could not be fetched, as a category (never the
