@@ -175,6 +175,8 @@ func (s *Service) ingestChunk(ctx context.Context, rt ingestRun, ch store.Channe
 	})
 	if err == nil {
 		s.runLocally(local)
+	} else {
+		local.reset()
 	}
 	return n, err
 }
@@ -233,7 +235,8 @@ func (s *Service) ingestEvent(ctx context.Context, tx store.Store, rt ingestRun,
 			}
 		}
 		if (s.o.Media != nil || m.MediaCopy != nil) && isMedia(m.Content.Type) {
-			if err := s.enqueueFor(ctx, tx, local, jobMedia, "", mediaJob{MessageID: m.ID}); err != nil {
+			// Not recorded for this Service: a media copy or hook may take longer than a local lease.
+			if _, err := enqueue(ctx, tx, jobMedia, "", mediaJob{MessageID: m.ID}); err != nil {
 				return false, err
 			}
 		}

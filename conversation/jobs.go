@@ -83,7 +83,8 @@ func decode(j store.Job, v any) error {
 // any number of Run loops, in any number of processes, never run one job at the same time while its
 // lease lasts. The jobs this Service's own events cause are recorded already claimed by it and run right
 // after their commit, without a claim of their own; should the process stop first, any Run claims them
-// once that claim's short lease (15s) lapses, and a Run that stops hands back those it has not started.
+// once that claim's short lease (15s, or Jobs.Lease if shorter) lapses, and a Run that stops hands back
+// those it has not started.
 // Failures that may pass are retried with backoff until Options.Jobs.RetryFor; the rest end
 // the job at once, recorded where an agent or operator sees it. Run it in one goroutine per process; it
 // returns ctx's error.
@@ -133,7 +134,9 @@ func (s *Service) Run(ctx context.Context) error {
 }
 
 // Flush runs the jobs that are due, in the caller's goroutine, until none is, and returns how many it
-// ran. Jobs that fail are rescheduled as Run would. Tests and one-shot tools use it instead of Run.
+// ran. Jobs that fail are rescheduled as Run would. Tests and one-shot tools use it instead of Run. A
+// Service that has Flushed records the jobs its own events cause for itself, as a running Run does: a
+// later Flush runs them (or, should none come, any Run once their 15s lease lapses).
 func (s *Service) Flush(ctx context.Context) (int, error) {
 	s.flushed.Store(true)
 	total := 0
@@ -155,21 +158,25 @@ func (s *Service) nudge() {
 }
 
 // runBatch runs, with up to workers at once, a batch of the jobs this Service recorded for itself (see
-// local.go) or, when it has none, of the jobs due that it claims, and returns how many it ran.
+// local.go) and of the jobs due that it claims, and returns how many it ran. It claims whenever its own
+// jobs fill less than Jobs.Batch, and at least every Jobs.Poll however many it has, so that a stream of
+// its own jobs never keeps the others waiting (replies, retries, other instances' jobs).
 func (s *Service) runBatch(ctx context.Context, workers int) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err // stopping: take nothing more (Run hands its own queue back)
 	}
-	jobs := s.takeLocal(max(s.o.Jobs.Batch, localBatchSize))
-	if len(jobs) == 0 {
-		var err error
-		if jobs, err = s.store.ClaimJobs(ctx, s.o.Jobs.Batch, s.o.Jobs.Lease); err != nil {
+	jobs := s.takeLocal(ctx, max(s.o.Jobs.Batch, localBatchSize))
+	if now := time.Now(); len(jobs) < s.o.Jobs.Batch || now.Sub(time.Unix(0, s.lastClaim.Load())) >= s.o.Jobs.Poll {
+		s.lastClaim.Store(now.UnixNano())
+		claimed, err := s.store.ClaimJobs(ctx, s.o.Jobs.Batch, s.o.Jobs.Lease)
+		if err != nil && len(jobs) == 0 {
 			return 0, err
 		}
+		if err != nil {
+			s.o.OnError(fmt.Errorf("conversation: claiming jobs: %w", err))
+		}
+		jobs = append(jobs, claimed...)
 	}
-	later := &doneLater{}
-	defer s.completeAll(ctx, later)
-	ctx = context.WithValue(ctx, doneLaterKey{}, later)
 	tasks := s.tasks(jobs, workers)
 	if workers <= 1 {
 		for _, run := range tasks {
@@ -372,87 +379,3 @@ func (s *Service) housekeep(ctx context.Context) {
 	}
 }
 
-// doneLater holds the jobs of one batch whose work is done and recorded, but not their completion: the
-// batch's next job transaction (jobTx) records it with its own writes, or the batch's end does
-// (completeAll). Each saves a write transaction of its own. Should the process stop first, the job
-// runs again once its lease lapses, as its idempotent handler allows.
-type doneLater struct {
-	mu   sync.Mutex
-	jobs []store.Job
-}
-
-type doneLaterKey struct{}
-
-// completeLater leaves j's completion to the batch's next job transaction, and reports whether it
-// could (not outside a batch).
-func completeLater(ctx context.Context, j store.Job) bool {
-	d, _ := ctx.Value(doneLaterKey{}).(*doneLater)
-	if d == nil {
-		return false
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.jobs = append(d.jobs, j)
-	return true
-}
-
-// take removes and returns the completions held (none for a nil doneLater).
-func (d *doneLater) take() []store.Job {
-	if d == nil {
-		return nil
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	jobs := d.jobs
-	d.jobs = nil
-	return jobs
-}
-
-// put holds jobs again: the transaction that was to complete them failed.
-func (d *doneLater) put(jobs []store.Job) {
-	if d == nil || len(jobs) == 0 {
-		return
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.jobs = append(d.jobs, jobs...)
-}
-
-// jobTx runs a job's transaction, which also completes the jobs of its batch done meanwhile.
-func (s *Service) jobTx(ctx context.Context, fn func(ctx context.Context, tx store.Store) error) error {
-	d, _ := ctx.Value(doneLaterKey{}).(*doneLater)
-	carried := d.take()
-	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
-		for _, j := range carried {
-			if err := completeIf(ctx, tx, j, true); err != nil {
-				return err
-			}
-		}
-		return fn(ctx, tx)
-	})
-	if err != nil {
-		d.put(carried)
-	}
-	return err
-}
-
-// completeAll records the completions a batch left, in one transaction.
-func (s *Service) completeAll(ctx context.Context, d *doneLater) {
-	jobs := d.take()
-	if len(jobs) == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.o.Jobs.Persist)
-	defer cancel()
-	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
-		for _, j := range jobs {
-			if err := completeIf(ctx, tx, j, true); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		s.o.OnError(fmt.Errorf("conversation: recording that %d jobs are done: %w", len(jobs), err))
-	}
-}

@@ -3,6 +3,7 @@ package conversation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,87 +15,106 @@ import (
 // itself, right after their transaction commits, without a claim of their own: they are recorded already
 // claimed by the Service (store.Job.Lease set at enqueue) for localLease, and queued in memory. That
 // saves each webhook the write transaction of a claim, and keeps another instance's Run from racing for
-// them. The queue is only a shortcut: should the process stop before it runs them, or the queue be full,
-// or the Service fall so far behind that less than half their lease is left, their lease lapses and any
-// Run claims them as it claims every job. A Service that only ingests (no Run in its process) records its
+// them. The queue is only a shortcut: should the process stop before it runs them, their lease lapses
+// and any Run claims them as it claims every job; a Run that stops, or falls so far behind that less than
+// half a job's lease is left, hands them back due at once; a full queue leaves new jobs due for any Run. A Service that only ingests (no Run in its process) records its
 // jobs due, for the others' Runs, as before.
 
 // localLease is how long a job a Service recorded for itself stays claimed by it: long enough to run it
 // after the commit, short enough that a crash delays it little.
 const localLease = 15 * time.Second
 
-// localQueueSize bounds the jobs recorded for this Service and not run yet.
+// localQueueSize bounds the jobs recorded for this Service and not run yet; beyond it, jobs are recorded
+// due, for any Run.
 const localQueueSize = 1024
 
 // localBatchSize is how many of its own jobs a Service runs as one batch (at least Options.Jobs.Batch):
 // those of a 100-event webhook, so that each kind's run in one group (kind.group).
 const localBatchSize = 256
 
-// localBatch collects the jobs one transaction records claimed for this Service.
+// localBatch collects the jobs one transaction records claimed for this Service. Each holds a place in
+// the Service's queue, reserved when it is recorded (s.queued), so that a committed batch always fits.
 type localBatch struct {
+	s     *Service
 	lease string
 	until time.Time
 	jobs  []store.Job
 }
 
 // newLocalBatch returns a batch for the jobs of one transaction, or nil when this Service does not run
-// jobs or its queue is more than half full (the jobs are then recorded due, for any Run).
+// jobs (the jobs are then recorded due, for any Run).
 func (s *Service) newLocalBatch() *localBatch {
-	if s.runners.Load() == 0 && !s.flushed.Load() || len(s.local) > localQueueSize/2 {
+	if s.runners.Load() == 0 && !s.flushed.Load() {
 		return nil
 	}
-	return &localBatch{lease: id.New(), until: s.o.Now().Add(min(localLease, s.o.Jobs.Lease))}
+	return &localBatch{s: s, lease: id.New(), until: s.o.Now().Add(s.localLease())}
 }
 
-// reset forgets the jobs of a transaction that is run again.
+// localLease is the lease of the jobs this Service records for itself.
+func (s *Service) localLease() time.Duration { return min(localLease, s.o.Jobs.Lease) }
+
+// reset forgets the jobs of a transaction that is run again or failed, and their places in the queue.
 func (b *localBatch) reset() {
 	if b != nil {
+		b.s.queued.Add(-int64(len(b.jobs)))
 		b.jobs = b.jobs[:0]
 	}
 }
 
-// enqueueFor records a job of kind with payload in tx, due now: claimed for this Service when b is set,
-// and then added to b if it was created.
+// enqueueFor records a job of kind with payload in tx, due now: claimed for this Service when b is set
+// and the queue has room (the job is then added to b), else due for any Run.
 func (s *Service) enqueueFor(ctx context.Context, tx store.Store, b *localBatch, kind, key string, payload any) error {
-	if b == nil {
+	if b == nil || s.queued.Add(1) > localQueueSize {
+		if b != nil {
+			s.queued.Add(-1)
+		}
 		_, err := enqueue(ctx, tx, kind, key, payload)
 		return err
 	}
 	raw, err := json.Marshal(payload)
 	if err != nil {
+		s.queued.Add(-1)
 		return fmt.Errorf("conversation: encoding a %s job: %w", kind, err)
 	}
 	j, created, err := tx.EnqueueJob(ctx, store.Job{Kind: kind, Key: key, Payload: raw, Attempts: 1, Lease: b.lease, LeaseUntil: b.until})
-	if err == nil && created {
-		b.jobs = append(b.jobs, j)
+	if err != nil || !created {
+		s.queued.Add(-1)
+		return err
 	}
-	return err
+	b.jobs = append(b.jobs, j)
+	return nil
 }
 
-// runLocally queues the jobs of a committed batch for this Service's Run (or Flush), and wakes it. A job
-// that does not fit waits for its lease to lapse.
+// runLocally queues the jobs of a committed batch for this Service's Run (or Flush), and wakes it. Their
+// places were reserved: they fit.
 func (s *Service) runLocally(b *localBatch) {
 	if b == nil || len(b.jobs) == 0 {
 		return
 	}
 	for _, j := range b.jobs {
-		select {
-		case s.local <- j:
-		default:
-		}
+		s.local <- j
 	}
 	s.nudge()
 }
 
-// takeLocal returns up to limit queued jobs of this Service's own that still have at least half their
-// lease left; the others are left to lapse and be claimed.
-func (s *Service) takeLocal(limit int) []store.Job {
-	var jobs []store.Job
+// takeLocal returns up to limit queued jobs of this Service's own. One with less than half its lease
+// left (the Service fell behind, or a test's clock moved) is handed back, due at once, for a claim with
+// a full lease.
+func (s *Service) takeLocal(ctx context.Context, limit int) []store.Job {
+	var jobs, stale []store.Job
+	defer func() {
+		if len(stale) > 0 {
+			s.handBack(ctx, stale, "its lease ran short before it ran")
+		}
+	}()
 	for len(jobs) < limit {
 		select {
 		case j := <-s.local:
-			if j.LeaseUntil.Sub(s.o.Now()) >= min(localLease, s.o.Jobs.Lease)/2 {
+			s.queued.Add(-1)
+			if j.LeaseUntil.Sub(s.o.Now()) >= s.localLease()/2 {
 				jobs = append(jobs, j)
+			} else {
+				stale = append(stale, j)
 			}
 		default:
 			return jobs
@@ -103,16 +123,40 @@ func (s *Service) takeLocal(limit int) []store.Job {
 	return jobs
 }
 
-// releaseLocal hands the queued jobs back to every Run (due now), when this Service's Run stops.
+// releaseLocal hands the queued jobs back to every Run, when this Service's Run stops.
 func (s *Service) releaseLocal(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-	defer cancel()
+	var jobs []store.Job
 	for {
 		select {
 		case j := <-s.local:
-			s.reportOutcome(s.store.RetryJob(ctx, j.ID, j.Lease, s.o.Now(), "released: its instance stopped"), j)
+			s.queued.Add(-1)
+			jobs = append(jobs, j)
 		default:
+			s.handBack(ctx, jobs, "its instance stopped")
 			return
 		}
+	}
+}
+
+// handBack makes jobs this Service recorded for itself due at once for any Run, in one transaction. A
+// lease that lapsed meanwhile needs nothing: the job is claimable already. Should that fail, the leases
+// lapse all the same, within localLease.
+func (s *Service) handBack(ctx context.Context, jobs []store.Job, why string) {
+	if len(jobs) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.o.Jobs.Persist)
+	defer cancel()
+	now := s.o.Now()
+	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
+		for _, j := range jobs {
+			if err := tx.RetryJob(ctx, j.ID, j.Lease, now, "handed back: "+why); err != nil && !errors.Is(err, store.ErrConflict) {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.o.OnError(fmt.Errorf("conversation: handing %d jobs back (they run once their lease lapses): %w", len(jobs), err))
 	}
 }

@@ -14,41 +14,38 @@ import (
 	"github.com/msgkit/msgkit/store/storetest"
 )
 
-// countingStore counts the calls of each store method a Service makes.
-func countingStore(s store.Store) (*storetest.Faults, map[string]int, func()) {
-	calls := map[string]int{}
-	var on bool
-	f := storetest.NewFaults(s, func(c storetest.Call) error {
-		if on {
-			calls[c.Method]++
-		}
-		return nil
-	})
-	return f, calls, func() { on = true }
+// claimCounter is a store that counts the jobs its ClaimJobs returned.
+type claimCounter struct {
+	store.Store
+	claimed int
+}
+
+func (c *claimCounter) ClaimJobs(ctx context.Context, limit int, lease time.Duration) ([]store.Job, error) {
+	jobs, err := c.Store.ClaimJobs(ctx, limit, lease)
+	c.claimed += len(jobs)
+	return jobs, err
 }
 
 // A Service that runs jobs runs those its own webhooks cause without claiming them (the claim's write
 // transaction is what it saves), and nothing is left pending.
 func TestARunnerRunsItsOwnJobsWithoutClaims(t *testing.T) {
 	fx := newFixture(t, nil)
-	f, calls, start := countingStore(fx.s)
-	svc, err := conversation.New(f, conversation.AdapterMap{fx.ch.ID: fx.fake}, fx.opts)
+	c := &claimCounter{Store: fx.s}
+	svc, err := conversation.New(c, conversation.AdapterMap{fx.ch.ID: fx.fake}, fx.opts)
 	require.NoError(t, err)
 	fx.fake.SetProfile(channel.Profile{UserID: "U1", DisplayName: "Hanako"})
 	_, err = svc.Flush(t.Context()) // a Service that Flushes runs jobs
 	require.NoError(t, err)
 
-	start()
 	require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U1", "hi")}))
 	n, err := svc.Flush(t.Context())
 	require.NoError(t, err)
 	require.Equal(t, 2, n, "routing and the profile fetch")
-	require.Equal(t, 1, calls["ClaimJobs"], "only Flush's last look for due jobs claims; the webhook's own jobs are not claimed")
-	require.Zero(t, calls["ClaimJob"])
+	require.Zero(t, c.claimed, "the webhook's own jobs are not claimed")
 
-	c := fx.conversationWith(t, "U1")
-	require.NotEmpty(t, c.Assignee, "routed")
-	k, err := fx.s.GetContact(t.Context(), c.ContactID)
+	conv := fx.conversationWith(t, "U1")
+	require.NotEmpty(t, conv.Assignee, "routed")
+	k, err := fx.s.GetContact(t.Context(), conv.ContactID)
 	require.NoError(t, err)
 	require.Equal(t, "Hanako", k.Profile.DisplayName)
 	pending, _, err := fx.s.ListJobs(t.Context(), store.JobFilter{Status: store.JobPending}, store.Page{})
@@ -131,54 +128,6 @@ func withNotifier(o *conversation.Options, n conversation.Notifier) *conversatio
 	return &c
 }
 
-// With a Notifier, the work a new sender's message causes takes two write transactions after the
-// webhook's: routing with the notification's listing, then the profile, which also records that the
-// Notifier was told. No job is claimed or completed in a transaction of its own.
-func TestANewSendersJobsCommitTwice(t *testing.T) {
-	fx := newFixture(t, nil)
-	var seq []string
-	var on bool
-	f := storetest.NewFaults(fx.s, func(c storetest.Call) error {
-		if on {
-			seq = append(seq, c.Method)
-		}
-		return nil
-	})
-	told := 0
-	svc, err := conversation.New(f, conversation.AdapterMap{fx.ch.ID: fx.fake}, withNotifier(fx.opts, notifierFunc(
-		func(context.Context, conversation.Notification) error { told++; return nil })))
-	require.NoError(t, err)
-	fx.fake.SetProfile(channel.Profile{UserID: "U1", DisplayName: "Hanako"})
-	_, err = svc.Flush(t.Context())
-	require.NoError(t, err)
-	require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U1", "hi")}))
-
-	on = true
-	_, err = svc.Flush(t.Context())
-	require.NoError(t, err)
-	require.Equal(t, 1, told)
-	var txs, completions int
-	inTx := false
-	for _, m := range seq {
-		switch m {
-		case "RunInTx":
-			inTx = true
-		case "Committed":
-			inTx, txs = false, txs+1
-		case "CompleteJob":
-			require.True(t, inTx, "a job completed outside a transaction of its batch: %v", seq)
-			completions++
-		case "ClaimJob", "RetryJob", "FailJob", "HoldJob":
-			require.Fail(t, "unexpected "+m, "%v", seq)
-		}
-	}
-	require.Equal(t, 2, txs, "routing and listing, then the profile: %v", seq)
-	require.Equal(t, 2, completions)
-	pending, _, err := fx.s.ListJobs(t.Context(), store.JobFilter{Status: store.JobPending}, store.Page{})
-	require.NoError(t, err)
-	require.Empty(t, pending)
-}
-
 // The jobs of a webhook's events run together, kind by kind: ten new senders' routing and notifications
 // in one transaction, their ten profiles in another.
 func TestAWebhooksEventsShareTheirJobTransactions(t *testing.T) {
@@ -222,4 +171,84 @@ func TestAWebhooksEventsShareTheirJobTransactions(t *testing.T) {
 		require.Equal(t, fmt.Sprint("name of U", i), k.Profile.DisplayName)
 	}
 	require.Empty(t, *fx.errs)
+}
+
+// Jobs of its own whose lease ran short before the Service got to them (here: the clock moved past half
+// of it) are handed back and claimed at once, in the same Flush, not left to their lease.
+func TestOwnJobsWhoseLeaseRanShortAreClaimed(t *testing.T) {
+	fx := newFixture(t, nil)
+	fx.fake.SetProfile(channel.Profile{UserID: "U1", DisplayName: "Hanako"})
+	fx.flush(t) // the Service now records jobs for itself
+	require.NoError(t, fx.svc.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U1", "hi")}))
+	fx.clock.Advance(8 * time.Second)
+	require.Equal(t, 2, fx.flush(t), "Flush runs the jobs that are due")
+	require.NotEmpty(t, fx.conversationWith(t, "U1").Assignee)
+	require.Empty(t, *fx.errs)
+}
+
+// A stream of the Service's own jobs never keeps a job due for any Run waiting: here a Notifier that
+// ingests a new message each time it is told keeps the local queue full for 30 rounds.
+func TestOwnJobsDoNotStarveClaimedOnes(t *testing.T) {
+	fx := newFixture(t, nil)
+	var svc *conversation.Service
+	told, ranAt := 0, -1
+	var due store.Job
+	svc, err := conversation.New(fx.s, conversation.AdapterMap{fx.ch.ID: fx.fake}, withNotifier(fx.opts, notifierFunc(
+		func(ctx context.Context, _ conversation.Notification) error {
+			told++
+			if j, err := fx.s.GetJob(ctx, due.ID); err == nil && j.Status != store.JobPending && ranAt < 0 {
+				ranAt = told
+			}
+			if told < 30 {
+				return svc.Ingest(ctx, fx.ch.ID, []channel.Event{fx.text("U1", "more")})
+			}
+			return nil
+		})))
+	require.NoError(t, err)
+	_, err = svc.Flush(t.Context())
+	require.NoError(t, err)
+	// A job due for any Run (a malformed snooze: it ends at once, visibly).
+	due, _, err = fx.s.EnqueueJob(t.Context(), store.Job{Kind: "snooze", Payload: []byte(`"x"`)})
+	require.NoError(t, err)
+	require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U1", "hi")}))
+	_, err = svc.Flush(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, 30, told)
+	require.True(t, ranAt > 0 && ranAt < 5, "the due job ran after %d of %d notifications", ranAt, told)
+}
+
+// A batch that records more jobs than the Service's queue holds records the rest due for any Run: none
+// waits for a lease.
+func TestJobsBeyondTheQueueAreDueForAnyRun(t *testing.T) {
+	fx := newFixture(t, func(o *conversation.Options) { o.Batch = 600 })
+	fx.flush(t)
+	var events []channel.Event
+	for i := range 600 {
+		events = append(events, fx.text(fmt.Sprint("U", i), "hi"))
+	}
+	require.NoError(t, fx.svc.Ingest(t.Context(), fx.ch.ID, events))
+	require.Equal(t, 1200, fx.flush(t))
+	pending, _, err := fx.s.ListJobs(t.Context(), store.JobFilter{Status: store.JobPending}, store.Page{Limit: store.MaxLimit})
+	require.NoError(t, err)
+	require.Empty(t, pending)
+}
+
+// A media job is not recorded for the Service itself: it gets the time budget of a claim
+// (Options.Jobs.Lease), which a slow copy or hook may need, not a local lease's.
+func TestMediaJobsGetAClaimsTimeBudget(t *testing.T) {
+	var budget time.Duration
+	fx := newFixture(t, func(o *conversation.Options) {
+		o.Jobs.Lease = 10 * time.Minute
+		o.Media = func(ctx context.Context, m store.Message) error {
+			dl, _ := ctx.Deadline()
+			budget = time.Until(dl)
+			return nil
+		}
+	})
+	fx.flush(t)
+	img := fx.text("U1", "")
+	m := channel.Message{Type: channel.TypeImage, ID: "img-1", Media: &channel.Media{}}
+	img.Message = &m
+	fx.ingest(t, img)
+	require.Greater(t, budget, 5*time.Minute)
 }

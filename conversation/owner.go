@@ -20,8 +20,7 @@ type inboundJob struct {
 
 // runInbound decides the owner of the job's conversation and lists the new message in their
 // notifications, in one transaction that completes the job too; with a Notifier, the job completes
-// once it was told, with the next job transaction of its batch (or at the batch's end). Every step is
-// safe to repeat: routing is sticky and a compare-and-set, a listed notification is keyed by its
+// once it was told. Every step is safe to repeat: routing is sticky and a compare-and-set, a listed notification is keyed by its
 // message, and a Notifier that is told twice sees the same Notification.ID.
 func (s *Service) runInbound(ctx context.Context, j store.Job) error {
 	var p inboundJob
@@ -30,7 +29,7 @@ func (s *Service) runInbound(ctx context.Context, j store.Job) error {
 	}
 	var n Notification
 	var tell bool
-	err := s.jobTx(ctx, func(ctx context.Context, tx store.Store) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
 		var err error
 		if n, tell, err = s.routeAndList(ctx, tx, p); err != nil || tell {
 			return err
@@ -43,7 +42,7 @@ func (s *Service) runInbound(ctx context.Context, j store.Job) error {
 	case err != nil:
 		return fmt.Errorf("conversation: routing a new message and listing its notification: %w", err)
 	case tell:
-		return s.told(ctx, j, n)
+		return s.tell(ctx, n)
 	}
 	return errJobDone
 }
@@ -60,19 +59,10 @@ func (s *Service) routeAndList(ctx context.Context, tx store.Store, p inboundJob
 	return s.listSignal(ctx, tx, n, "message:"+p.MessageID)
 }
 
-// told tells the Notifier of n, listed by j, and leaves j's completion to its batch (errJobDone) when it
-// can; nil leaves it to the caller.
-func (s *Service) told(ctx context.Context, j store.Job, n Notification) error {
-	if err := s.tell(ctx, n); err != nil || !completeLater(ctx, j) {
-		return err
-	}
-	return errJobDone
-}
-
 // runInbounds runs inbound jobs together: every conversation routed and every notification listed in
-// one transaction, which completes the jobs with no Notifier to tell; then each Notifier call, whose job
-// completes as runInbound's does. Should that transaction fail (one conversation finds nobody available,
-// a conflict, a fault), each job runs alone.
+// one transaction, which completes the jobs with no Notifier to tell; then the Notifier calls, and one
+// transaction that completes the jobs told. Should the first transaction fail (one conversation finds
+// nobody available, a conflict, a fault), each job runs alone.
 func (s *Service) runInbounds(ctx context.Context, jobs []store.Job, _ int) []error {
 	errs := make([]error, len(jobs))
 	ps := make([]*inboundJob, len(jobs))
@@ -83,7 +73,7 @@ func (s *Service) runInbounds(ctx context.Context, jobs []store.Job, _ int) []er
 		}
 	}
 	var tell []Notification // by job; zero when there is nobody to tell
-	err := s.jobTx(ctx, func(ctx context.Context, tx store.Store) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
 		tell = make([]Notification, len(jobs))
 		for i, p := range ps {
 			if p == nil {
@@ -101,6 +91,7 @@ func (s *Service) runInbounds(ctx context.Context, jobs []store.Job, _ int) []er
 		}
 		return nil
 	})
+	var told []int
 	for i, p := range ps {
 		switch {
 		case p == nil:
@@ -109,10 +100,30 @@ func (s *Service) runInbounds(ctx context.Context, jobs []store.Job, _ int) []er
 		case tell[i].UserID == "":
 			errs[i] = errJobDone
 		default:
-			errs[i] = s.told(ctx, jobs[i], tell[i])
+			if errs[i] = s.tell(ctx, tell[i]); errs[i] == nil {
+				told = append(told, i)
+			}
+		}
+	}
+	// One transaction completes the jobs told; should it fail, each is completed alone (errs[i] nil).
+	if len(told) > 1 && s.completeAll(ctx, jobs, told) == nil {
+		for _, i := range told {
+			errs[i] = errJobDone
 		}
 	}
 	return errs
+}
+
+// completeAll completes the jobs at indexes idx, in one transaction.
+func (s *Service) completeAll(ctx context.Context, jobs []store.Job, idx []int) error {
+	return s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
+		for _, i := range idx {
+			if err := completeIf(ctx, tx, jobs[i], true); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // decideOwner gives the conversation its owner in tx: the linked record's owner (unless a person

@@ -104,7 +104,7 @@ func (s *Service) fetchProfile(ctx context.Context, p profileJob, cache *channel
 // storeProfiles stores fetched profiles on their contacts and completes their jobs, in one transaction,
 // and returns errJobDone once it committed.
 func (s *Service) storeProfiles(ctx context.Context, jobs []store.Job, ps []profileJob, profiles []channel.Profile) error {
-	err := s.jobTx(ctx, func(ctx context.Context, tx store.Store) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
 		for i, j := range jobs {
 			err := updateContactTx(ctx, tx, ps[i].ContactID, func(c *store.Contact) bool {
 				c.Profile, c.ProfileStatus, c.ProfileError = keepName(profiles[i], c.Profile), store.ProfileFetched, ""

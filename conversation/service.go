@@ -104,7 +104,10 @@ type Options struct {
 // JobOptions tunes the durable background work that Run executes: routing and notifying after inbound
 // messages, profile fetches, media hooks, deliveries.
 type JobOptions struct {
-	Lease   time.Duration // how long a claim lasts; a job running longer may run again elsewhere (default 1m)
+	// Lease is how long a claim lasts; a job running longer may run again elsewhere (default 1m). The
+	// routing and profile jobs a Service records for itself when its own events cause them have a lease
+	// of 15s (or Lease, if shorter): see Run.
+	Lease   time.Duration
 	Batch   int           // jobs claimed at once (default 16)
 	Workers int           // jobs run at once by one Run (default 4)
 	Poll    time.Duration // Run's wait when nothing is due and nothing woke it (default 1s)
@@ -141,8 +144,12 @@ type Service struct {
 	// local queues the jobs this Service recorded claimed for itself (local.go); runners counts its
 	// running Runs, and flushed is set once it has Flushed: either makes it record jobs for itself.
 	local   chan store.Job
+	queued  atomic.Int64 // places in local taken or reserved (localBatch)
 	runners atomic.Int32
 	flushed atomic.Bool
+	// lastClaim is when runBatch last claimed (UnixNano): it claims at least every Jobs.Poll, however
+	// many jobs of its own it has.
+	lastClaim atomic.Int64
 }
 
 // New returns a Service over s, reaching channels through adapters.

@@ -1,10 +1,11 @@
 package postgres
 
 import (
-	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -27,11 +28,12 @@ func TestOpenUsesGenericPlans(t *testing.T) {
 		{dsn, "force_generic_plan"},
 		{dsn + sep + "plan_cache_mode=auto", "auto"},
 	} {
-		s, err := Open(t.Context(), c.dsn, &Options{Schema: "msgkit_test_plans"})
+		schema := fmt.Sprintf("msgkit_test_plans_%d", time.Now().UnixNano())
+		s, err := Open(t.Context(), c.dsn, &Options{Schema: schema})
 		require.NoError(t, err)
 		var mode string
 		require.NoError(t, s.pool.QueryRow(t.Context(), `SHOW plan_cache_mode`).Scan(&mode))
-		_, err = s.pool.Exec(context.Background(), `DROP SCHEMA msgkit_test_plans CASCADE`)
+		_, err = s.pool.Exec(t.Context(), `DROP SCHEMA `+schema+` CASCADE`)
 		require.NoError(t, s.Close())
 		require.NoError(t, err)
 		require.Equal(t, c.want, mode, c.dsn)

@@ -90,8 +90,8 @@ var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 // Open connects to the database at dsn with its own connection pool, creates Options.Schema if needed and
 // brings the schema up to date. Close closes the pool.
 //
-// The pool's connections use generic plans (plan_cache_mode = force_generic_plan) unless dsn sets
-// plan_cache_mode: pgx prepares every statement, and PostgreSQL would otherwise plan an inbox view
+// The pool's connections use generic plans for every query (SET plan_cache_mode = force_generic_plan
+// after connecting; PostgreSQL 12 or later) unless dsn sets plan_cache_mode: pgx prepares every statement, and PostgreSQL would otherwise plan an inbox view
 // afresh at every run (a "today" view's custom plan looks cheaper than its generic one), which costs
 // more than running it and grows with the table — at 100,000 conversations a "mine today" page took
 // 0.85 ms at the median with custom plans, 0.17 ms with generic ones (BENCHMARKS.md, "Inbox views at
@@ -104,7 +104,17 @@ func Open(ctx context.Context, dsn string, opts *Options) (*Store, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	if _, set := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !set {
-		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+		// A SET after connecting, not a startup parameter, which poolers such as PgBouncer refuse.
+		after := cfg.AfterConnect
+		cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+			if after != nil {
+				if err := after(ctx, c); err != nil {
+					return err
+				}
+			}
+			_, err := c.Exec(ctx, `SET plan_cache_mode = force_generic_plan`)
+			return err
+		}
 	}
 	if o.Schema != "" {
 		if !schemaName.MatchString(o.Schema) {

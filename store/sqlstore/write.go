@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -109,8 +110,19 @@ func keyset(d Dialect, q string, args []any, timeCol, idCol string, p store.Page
 	// The limit is written into the query, not passed as an argument: a prepared statement's generic plan
 	// (PostgreSQL's, after five runs) then knows it. With LIMIT $n it assumed 10 % of the table, and for
 	// the "all" inbox view at 100,000 conversations chose a parallel plan that took 31 ms instead of 0.8
-	// (issue 15). Page sizes are bounded (store.MaxLimit), so statement caches stay small.
-	return q + " ORDER BY " + timeCol + " " + dir + ", " + idCol + " " + dir + " LIMIT " + strconv.Itoa(p.Size()+1), args
+	// (issue 15). It is rounded up to one of a few values (the page is cut to its size after), so that
+	// statement caches hold a few statements per query, not one per page size.
+	return q + " ORDER BY " + timeCol + " " + dir + ", " + idCol + " " + dir + " LIMIT " + strconv.Itoa(limitBucket(p.Size()+1)), args
+}
+
+// limitBuckets are the LIMITs a page's query uses: the page sizes hosts use most (plus the row that tells
+// whether another page follows) exactly, others rounded up to at most twice.
+var limitBuckets = []int{2, 3, 5, 9, 11, 17, 21, 26, 33, 51, 65, 101, 129, 201, 257, store.MaxLimit + 1}
+
+// limitBucket returns the smallest of limitBuckets that is at least n.
+func limitBucket(n int) int {
+	i, _ := slices.BinarySearch(limitBuckets, n)
+	return limitBuckets[min(i, len(limitBuckets)-1)]
 }
 
 // cut trims a page fetched with one extra row and returns the next cursor when that row existed.
