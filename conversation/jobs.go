@@ -378,4 +378,3 @@ func (s *Service) housekeep(ctx context.Context) {
 		}
 	}
 }
-
