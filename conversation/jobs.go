@@ -84,10 +84,9 @@ func decode(j store.Job, v any) error {
 // lease lasts. The jobs this Service's own events cause are recorded already claimed by it and run right
 // after their commit, without a claim of their own; should the process stop first, any Run claims them
 // once that claim's short lease (15s, or Jobs.Lease if shorter) lapses, and a Run that stops hands back
-// those it has not started.
-// Failures that may pass are retried with backoff until Options.Jobs.RetryFor; the rest end
-// the job at once, recorded where an agent or operator sees it. Run it in one goroutine per process; it
-// returns ctx's error.
+// those it has not started. Failures that may pass are retried with backoff until
+// Options.Jobs.RetryFor; the rest end the job at once, recorded where an agent or operator sees it. Run
+// it in one goroutine per process; it returns ctx's error.
 //
 // When idle, Run waits until work is recorded in this process, or, if the store is a store.JobWaker
 // (store/postgres, through LISTEN/NOTIFY; memstore), until another instance commits a job that is due,

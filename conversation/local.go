@@ -16,9 +16,10 @@ import (
 // claimed by the Service (store.Job.Lease set at enqueue) for localLease, and queued in memory. That
 // saves each webhook the write transaction of a claim, and keeps another instance's Run from racing for
 // them. The queue is only a shortcut: should the process stop before it runs them, their lease lapses
-// and any Run claims them as it claims every job; a Run that stops, or falls so far behind that less than
-// half a job's lease is left, hands them back due at once; a full queue leaves new jobs due for any Run. A Service that only ingests (no Run in its process) records its
-// jobs due, for the others' Runs, as before.
+// and any Run claims them as it claims every job; a Run that stops, or falls so far behind that less
+// than half a job's lease is left, hands them back due at once; a full queue leaves new jobs due for any
+// Run. A Service that only ingests (no Run in its process) records its jobs due, for the others' Runs.
+// Only routing and profile jobs are recorded so: a media copy or hook may need a claim's longer lease.
 
 // localLease is how long a job a Service recorded for itself stays claimed by it: long enough to run it
 // after the commit, short enough that a crash delays it little.

@@ -20,8 +20,8 @@ type inboundJob struct {
 
 // runInbound decides the owner of the job's conversation and lists the new message in their
 // notifications, in one transaction that completes the job too; with a Notifier, the job completes
-// once it was told. Every step is safe to repeat: routing is sticky and a compare-and-set, a listed notification is keyed by its
-// message, and a Notifier that is told twice sees the same Notification.ID.
+// once it was told. Every step is safe to repeat: routing is sticky and a compare-and-set, a listed
+// notification is keyed by its message, and a Notifier that is told twice sees the same Notification.ID.
 func (s *Service) runInbound(ctx context.Context, j store.Job) error {
 	var p inboundJob
 	if err := decode(j, &p); err != nil {
