@@ -264,18 +264,23 @@ func (s *Service) runJob(ctx context.Context, j store.Job) {
 
 // finish records how a job ended.
 func (s *Service) finish(ctx context.Context, j store.Job, k jobKind, err error) {
+	if errors.Is(err, errJobDone) {
+		return
+	}
 	if ctx.Err() != nil {
-		// Shutting down: release the job so another worker takes it up without waiting for the lease.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 		defer cancel()
+		if err == nil { // done before the shutdown: recorded, or it would run again
+			s.reportOutcome(s.store.CompleteJob(ctx, j.ID, j.Lease), j)
+			return
+		}
+		// Shutting down: release the job so another worker takes it up without waiting for the lease.
 		s.reportOutcome(s.store.RetryJob(ctx, j.ID, j.Lease, s.o.Now(), "interrupted"), j)
 		return
 	}
 	switch {
 	case err == nil:
 		s.reportOutcome(s.store.CompleteJob(ctx, j.ID, j.Lease), j)
-		return
-	case errors.Is(err, errJobDone):
 		return
 	case errors.Is(err, errHeld):
 		until := s.o.Now().Add(s.o.Jobs.Hold)

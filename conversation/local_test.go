@@ -252,3 +252,32 @@ func TestMediaJobsGetAClaimsTimeBudget(t *testing.T) {
 	fx.ingest(t, img)
 	require.Greater(t, budget, 5*time.Minute)
 }
+
+// A job that finished as its Run was stopping is recorded done, not handed back to run again: the
+// Notifier is told once.
+func TestAJobDoneAsRunStopsIsNotRunAgain(t *testing.T) {
+	fx := newFixture(t, nil)
+	fx.fake.SetProfile(channel.Profile{UserID: "U1", DisplayName: "Hanako"})
+	ctx, stop := context.WithCancel(t.Context())
+	told := 0
+	notifier := notifierFunc(func(context.Context, conversation.Notification) error {
+		told++
+		stop() // the Run stops while this job ends well
+		return nil
+	})
+	svc, err := conversation.New(fx.s, conversation.AdapterMap{fx.ch.ID: fx.fake}, withNotifier(fx.opts, notifier))
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U1", "hi")}))
+	require.ErrorIs(t, <-done, context.Canceled)
+
+	other, err := conversation.New(fx.s, conversation.AdapterMap{fx.ch.ID: fx.fake}, withNotifier(fx.opts, notifier))
+	require.NoError(t, err)
+	_, err = other.Flush(t.Context())
+	require.NoError(t, err)
+	fx.clock.Advance(time.Minute) // past every lease
+	_, err = other.Flush(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, 1, told)
+}

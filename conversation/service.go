@@ -48,6 +48,8 @@ func (m AdapterMap) Adapter(_ context.Context, ch store.Channel) (channel.Adapte
 // Options configures a Service. The zero value (or nil) means the defaults.
 type Options struct {
 	// Now is the clock of every time rule (reply window, token freshness, backoff). nil means time.Now.
+	// The store must keep the same time: the leases of the jobs a Service records for itself are times
+	// on this clock, and the store judges them on its own.
 	Now func() time.Time
 	// Logger receives operational records, never message content or profile data. nil discards.
 	Logger *slog.Logger
