@@ -61,12 +61,22 @@ func enqueue(ctx context.Context, tx store.Store, kind, key string, payload any)
 
 // enqueueAt is enqueue for a job due at due (zero: now).
 func enqueueAt(ctx context.Context, tx store.Store, kind, key string, payload any, due time.Time) (store.Job, error) {
+	j, err := newJob(kind, key, payload)
+	if err != nil {
+		return store.Job{}, err
+	}
+	j.NextAttemptAt = due
+	j, _, err = tx.EnqueueJob(ctx, j)
+	return j, err
+}
+
+// newJob returns a job of kind with key and payload, to enqueue.
+func newJob(kind, key string, payload any) (store.Job, error) {
 	b, err := json.Marshal(payload)
 	if err != nil {
 		return store.Job{}, fmt.Errorf("conversation: encoding a %s job: %w", kind, err)
 	}
-	j, _, err := tx.EnqueueJob(ctx, store.Job{Kind: kind, Key: key, Payload: b, NextAttemptAt: due})
-	return j, err
+	return store.Job{Kind: kind, Key: key, Payload: b}, nil
 }
 
 // decode reads a job's payload.

@@ -2,7 +2,6 @@ package conversation
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -65,25 +64,42 @@ func (b *localBatch) reset() {
 // enqueueFor records a job of kind with payload in tx, due now: claimed for this Service when b is set
 // and the queue has room (the job is then added to b), else due for any Run.
 func (s *Service) enqueueFor(ctx context.Context, tx store.Store, b *localBatch, kind, key string, payload any) error {
-	if b == nil || s.queued.Add(1) > localQueueSize {
-		if b != nil {
-			s.queued.Add(-1)
-		}
+	if b == nil || !s.reserve() {
 		_, err := enqueue(ctx, tx, kind, key, payload)
 		return err
 	}
-	raw, err := json.Marshal(payload)
-	if err != nil {
-		s.queued.Add(-1)
-		return fmt.Errorf("conversation: encoding a %s job: %w", kind, err)
+	j, err := newJob(kind, key, payload)
+	created := false
+	if err == nil {
+		j.Attempts, j.Lease, j.LeaseUntil = 1, b.lease, b.until
+		j, created, err = tx.EnqueueJob(ctx, j)
 	}
-	j, created, err := tx.EnqueueJob(ctx, store.Job{Kind: kind, Key: key, Payload: raw, Attempts: 1, Lease: b.lease, LeaseUntil: b.until})
 	if err != nil || !created {
-		s.queued.Add(-1)
+		s.queued.Add(-1) // not this Service's to run
 		return err
 	}
 	b.jobs = append(b.jobs, j)
 	return nil
+}
+
+// reserve takes a place in the queue, and reports whether there was one.
+func (s *Service) reserve() bool {
+	if s.queued.Add(1) > localQueueSize {
+		s.queued.Add(-1)
+		return false
+	}
+	return true
+}
+
+// pop takes a job from the queue, if there is one, and frees its place.
+func (s *Service) pop() (store.Job, bool) {
+	select {
+	case j := <-s.local:
+		s.queued.Add(-1)
+		return j, true
+	default:
+		return store.Job{}, false
+	}
 }
 
 // runLocally queues the jobs of a committed batch for this Service's Run (or Flush), and wakes it. Their
@@ -109,16 +125,14 @@ func (s *Service) takeLocal(ctx context.Context, limit int) []store.Job {
 		}
 	}()
 	for len(jobs) < limit {
-		select {
-		case j := <-s.local:
-			s.queued.Add(-1)
-			if j.LeaseUntil.Sub(s.o.Now()) >= s.localLease()/2 {
-				jobs = append(jobs, j)
-			} else {
-				stale = append(stale, j)
-			}
-		default:
-			return jobs
+		j, ok := s.pop()
+		if !ok {
+			break
+		}
+		if j.LeaseUntil.Sub(s.o.Now()) >= s.localLease()/2 {
+			jobs = append(jobs, j)
+		} else {
+			stale = append(stale, j)
 		}
 	}
 	return jobs
@@ -127,16 +141,10 @@ func (s *Service) takeLocal(ctx context.Context, limit int) []store.Job {
 // releaseLocal hands the queued jobs back to every Run, when this Service's Run stops.
 func (s *Service) releaseLocal(ctx context.Context) {
 	var jobs []store.Job
-	for {
-		select {
-		case j := <-s.local:
-			s.queued.Add(-1)
-			jobs = append(jobs, j)
-		default:
-			s.handBack(ctx, jobs, "its instance stopped")
-			return
-		}
+	for j, ok := s.pop(); ok; j, ok = s.pop() {
+		jobs = append(jobs, j)
 	}
+	s.handBack(ctx, jobs, "its instance stopped")
 }
 
 // handBack makes jobs this Service recorded for itself due at once for any Run, in one transaction. A

@@ -30,7 +30,7 @@ func (s *Service) runProfile(ctx context.Context, j store.Job) error {
 	if err != nil {
 		return err
 	}
-	return s.storeProfiles(ctx, []store.Job{j}, []profileJob{p}, []channel.Profile{profile})
+	return s.storeProfiles(ctx, []fetchedProfile{{j, p.ContactID, profile}})
 }
 
 // runProfiles runs profile jobs together: the profiles fetched with up to workers calls at a time, then
@@ -54,27 +54,32 @@ func (s *Service) runProfiles(ctx context.Context, jobs []store.Job, workers int
 	}
 	wg.Wait()
 	var fetched []int
-	var fJobs []store.Job
-	var fPs []profileJob
-	var fProfiles []channel.Profile
+	var all []fetchedProfile
 	for i, err := range errs {
 		if err == nil {
-			fetched, fJobs, fPs, fProfiles = append(fetched, i), append(fJobs, jobs[i]), append(fPs, ps[i]), append(fProfiles, profiles[i])
+			fetched, all = append(fetched, i), append(all, fetchedProfile{jobs[i], ps[i].ContactID, profiles[i]})
 		}
 	}
-	if len(fetched) == 0 {
+	if len(all) == 0 {
 		return errs
 	}
-	if err := s.storeProfiles(ctx, fJobs, fPs, fProfiles); errors.Is(err, errJobDone) {
+	if err := s.storeProfiles(ctx, all); errors.Is(err, errJobDone) {
 		for _, i := range fetched {
 			errs[i] = errJobDone
 		}
 		return errs
 	}
-	for _, i := range fetched {
-		errs[i] = s.storeProfiles(ctx, []store.Job{jobs[i]}, []profileJob{ps[i]}, []channel.Profile{profiles[i]})
+	for k, i := range fetched {
+		errs[i] = s.storeProfiles(ctx, all[k:k+1])
 	}
 	return errs
+}
+
+// fetchedProfile is a profile job's fetched profile, to store on its contact.
+type fetchedProfile struct {
+	job       store.Job
+	contactID string
+	profile   channel.Profile
 }
 
 // fetchProfile fetches the profile job p asks for, reading its channel through cache (nil reads it).
@@ -103,17 +108,17 @@ func (s *Service) fetchProfile(ctx context.Context, p profileJob, cache *channel
 
 // storeProfiles stores fetched profiles on their contacts and completes their jobs, in one transaction,
 // and returns errJobDone once it committed.
-func (s *Service) storeProfiles(ctx context.Context, jobs []store.Job, ps []profileJob, profiles []channel.Profile) error {
+func (s *Service) storeProfiles(ctx context.Context, fetched []fetchedProfile) error {
 	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
-		for i, j := range jobs {
-			err := updateContactTx(ctx, tx, ps[i].ContactID, func(c *store.Contact) bool {
-				c.Profile, c.ProfileStatus, c.ProfileError = keepName(profiles[i], c.Profile), store.ProfileFetched, ""
+		for _, f := range fetched {
+			err := updateContactTx(ctx, tx, f.contactID, func(c *store.Contact) bool {
+				c.Profile, c.ProfileStatus, c.ProfileError = keepName(f.profile, c.Profile), store.ProfileFetched, ""
 				return true
 			})
 			if err != nil {
 				return err
 			}
-			if err := completeIf(ctx, tx, j, true); err != nil {
+			if err := completeIf(ctx, tx, f.job, true); err != nil {
 				return err
 			}
 		}
