@@ -98,9 +98,6 @@ func (s *Service) ingest(ctx context.Context, channelID string, events []channel
 		stored += n
 		archive = nil
 	}
-	if stored > 0 {
-		s.nudge()
-	}
 	return stored, nil
 }
 
@@ -236,12 +233,12 @@ func (s *Service) ingestEvent(ctx context.Context, tx store.Store, rt ingestRun,
 		}
 		if (s.o.Media != nil || m.MediaCopy != nil) && isMedia(m.Content.Type) {
 			// Not recorded for this Service: a media copy or hook may take longer than a local lease.
-			if _, err := enqueue(ctx, tx, jobMedia, "", mediaJob{MessageID: m.ID}); err != nil {
+			if err := enqueueDue(ctx, tx, local, jobMedia, "", mediaJob{MessageID: m.ID}); err != nil {
 				return false, err
 			}
 		}
 	case channel.EventUnsend:
-		if err := hideUnsent(ctx, tx, ch.ID, e.UnsentMessageID); err != nil {
+		if err := hideUnsent(ctx, tx, local, ch.ID, e.UnsentMessageID); err != nil {
 			return false, err
 		}
 	}
@@ -363,8 +360,9 @@ func wantsProfile(c store.Contact, created bool, e *channel.Event) bool {
 	return created || (e.Kind == channel.EventFollow && c.ProfileStatus == store.ProfileFailed)
 }
 
-// hideUnsent marks the message the sender took back, and drops its content.
-func hideUnsent(ctx context.Context, tx store.Store, channelID, messageID string) error {
+// hideUnsent marks the message the sender took back, and drops its content; the media job it may record
+// is noted in local (when set).
+func hideUnsent(ctx context.Context, tx store.Store, local *localBatch, channelID, messageID string) error {
 	if messageID == "" {
 		return nil
 	}
@@ -381,8 +379,7 @@ func hideUnsent(ctx context.Context, tx store.Store, channelID, messageID string
 		return err
 	}
 	// Its media copy is not kept either: the media job deletes it (or, still pending, does not make it).
-	_, err = enqueue(ctx, tx, jobMedia, "", mediaJob{MessageID: m.ID})
-	return err
+	return enqueueDue(ctx, tx, local, jobMedia, "", mediaJob{MessageID: m.ID})
 }
 
 // withCopy marks an inbound media message's copy pending when the service keeps copies.

@@ -33,16 +33,16 @@ type jobKind struct {
 	retrying func(ctx context.Context, j store.Job, cause error, next time.Time) error
 	// retryFor, when set, caps Options.Jobs.RetryFor for this kind.
 	retryFor time.Duration
-	// group, when set, runs several jobs of the kind at once, in fewer transactions than one each (the
-	// events of one webhook cause one job each), with up to workers channel calls at a time, and returns
-	// each job's outcome as run would.
-	group func(ctx context.Context, jobs []store.Job, workers int) []error
+	// stage, when set, lets jobs of the kind run with the other staged jobs of a batch, whatever their
+	// kind, in shared transactions (staged.go): it does the work outside a transaction, with up to
+	// workers channel calls at a time, and returns what each job records.
+	stage func(ctx context.Context, jobs []store.Job, workers int) []staged
 }
 
 func (s *Service) jobKinds() map[string]jobKind {
 	return map[string]jobKind{
-		jobInbound: {run: s.runInbound, group: s.runInbounds},
-		jobProfile: {run: s.runProfile, giveUp: s.profileFailed, group: s.runProfiles},
+		jobInbound: {run: s.runInbound, stage: s.stageInbounds},
+		jobProfile: {run: s.runProfile, giveUp: s.profileFailed, stage: s.stageProfiles},
 		jobMedia:   {run: s.runMedia, giveUp: s.mediaFailed, retrying: s.mediaRetrying},
 		jobSend:    {run: s.runSend, giveUp: s.sendFailed, retrying: s.sendRetrying, retryFor: maxSendRetry},
 		jobSnooze:  {run: s.runSnooze},
@@ -121,8 +121,14 @@ func (s *Service) Run(ctx context.Context) error {
 	housekeeping := time.NewTicker(s.o.Jobs.Housekeeping)
 	defer housekeeping.Stop()
 	s.housekeep(ctx)
+	s.mayBeDue.Store(true)
 	for {
-		n, err := s.runBatch(ctx, s.o.Jobs.Workers)
+		select {
+		case <-woken: // another instance committed a job while this one was busy
+			s.mayBeDue.Store(true)
+		default:
+		}
+		n, err := s.runBatch(ctx, s.o.Jobs.Workers, false)
 		if err != nil && ctx.Err() == nil {
 			s.o.OnError(err)
 		}
@@ -137,7 +143,9 @@ func (s *Service) Run(ctx context.Context) error {
 			s.housekeep(ctx)
 		case <-s.wake:
 		case <-woken:
+			s.mayBeDue.Store(true)
 		case <-poll.C:
+			s.mayBeDue.Store(true)
 		}
 	}
 }
@@ -150,7 +158,7 @@ func (s *Service) Flush(ctx context.Context) (int, error) {
 	s.flushed.Store(true)
 	total := 0
 	for {
-		n, err := s.runBatch(ctx, 1)
+		n, err := s.runBatch(ctx, 1, true)
 		total += n
 		if err != nil || n == 0 {
 			return total, err
@@ -158,8 +166,14 @@ func (s *Service) Flush(ctx context.Context) (int, error) {
 	}
 }
 
-// nudge wakes Run early: work was recorded.
+// nudge wakes Run early: work was recorded that any Run may claim.
 func (s *Service) nudge() {
+	s.mayBeDue.Store(true)
+	s.wakeRun()
+}
+
+// wakeRun wakes Run early, to run the jobs this Service recorded for itself.
+func (s *Service) wakeRun() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -167,17 +181,23 @@ func (s *Service) nudge() {
 }
 
 // runBatch runs, with up to workers at once, a batch of the jobs this Service recorded for itself (see
-// local.go) and of the jobs due that it claims, and returns how many it ran. It claims whenever its own
-// jobs fill less than Jobs.Batch, and at least every Jobs.Poll however many it has, so that a stream of
-// its own jobs never keeps the others waiting (replies, retries, other instances' jobs).
-func (s *Service) runBatch(ctx context.Context, workers int) (int, error) {
+// local.go) and of the jobs due that it claims, and returns how many it ran. It claims only when jobs may
+// be due that are not its own — work recorded in this process for any Run, another instance's wake, a
+// full batch claimed last time, Run's poll — and at least every Jobs.Poll however many jobs of its own it
+// has, so that a stream of them never keeps the others waiting (replies, retries, other instances'
+// jobs); with untilIdle (Flush), also whenever it has none of its own, to find out whether any is due.
+func (s *Service) runBatch(ctx context.Context, workers int, untilIdle bool) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err // stopping: take nothing more (Run hands its own queue back)
 	}
 	jobs := s.takeLocal(ctx, max(s.o.Jobs.Batch, localBatchSize))
-	if now := time.Now(); len(jobs) < s.o.Jobs.Batch || now.Sub(time.Unix(0, s.lastClaim.Load())) >= s.o.Jobs.Poll {
+	now := time.Now()
+	if s.mayBeDue.Swap(false) || untilIdle && len(jobs) == 0 || now.Sub(time.Unix(0, s.lastClaim.Load())) >= s.o.Jobs.Poll {
 		s.lastClaim.Store(now.UnixNano())
 		claimed, err := s.store.ClaimJobs(ctx, s.o.Jobs.Batch, s.o.Jobs.Lease)
+		if err != nil || len(claimed) == s.o.Jobs.Batch {
+			s.mayBeDue.Store(true) // claim again next time: this claim failed, or there may be more
+		}
 		if err != nil && len(jobs) == 0 {
 			return 0, err
 		}
@@ -206,44 +226,41 @@ func (s *Service) runBatch(ctx context.Context, workers int) (int, error) {
 	return len(jobs), nil
 }
 
-// tasks splits a batch into what runs as one: the jobs of a kind that runs in groups, together (in the
-// order the kinds first appear), and every other job alone.
+// tasks splits a batch into what runs as one: the jobs of kinds with a stage, together (when there are
+// several), and every other job alone.
 func (s *Service) tasks(jobs []store.Job, workers int) []func(ctx context.Context) {
-	var kinds []string
-	groups := map[string][]store.Job{}
+	var together, alone []store.Job
 	for _, j := range jobs {
-		if k, ok := s.kinds[j.Kind]; ok && k.group != nil {
-			if _, seen := groups[j.Kind]; !seen {
-				kinds = append(kinds, j.Kind)
-			}
-			groups[j.Kind] = append(groups[j.Kind], j)
+		if k, ok := s.kinds[j.Kind]; ok && k.stage != nil {
+			together = append(together, j)
+		} else {
+			alone = append(alone, j)
 		}
+	}
+	if len(together) == 1 {
+		alone, together = append(alone, together[0]), nil
 	}
 	var tasks []func(ctx context.Context)
-	for _, kind := range kinds {
-		if g := groups[kind]; len(g) > 1 {
-			tasks = append(tasks, func(ctx context.Context) { s.runGroup(ctx, s.kinds[kind], g, workers) })
-		}
+	if len(together) > 0 {
+		tasks = append(tasks, func(ctx context.Context) { s.runTogether(ctx, together, workers) })
 	}
-	for _, j := range jobs {
-		if len(groups[j.Kind]) <= 1 {
-			tasks = append(tasks, func(ctx context.Context) { s.runJob(ctx, j) })
-		}
+	for _, j := range alone {
+		tasks = append(tasks, func(ctx context.Context) { s.runJob(ctx, j) })
 	}
 	return tasks
 }
 
-// runGroup runs jobs of kind k together and records each one's outcome, as runJob does for one.
-func (s *Service) runGroup(ctx context.Context, k jobKind, jobs []store.Job, workers int) {
+// runTogether runs staged jobs together and records each one's outcome, as runJob does for one.
+func (s *Service) runTogether(ctx context.Context, jobs []store.Job, workers int) {
 	lease := s.o.Jobs.Lease
 	for _, j := range jobs {
 		lease = min(lease, s.leaseLeft(j))
 	}
 	jctx, cancel := context.WithTimeout(ctx, lease*3/4)
-	errs := k.group(jctx, jobs, max(workers, 1))
+	errs := s.runStaged(jctx, jobs, max(workers, 1))
 	cancel()
 	for i, j := range jobs {
-		s.finish(ctx, j, k, errs[i])
+		s.finish(ctx, j, s.kinds[j.Kind], errs[i])
 	}
 }
 

@@ -29,7 +29,7 @@ const localLease = 15 * time.Second
 const localQueueSize = 1024
 
 // localBatchSize is how many of its own jobs a Service runs as one batch (at least Options.Jobs.Batch):
-// those of a 100-event webhook, so that each kind's run in one group (kind.group).
+// those of a 100-event webhook, so that they run together (staged.go).
 const localBatchSize = 256
 
 // localBatch collects the jobs one transaction records claimed for this Service. Each holds a place in
@@ -39,6 +39,7 @@ type localBatch struct {
 	lease string
 	until time.Time
 	jobs  []store.Job
+	due   bool // jobs were recorded due, for any Run
 }
 
 // newLocalBatch returns a batch for the jobs of one transaction, or nil when this Service does not run
@@ -57,7 +58,7 @@ func (s *Service) localLease() time.Duration { return min(localLease, s.o.Jobs.L
 func (b *localBatch) reset() {
 	if b != nil {
 		b.s.queued.Add(-int64(len(b.jobs)))
-		b.jobs = b.jobs[:0]
+		b.jobs, b.due = b.jobs[:0], false
 	}
 }
 
@@ -65,8 +66,7 @@ func (b *localBatch) reset() {
 // and the queue has room (the job is then added to b), else due for any Run.
 func (s *Service) enqueueFor(ctx context.Context, tx store.Store, b *localBatch, kind, key string, payload any) error {
 	if b == nil || !s.reserve() {
-		_, err := enqueue(ctx, tx, kind, key, payload)
-		return err
+		return enqueueDue(ctx, tx, b, kind, key, payload)
 	}
 	j, err := newJob(kind, key, payload)
 	created := false
@@ -80,6 +80,16 @@ func (s *Service) enqueueFor(ctx context.Context, tx store.Store, b *localBatch,
 	}
 	b.jobs = append(b.jobs, j)
 	return nil
+}
+
+// enqueueDue records a job of kind with payload in tx, due now for any Run, and notes in b (when set)
+// that a Run must claim it.
+func enqueueDue(ctx context.Context, tx store.Store, b *localBatch, kind, key string, payload any) error {
+	if b != nil {
+		b.due = true
+	}
+	_, err := enqueue(ctx, tx, kind, key, payload)
+	return err
 }
 
 // reserve takes a place in the queue, and reports whether there was one.
@@ -102,16 +112,19 @@ func (s *Service) pop() (store.Job, bool) {
 	}
 }
 
-// runLocally queues the jobs of a committed batch for this Service's Run (or Flush), and wakes it. Their
-// places were reserved: they fit.
+// runLocally queues the jobs of a committed batch for this Service's Run (or Flush), and wakes it, to
+// claim too when b recorded jobs due. Their places were reserved: they fit.
 func (s *Service) runLocally(b *localBatch) {
+	if b == nil || b.due {
+		s.nudge()
+	}
 	if b == nil || len(b.jobs) == 0 {
 		return
 	}
 	for _, j := range b.jobs {
 		s.local <- j
 	}
-	s.nudge()
+	s.wakeRun()
 }
 
 // takeLocal returns up to limit queued jobs of this Service's own. One with less than half its lease
@@ -165,6 +178,7 @@ func (s *Service) handBack(ctx context.Context, jobs []store.Job, why string) {
 		}
 		return nil
 	})
+	s.mayBeDue.Store(true)
 	if err != nil {
 		s.o.OnError(fmt.Errorf("conversation: handing %d jobs back (they run once their lease lapses): %w", len(jobs), err))
 	}

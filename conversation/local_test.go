@@ -128,10 +128,39 @@ func withNotifier(o *conversation.Options, n conversation.Notifier) *conversatio
 	return &c
 }
 
-// The jobs of a webhook's events run together, kind by kind: ten new senders' routing and notifications
-// in one transaction, their ten profiles in another.
+// The jobs of a webhook's events run together, whatever their kind: ten new senders' routing,
+// notifications and profiles in one transaction after the webhook's; with a Notifier, one more
+// completes the jobs whose Notifier call followed the commit.
 func TestAWebhooksEventsShareTheirJobTransactions(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		notifier conversation.Notifier
+		commits  int
+	}{
+		{"no notifier", nil, 1},
+		{"a notifier", notifierFunc(func(context.Context, conversation.Notification) error { return nil }), 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newFixture(t, nil)
+			opts := *fx.opts
+			opts.Notifier = tc.notifier
+			commits, seq := countJobCommits(t, fx, &opts, 10)
+			require.Equal(t, tc.commits, commits, "store calls: %v", seq)
+		})
+	}
+}
+
+// A new sender's message causes two jobs of two kinds (routing, its profile): they share one transaction.
+func TestOneNewSendersJobsShareATransaction(t *testing.T) {
 	fx := newFixture(t, nil)
+	commits, seq := countJobCommits(t, fx, fx.opts, 1)
+	require.Equal(t, 1, commits, "store calls: %v", seq)
+}
+
+// countJobCommits ingests one webhook of new senders' messages through a Service with opts, runs
+// their jobs, checks what they did, and returns the commits the jobs took and the store calls they made.
+func countJobCommits(t *testing.T, fx fixture, opts *conversation.Options, senders int) (int, []string) {
+	t.Helper()
 	var seq []string
 	var on bool
 	f := storetest.NewFaults(fx.s, func(c storetest.Call) error {
@@ -140,10 +169,10 @@ func TestAWebhooksEventsShareTheirJobTransactions(t *testing.T) {
 		}
 		return nil
 	})
-	svc, err := conversation.New(f, conversation.AdapterMap{fx.ch.ID: fx.fake}, fx.opts)
+	svc, err := conversation.New(f, conversation.AdapterMap{fx.ch.ID: fx.fake}, opts)
 	require.NoError(t, err)
 	var events []channel.Event
-	for i := range 10 {
+	for i := range senders {
 		user := fmt.Sprint("U", i)
 		fx.fake.SetProfile(channel.Profile{UserID: user, DisplayName: "name of " + user})
 		events = append(events, fx.text(user, "hi"))
@@ -155,15 +184,19 @@ func TestAWebhooksEventsShareTheirJobTransactions(t *testing.T) {
 	on = true
 	n, err := svc.Flush(t.Context())
 	require.NoError(t, err)
-	require.Equal(t, 20, n)
-	txs := 0
+	require.Equal(t, 2*senders, n)
+	commits, open := 0, 0 // a write outside a transaction commits on its own
 	for _, m := range seq {
-		if m == "Committed" {
-			txs++
+		switch {
+		case m == "RunInTx":
+			open++
+		case m == "Committed":
+			open, commits = open-1, commits+1
+		case m == "CompleteJob" && open == 0:
+			commits++
 		}
 	}
-	require.Equal(t, 2, txs, "one transaction per kind: %v", seq)
-	for i := range 10 {
+	for i := range senders {
 		c := fx.conversationWith(t, fmt.Sprint("U", i))
 		require.NotEmpty(t, c.Assignee)
 		k, err := fx.s.GetContact(t.Context(), c.ContactID)
@@ -171,6 +204,7 @@ func TestAWebhooksEventsShareTheirJobTransactions(t *testing.T) {
 		require.Equal(t, fmt.Sprint("name of U", i), k.Profile.DisplayName)
 	}
 	require.Empty(t, *fx.errs)
+	return commits, seq
 }
 
 // Jobs of its own whose lease ran short before the Service got to them (here: the clock moved past half
@@ -187,34 +221,68 @@ func TestOwnJobsWhoseLeaseRanShortAreClaimed(t *testing.T) {
 }
 
 // A stream of the Service's own jobs never keeps a job due for any Run waiting: here a Notifier that
-// ingests a new message each time it is told keeps the local queue full for 30 rounds.
+// ingests a new message each time it is told keeps the local queue full for 30 rounds. A job recorded
+// through this Service (a reply, delivered by Run) is claimed with the next batch; one it was not told
+// of (another instance's, without a wake) within Jobs.Poll, here a nanosecond.
 func TestOwnJobsDoNotStarveClaimedOnes(t *testing.T) {
-	fx := newFixture(t, nil)
-	var svc *conversation.Service
-	told, ranAt := 0, -1
-	var due store.Job
-	svc, err := conversation.New(fx.s, conversation.AdapterMap{fx.ch.ID: fx.fake}, withNotifier(fx.opts, notifierFunc(
-		func(ctx context.Context, _ conversation.Notification) error {
-			told++
-			if j, err := fx.s.GetJob(ctx, due.ID); err == nil && j.Status != store.JobPending && ranAt < 0 {
-				ranAt = told
+	for _, tc := range []struct {
+		name string
+		poll time.Duration
+		// record records the job due for any Run, at round 0 (before the stream) or later.
+		record func(t *testing.T, fx fixture, svc *conversation.Service) string
+		round  int
+	}{
+		{"unannounced, within Poll", time.Nanosecond, func(t *testing.T, fx fixture, _ *conversation.Service) string {
+			// A malformed snooze: it ends at once, visibly.
+			j, _, err := fx.s.EnqueueJob(t.Context(), store.Job{Kind: "snooze", Payload: []byte(`"x"`)})
+			require.NoError(t, err)
+			return j.ID
+		}, 0},
+		{"recorded by this Service, at once", time.Hour, func(t *testing.T, fx fixture, svc *conversation.Service) string {
+			c := fx.conversationWith(t, "U1")
+			_, err := svc.Reply(t.Context(), c.ID, "aiko", conversation.Reply{Text: "on it"})
+			require.NoError(t, err)
+			jobs, _, err := fx.s.ListJobs(t.Context(), store.JobFilter{Kind: "send"}, store.Page{Limit: 10})
+			require.NoError(t, err)
+			require.Len(t, jobs, 1)
+			return jobs[0].ID
+		}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newFixture(t, func(o *conversation.Options) {
+				o.Jobs.Poll = tc.poll
+				o.DeferDelivery = true
+			})
+			var svc *conversation.Service
+			told, ranAt := 0, -1
+			var due string
+			svc, err := conversation.New(fx.s, conversation.AdapterMap{fx.ch.ID: fx.fake}, withNotifier(fx.opts, notifierFunc(
+				func(ctx context.Context, _ conversation.Notification) error {
+					told++
+					if told == tc.round {
+						due = tc.record(t, fx, svc)
+					}
+					if j, err := fx.s.GetJob(ctx, due); err == nil && j.Status != store.JobPending && ranAt < 0 {
+						ranAt = told
+					}
+					if told < 30 {
+						return svc.Ingest(ctx, fx.ch.ID, []channel.Event{fx.text("U1", "more")})
+					}
+					return nil
+				})))
+			require.NoError(t, err)
+			_, err = svc.Flush(t.Context())
+			require.NoError(t, err)
+			if tc.round == 0 {
+				due = tc.record(t, fx, svc)
 			}
-			if told < 30 {
-				return svc.Ingest(ctx, fx.ch.ID, []channel.Event{fx.text("U1", "more")})
-			}
-			return nil
-		})))
-	require.NoError(t, err)
-	_, err = svc.Flush(t.Context())
-	require.NoError(t, err)
-	// A job due for any Run (a malformed snooze: it ends at once, visibly).
-	due, _, err = fx.s.EnqueueJob(t.Context(), store.Job{Kind: "snooze", Payload: []byte(`"x"`)})
-	require.NoError(t, err)
-	require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U1", "hi")}))
-	_, err = svc.Flush(t.Context())
-	require.NoError(t, err)
-	require.Equal(t, 30, told)
-	require.True(t, ranAt > 0 && ranAt < 5, "the due job ran after %d of %d notifications", ranAt, told)
+			require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U1", "hi")}))
+			_, err = svc.Flush(t.Context())
+			require.NoError(t, err)
+			require.Equal(t, 30, told)
+			require.True(t, ranAt > tc.round && ranAt < tc.round+3, "the due job ran after %d of %d notifications", ranAt, told)
+		})
+	}
 }
 
 // A batch that records more jobs than the Service's queue holds records the rest due for any Run: none

@@ -59,71 +59,25 @@ func (s *Service) routeAndList(ctx context.Context, tx store.Store, p inboundJob
 	return s.listSignal(ctx, tx, n, "message:"+p.MessageID)
 }
 
-// runInbounds runs inbound jobs together: every conversation routed and every notification listed in
-// one transaction, which completes the jobs with no Notifier to tell; then the Notifier calls, and one
-// transaction that completes the jobs told. Should the first transaction fail (one conversation finds
-// nobody available, a conflict, a fault), each job runs alone.
-func (s *Service) runInbounds(ctx context.Context, jobs []store.Job, _ int) []error {
-	errs := make([]error, len(jobs))
-	ps := make([]*inboundJob, len(jobs))
+// stageInbounds stages inbound jobs (staged.go): each routes its conversation and lists its notification
+// in the batch's shared transaction; telling the Notifier follows the commit.
+func (s *Service) stageInbounds(_ context.Context, jobs []store.Job, _ int) []staged {
+	st := make([]staged, len(jobs))
 	for i, j := range jobs {
-		ps[i] = new(inboundJob)
-		if errs[i] = decode(j, ps[i]); errs[i] != nil {
-			ps[i] = nil
+		var p inboundJob
+		if st[i].err = decode(j, &p); st[i].err != nil {
+			continue
 		}
+		st[i].record = func(ctx context.Context, tx store.Store) (func(context.Context) error, error) {
+			n, tell, err := s.routeAndList(ctx, tx, p)
+			if err != nil || !tell {
+				return nil, err
+			}
+			return func(ctx context.Context) error { return s.tell(ctx, n) }, nil
+		}
+		st[i].alone = func(ctx context.Context) error { return s.runInbound(ctx, j) }
 	}
-	var tell []Notification // by job; zero when there is nobody to tell
-	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
-		tell = make([]Notification, len(jobs))
-		for i, p := range ps {
-			if p == nil {
-				continue
-			}
-			n, told, err := s.routeAndList(ctx, tx, *p)
-			if err != nil {
-				return err
-			}
-			if told {
-				tell[i] = n
-			} else if err := completeIf(ctx, tx, jobs[i], true); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	var told []int
-	for i, p := range ps {
-		switch {
-		case p == nil:
-		case err != nil:
-			errs[i] = s.runInbound(ctx, jobs[i])
-		case tell[i].UserID == "":
-			errs[i] = errJobDone
-		default:
-			if errs[i] = s.tell(ctx, tell[i]); errs[i] == nil {
-				told = append(told, i)
-			}
-		}
-	}
-	// One transaction completes the jobs told; should it fail, each is completed alone (errs[i] nil).
-	if len(told) > 1 && s.completeAll(ctx, jobs, told) == nil {
-		for _, i := range told {
-			errs[i] = errJobDone
-		}
-	}
-	return errs
-}
-
-// completeAll completes the jobs at indexes idx, in one transaction.
-func (s *Service) completeAll(ctx context.Context, jobs []store.Job, idx []int) error {
-	return s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
-		for _, i := range idx {
-			if err := completeIf(ctx, tx, jobs[i], true); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return st
 }
 
 // decideOwner gives the conversation its owner in tx: the linked record's owner (unless a person

@@ -2,7 +2,6 @@ package conversation
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -30,49 +29,38 @@ func (s *Service) runProfile(ctx context.Context, j store.Job) error {
 	if err != nil {
 		return err
 	}
-	return s.storeProfiles(ctx, []fetchedProfile{{j, p.ContactID, profile}})
+	return s.storeProfile(ctx, fetchedProfile{j, p.ContactID, profile})
 }
 
-// runProfiles runs profile jobs together: the profiles fetched with up to workers calls at a time, then
-// stored, and the jobs completed, in one transaction (should it fail, each in its own).
-func (s *Service) runProfiles(ctx context.Context, jobs []store.Job, workers int) []error {
-	errs := make([]error, len(jobs))
-	ps := make([]profileJob, len(jobs))
-	profiles := make([]channel.Profile, len(jobs))
+// stageProfiles stages profile jobs (staged.go): the profiles fetched with up to workers calls at a
+// time, each stored in the batch's shared transaction.
+func (s *Service) stageProfiles(ctx context.Context, jobs []store.Job, workers int) []staged {
+	st := make([]staged, len(jobs))
 	var cache channelCache
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
 	for i, j := range jobs {
-		if errs[i] = decode(j, &ps[i]); errs[i] != nil {
+		var p profileJob
+		if st[i].err = decode(j, &p); st[i].err != nil {
 			continue
 		}
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			profiles[i], errs[i] = s.fetchProfile(ctx, ps[i], &cache)
+			profile, err := s.fetchProfile(ctx, p, &cache)
+			if err != nil {
+				st[i].err = err
+				return
+			}
+			f := fetchedProfile{j, p.ContactID, profile}
+			st[i].record = func(ctx context.Context, tx store.Store) (func(context.Context) error, error) {
+				return nil, storeProfileTx(ctx, tx, f)
+			}
+			st[i].alone = func(ctx context.Context) error { return s.storeProfile(ctx, f) }
 		})
 	}
 	wg.Wait()
-	var fetched []int
-	var all []fetchedProfile
-	for i, err := range errs {
-		if err == nil {
-			fetched, all = append(fetched, i), append(all, fetchedProfile{jobs[i], ps[i].ContactID, profiles[i]})
-		}
-	}
-	if len(all) == 0 {
-		return errs
-	}
-	if err := s.storeProfiles(ctx, all); errors.Is(err, errJobDone) {
-		for _, i := range fetched {
-			errs[i] = errJobDone
-		}
-		return errs
-	}
-	for k, i := range fetched {
-		errs[i] = s.storeProfiles(ctx, all[k:k+1])
-	}
-	return errs
+	return st
 }
 
 // fetchedProfile is a profile job's fetched profile, to store on its contact.
@@ -106,25 +94,24 @@ func (s *Service) fetchProfile(ctx context.Context, p profileJob, cache *channel
 	return profile, nil
 }
 
-// storeProfiles stores fetched profiles on their contacts and completes their jobs, in one transaction,
-// and returns errJobDone once it committed.
-func (s *Service) storeProfiles(ctx context.Context, fetched []fetchedProfile) error {
+// storeProfile stores a fetched profile on its contact and completes its job, in one transaction, and
+// returns errJobDone once it committed.
+func (s *Service) storeProfile(ctx context.Context, f fetchedProfile) error {
 	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
-		for _, f := range fetched {
-			err := updateContactTx(ctx, tx, f.contactID, func(c *store.Contact) bool {
-				c.Profile, c.ProfileStatus, c.ProfileError = keepName(f.profile, c.Profile), store.ProfileFetched, ""
-				return true
-			})
-			if err != nil {
-				return err
-			}
-			if err := completeIf(ctx, tx, f.job, true); err != nil {
-				return err
-			}
+		if err := storeProfileTx(ctx, tx, f); err != nil {
+			return err
 		}
-		return nil
+		return completeIf(ctx, tx, f.job, true)
 	})
 	return orErr(err, errJobDone)
+}
+
+// storeProfileTx stores a fetched profile on its contact, in tx.
+func storeProfileTx(ctx context.Context, tx store.Store, f fetchedProfile) error {
+	return updateContactTx(ctx, tx, f.contactID, func(c *store.Contact) bool {
+		c.Profile, c.ProfileStatus, c.ProfileError = keepName(f.profile, c.Profile), store.ProfileFetched, ""
+		return true
+	})
 }
 
 // channelCache keeps the channels one group of jobs reads, so that it reads each once.

@@ -150,8 +150,9 @@ type Service struct {
 	runners atomic.Int32
 	flushed atomic.Bool
 	// lastClaim is when runBatch last claimed (UnixNano): it claims at least every Jobs.Poll, however
-	// many jobs of its own it has.
+	// many jobs of its own it has. mayBeDue says that jobs may be due for any Run to claim.
 	lastClaim atomic.Int64
+	mayBeDue  atomic.Bool
 }
 
 // New returns a Service over s, reaching channels through adapters.

@@ -1,0 +1,106 @@
+package conversation
+
+import (
+	"context"
+
+	"github.com/msgkit/msgkit/store"
+)
+
+// Staged jobs run together with the other staged jobs of a batch, whatever their kind: each kind does
+// its jobs' work that needs no transaction first (a profile fetch, with up to workers channel calls at a
+// time), then one transaction records every job's outcome (the routing and notification of each inbound
+// message, each fetched profile) and completes the jobs; those with a follow-up after the commit (telling
+// the Notifier) run it, and one more transaction completes them. A new sender's message then costs two
+// commits after its own (one without a Notifier), however many kinds of job it caused, and a 100-event
+// webhook costs as many. Should the shared transaction fail (a conflict it cannot settle, nobody
+// available for one conversation, a fault), each job is recorded alone, as its kind's run would.
+
+// staged is one job's work done outside a transaction, to record.
+type staged struct {
+	// err is the job's outcome when there is nothing to record: its work failed, or it was malformed.
+	err error
+	// record writes the job's outcome in tx, which may be shared with other jobs and run again, and
+	// returns the follow-up to run after the commit, or nil when the commit completes the job.
+	record func(ctx context.Context, tx store.Store) (after func(ctx context.Context) error, err error)
+	// alone runs the rest of the job on its own, should the shared transaction fail, and returns its
+	// outcome as jobKind.run does.
+	alone func(ctx context.Context) error
+}
+
+// runStaged runs jobs of kinds with a stage together, and returns each job's outcome as run would.
+func (s *Service) runStaged(ctx context.Context, jobs []store.Job, workers int) []error {
+	st := make([]staged, len(jobs))
+	byKind := map[string][]int{}
+	var kinds []string
+	for i, j := range jobs {
+		if _, seen := byKind[j.Kind]; !seen {
+			kinds = append(kinds, j.Kind)
+		}
+		byKind[j.Kind] = append(byKind[j.Kind], i)
+	}
+	for _, kind := range kinds {
+		idx := byKind[kind]
+		of := make([]store.Job, len(idx))
+		for k, i := range idx {
+			of[k] = jobs[i]
+		}
+		for k, one := range s.kinds[kind].stage(ctx, of, workers) {
+			st[idx[k]] = one
+		}
+	}
+	afters := make([]func(ctx context.Context) error, len(jobs))
+	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
+		clear(afters)
+		for i, one := range st {
+			if one.record == nil {
+				continue
+			}
+			after, err := one.record(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if afters[i] = after; after == nil {
+				if err := completeIf(ctx, tx, jobs[i], true); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	errs := make([]error, len(jobs))
+	var followed []int
+	for i, one := range st {
+		switch {
+		case one.record == nil:
+			errs[i] = one.err
+		case err != nil:
+			errs[i] = one.alone(ctx)
+		case afters[i] == nil:
+			errs[i] = errJobDone
+		default:
+			if errs[i] = afters[i](ctx); errs[i] == nil {
+				followed = append(followed, i)
+			}
+		}
+	}
+	// One transaction completes the jobs whose follow-up ran; should it fail, each is completed alone
+	// (its outcome is nil). One alone needs no transaction of its own.
+	if len(followed) > 1 && s.completeAll(ctx, jobs, followed) == nil {
+		for _, i := range followed {
+			errs[i] = errJobDone
+		}
+	}
+	return errs
+}
+
+// completeAll completes the jobs at indexes idx, in one transaction.
+func (s *Service) completeAll(ctx context.Context, jobs []store.Job, idx []int) error {
+	return s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
+		for _, i := range idx {
+			if err := completeIf(ctx, tx, jobs[i], true); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
