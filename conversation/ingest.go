@@ -200,7 +200,16 @@ func (s *Service) ingestEvent(ctx context.Context, tx store.Store, rt ingestRun,
 	if err != nil {
 		return false, err
 	}
-	conv, _, err := tx.FindOrCreateConversation(ctx, store.Conversation{ChannelID: ch.ID, ContactID: contact.ID, Peer: peer})
+	active := e.Mode != channel.ModeStandby
+	var note store.InboundNote
+	conv := store.Conversation{ChannelID: ch.ID, ContactID: contact.ID, Peer: peer}
+	if e.Kind == channel.EventMessage {
+		// A new conversation is created with the message recorded: one write instead of two.
+		note = inboundNote(rt, e, active)
+		conv.Unreplied, conv.LastInboundAt, conv.Preview = true, note.At, note.Preview
+		conv.ReplyToken, conv.ReplyTokenExpiresAt = note.ReplyToken, note.ReplyTokenExpiresAt
+	}
+	conv, newConv, err := tx.FindOrCreateConversation(ctx, conv)
 	if err != nil {
 		return false, err
 	}
@@ -216,15 +225,12 @@ func (s *Service) ingestEvent(ctx context.Context, tx store.Store, rt ingestRun,
 			return false, err
 		}
 	}
-	active := e.Mode != channel.ModeStandby
 	switch e.Kind {
 	case channel.EventMessage:
-		note := store.InboundNote{At: e.Time, Preview: PreviewOf(m.Content)}
-		if active && e.ReplyToken != "" && rt.tokenTTL > 0 {
-			note.ReplyToken, note.ReplyTokenExpiresAt = e.ReplyToken, e.Time.Add(rt.tokenTTL)
-		}
-		if _, err := tx.RecordInbound(ctx, conv.ID, note); err != nil {
-			return false, err
+		if !newConv {
+			if _, err := tx.RecordInbound(ctx, conv.ID, note); err != nil {
+				return false, err
+			}
 		}
 		if active {
 			if err := s.enqueueFor(ctx, tx, local, jobInbound, "", inboundJob{ConversationID: conv.ID, ContactID: contact.ID, MessageID: m.ID, At: m.Time}); err != nil {
@@ -316,6 +322,16 @@ func entry(conv store.Conversation, e *channel.Event) store.Message {
 		m.ChannelMessageID = "event:" + e.ID
 	}
 	return m
+}
+
+// inboundNote is what the message event e records on its conversation: its time and preview, and its
+// reply token while the conversation is active (not in standby).
+func inboundNote(rt ingestRun, e *channel.Event, active bool) store.InboundNote {
+	note := store.InboundNote{At: e.Time, Preview: PreviewOf(entry(store.Conversation{}, e).Content)}
+	if active && e.ReplyToken != "" && rt.tokenTTL > 0 {
+		note.ReplyToken, note.ReplyTokenExpiresAt = e.ReplyToken, e.Time.Add(rt.tokenTTL)
+	}
+	return note
 }
 
 // followEvidence reports what e says about whether its user follows the account: a follow or unfollow
