@@ -75,9 +75,10 @@ func (t Target) Gross(ratio float64) bool {
 // Or returns the worse of the target and known, a ratio already recorded as missing it: a figure known
 // to miss its target is judged gross against what it was, so that CI catches it getting twice as bad
 // without failing every build until the target is met. The target shown and judged met or missed is
-// never this bound. A known ratio that is invalid, or meets the target, changes nothing.
+// never this bound. A known ratio that is invalid, zero (none is known), or meets the target, changes
+// nothing.
 func (t Target) Or(known float64) Target {
-	if !valid(known) || t.Met(known) {
+	if !valid(known) || known == 0 || t.Met(known) {
 		return t
 	}
 	return Target{t.Dir, known}

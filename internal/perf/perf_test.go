@@ -173,4 +173,8 @@ func TestKnownMissBoundsGross(t *testing.T) {
 	require.False(t, rate.Gross())
 	rate.Ratio = 0.09
 	require.True(t, rate.Gross(), "less than half the known 0.2")
+	rate.Known = 0
+	require.True(t, rate.Gross(), "no known miss: less than half the target 2×")
+	rate.Ratio = 1.5
+	require.False(t, rate.Gross())
 }

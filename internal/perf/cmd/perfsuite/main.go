@@ -88,7 +88,11 @@ var knownMisses = map[string]float64{
 	"HTTP, memory: webhooks/s":        0.098,
 	"PostgreSQL ingest, 8 concurrent": 10.3,
 	"scale-out ×4: ingest":            0.997,
-	"outbound reply":                  28.4,
+	// Was 2.68× until one instance ran its own jobs after each commit (session 4): one instance went
+	// from 81–87 to 167–219 conversations routed a second, four from 95–117 to 145–168. Missed since,
+	// unseen by CI until perf.Target.Or stopped reading "no known miss" as a known ratio of 0.
+	"scale-out ×4: round robin": 0.76,
+	"outbound reply":            28.4,
 }
 
 func figures() []figure {
