@@ -102,7 +102,9 @@ func decode(j store.Job, v any) error {
 // (store/postgres, through LISTEN/NOTIFY; memstore), until another instance commits a job that is due,
 // and at most Options.Jobs.Poll: wakes may be lost (the listener's connection dropped), and some work
 // becomes due without any (a snooze that ends, a retry's backoff, a lapsed lease), so polling remains
-// the fallback, and the only way on a store that cannot wake (SQLite across processes).
+// the fallback, and the only way on a store that cannot wake (SQLite across processes). While busy with
+// the jobs of its own events, Run claims when work is recorded in this process or another instance's
+// wake arrives, and at least every Poll.
 func (s *Service) Run(ctx context.Context) error {
 	s.runners.Add(1)
 	defer func() {

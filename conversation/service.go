@@ -110,9 +110,12 @@ type JobOptions struct {
 	// routing and profile jobs a Service records for itself when its own events cause them have a lease
 	// of 15s (or Lease, if shorter): see Run.
 	Lease   time.Duration
-	Batch   int           // jobs claimed at once (default 16)
-	Workers int           // jobs run at once by one Run (default 4)
-	Poll    time.Duration // Run's wait when nothing is due and nothing woke it (default 1s)
+	Batch   int // jobs claimed at once (default 16)
+	Workers int // jobs run at once by one Run (default 4)
+	// Poll is Run's wait when nothing is due and nothing woke it (default 1s), and the longest a job
+	// due for any Run that nothing announced (another instance's, on a store that cannot wake Run)
+	// waits while Run is busy with the jobs of this Service's own events.
+	Poll time.Duration
 	// BaseBackoff is the first retry delay, doubled each attempt with jitter, up to MaxBackoff (defaults
 	// 1s and 5m); a channel's Retry-After is honoured.
 	BaseBackoff time.Duration
