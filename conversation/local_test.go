@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/msgkit/msgkit/channel"
+	"github.com/msgkit/msgkit/channel/channeltest"
 	"github.com/msgkit/msgkit/conversation"
 	"github.com/msgkit/msgkit/store"
 	"github.com/msgkit/msgkit/store/storetest"
@@ -348,4 +349,35 @@ func TestAJobDoneAsRunStopsIsNotRunAgain(t *testing.T) {
 	_, err = other.Flush(t.Context())
 	require.NoError(t, err)
 	require.Equal(t, 1, told)
+}
+
+// hangingProfiles is a Fake whose profile lookups hang until their context ends.
+type hangingProfiles struct{ *channeltest.Fake }
+
+func (hangingProfiles) Profile(ctx context.Context, _ channel.Peer) (channel.Profile, error) {
+	<-ctx.Done()
+	return channel.Profile{}, ctx.Err()
+}
+
+// A profile lookup that hangs until its job's time is up costs its own job a retry, not the routing and
+// notification of the message that shares its batch: those are recorded all the same.
+func TestAHangingProfileFetchDoesNotFailTheRoutingBesideIt(t *testing.T) {
+	fx := newFixture(t, func(o *conversation.Options) { o.Jobs.Lease = 400 * time.Millisecond })
+	svc, err := conversation.New(fx.s, conversation.AdapterMap{fx.ch.ID: hangingProfiles{fx.fake}}, fx.opts)
+	require.NoError(t, err)
+	_, err = svc.Flush(t.Context()) // runs jobs: a new sender's routing and profile run together
+	require.NoError(t, err)
+	require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U1", "hi")}))
+	_, err = svc.Flush(t.Context())
+	require.NoError(t, err)
+
+	require.NotEmpty(t, fx.conversationWith(t, "U1").Assignee, "errors: %v", *fx.errs)
+	inbound, _, err := fx.s.ListJobs(t.Context(), store.JobFilter{Kind: "inbound"}, store.Page{Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, inbound, 1)
+	require.Equal(t, store.JobDone, inbound[0].Status, inbound[0].LastError)
+	profile, _, err := fx.s.ListJobs(t.Context(), store.JobFilter{Kind: "profile"}, store.Page{Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, profile, 1)
+	require.Equal(t, store.JobPending, profile[0].Status) // retried later
 }

@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"context"
+	"time"
 
 	"github.com/msgkit/msgkit/store"
 )
@@ -38,16 +39,23 @@ func (s *Service) runStaged(ctx context.Context, jobs []store.Job, workers int) 
 		}
 		byKind[j.Kind] = append(byKind[j.Kind], i)
 	}
+	// The work outside a transaction (a channel call that hangs) may take half of the jobs' time at
+	// most: the rest is the records', so that every other job of the batch still commits in time.
+	sctx, cancel := ctx, context.CancelFunc(func() {})
+	if dl, ok := ctx.Deadline(); ok {
+		sctx, cancel = context.WithDeadline(ctx, dl.Add(-time.Until(dl)/2))
+	}
 	for _, kind := range kinds {
 		idx := byKind[kind]
 		of := make([]store.Job, len(idx))
 		for k, i := range idx {
 			of[k] = jobs[i]
 		}
-		for k, one := range s.kinds[kind].stage(ctx, of, workers) {
+		for k, one := range s.kinds[kind].stage(sctx, of, workers) {
 			st[idx[k]] = one
 		}
 	}
+	cancel()
 	afters := make([]func(ctx context.Context) error, len(jobs))
 	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
 		clear(afters)
