@@ -229,25 +229,24 @@ func (s *Service) runBatch(ctx context.Context, workers int, untilIdle bool) (in
 }
 
 // tasks splits a batch into what runs as one: the jobs of kinds with a stage, together (when there are
-// several), and every other job alone.
+// several), and every other job alone, in the batch's order (the Service's own jobs, whose lease is the
+// short one, first).
 func (s *Service) tasks(jobs []store.Job, workers int) []func(ctx context.Context) {
-	var together, alone []store.Job
+	staged := func(j store.Job) bool { k, ok := s.kinds[j.Kind]; return ok && k.stage != nil }
+	var together []store.Job
 	for _, j := range jobs {
-		if k, ok := s.kinds[j.Kind]; ok && k.stage != nil {
+		if staged(j) {
 			together = append(together, j)
-		} else {
-			alone = append(alone, j)
 		}
 	}
-	if len(together) == 1 {
-		alone, together = append(alone, together[0]), nil
-	}
 	var tasks []func(ctx context.Context)
-	if len(together) > 0 {
+	if len(together) > 1 {
 		tasks = append(tasks, func(ctx context.Context) { s.runTogether(ctx, together, workers) })
 	}
-	for _, j := range alone {
-		tasks = append(tasks, func(ctx context.Context) { s.runJob(ctx, j) })
+	for _, j := range jobs {
+		if len(together) <= 1 || !staged(j) {
+			tasks = append(tasks, func(ctx context.Context) { s.runJob(ctx, j) })
+		}
 	}
 	return tasks
 }

@@ -381,3 +381,31 @@ func TestAHangingProfileFetchDoesNotFailTheRoutingBesideIt(t *testing.T) {
 	require.Len(t, profile, 1)
 	require.Equal(t, store.JobPending, profile[0].Status) // retried later
 }
+
+// A batch's one job of its own runs before the jobs it claimed, as its own jobs do: its lease is the
+// short one. Here the media hook the batch claimed takes 20s (the clock moves): run after it, the
+// routing job's 15s lease had lapsed, its completion was refused, and it ran, and told, again.
+func TestALoneJobOfItsOwnRunsBeforeTheClaimedOnes(t *testing.T) {
+	var fx fixture
+	told := 0
+	fx = newFixture(t, func(o *conversation.Options) {
+		o.Notifier = notifierFunc(func(context.Context, conversation.Notification) error { told++; return nil })
+		o.Media = func(context.Context, store.Message) error {
+			fx.clock.Advance(20 * time.Second) // a slow hook
+			return nil
+		}
+	})
+	fx.fake.SetProfile(channel.Profile{UserID: "U1", DisplayName: "Hanako"})
+	fx.ingest(t, fx.text("U1", "hi")) // U1 is known, and the Service runs jobs
+	require.Equal(t, 1, told)
+	img := fx.text("U1", "")
+	m := channel.Message{Type: channel.TypeImage, ID: "img-1", Media: &channel.Media{}}
+	img.Message = &m
+	fx.ingest(t, img)             // its routing is the Service's own, its media job is claimed
+	fx.clock.Advance(time.Minute) // past every lease
+	fx.flush(t)
+	require.Equal(t, 2, told, "errors: %v", *fx.errs)
+	pending, _, err := fx.s.ListJobs(t.Context(), store.JobFilter{Status: store.JobPending}, store.Page{Limit: 10})
+	require.NoError(t, err)
+	require.Empty(t, pending)
+}
