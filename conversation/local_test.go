@@ -147,6 +147,16 @@ func TestAWebhooksEventsShareTheirJobTransactions(t *testing.T) {
 			opts.Notifier = tc.notifier
 			commits, seq := countJobCommits(t, fx, &opts, 10)
 			require.Equal(t, tc.commits, commits, "store calls: %v", seq)
+			// Each channel, user's settings and contact is read once, not once per job: the channel by
+			// the profile fetches and in the shared transaction, the settings of each assignee and each
+			// contact (for its routing and its profile) there.
+			assignees := map[string]bool{}
+			for i := range 10 {
+				assignees[fx.conversationWith(t, fmt.Sprint("U", i)).Assignee] = true
+			}
+			require.Equal(t, 2, count(seq, "GetChannel"), "store calls: %v", seq)
+			require.Equal(t, len(assignees), count(seq, "GetNotificationSettings"), "store calls: %v", seq)
+			require.Equal(t, 10, count(seq, "GetContact"), "store calls: %v", seq)
 		})
 	}
 }
@@ -156,6 +166,17 @@ func TestOneNewSendersJobsShareATransaction(t *testing.T) {
 	fx := newFixture(t, nil)
 	commits, seq := countJobCommits(t, fx, fx.opts, 1)
 	require.Equal(t, 1, commits, "store calls: %v", seq)
+}
+
+// count returns how often method is in seq.
+func count(seq []string, method string) int {
+	n := 0
+	for _, m := range seq {
+		if m == method {
+			n++
+		}
+	}
+	return n
 }
 
 // countJobCommits ingests one webhook of new senders' messages through a Service with opts, runs

@@ -59,6 +59,7 @@ func (s *Service) runStaged(ctx context.Context, jobs []store.Job, workers int) 
 	afters := make([]func(ctx context.Context) error, len(jobs))
 	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
 		clear(afters)
+		tx = &sharedReads{Store: tx}
 		for i, one := range st {
 			if one.record == nil {
 				continue
@@ -99,6 +100,79 @@ func (s *Service) runStaged(ctx context.Context, jobs []store.Job, workers int) 
 		}
 	}
 	return errs
+}
+
+// sharedReads is the shared transaction of staged jobs, reading each channel, each user's notification
+// settings and each contact once however many of its jobs ask (a 100-event webhook's routing asks for
+// its channel 100 times; a new sender's routing and profile both read the contact). The records never
+// change channels or settings, and change contacts only through UpdateContact, which keeps what it
+// stored: what they read stays what the transaction holds.
+type sharedReads struct {
+	store.Store
+	channels map[string]channelRead
+	settings map[string]settingsRead
+	contacts map[string]store.Contact
+}
+
+type channelRead struct {
+	ch  store.Channel
+	err error
+}
+
+type settingsRead struct {
+	st  store.NotificationSettings
+	err error
+}
+
+func (r *sharedReads) GetChannel(ctx context.Context, id string) (store.Channel, error) {
+	got, ok := r.channels[id]
+	if !ok {
+		got.ch, got.err = r.Store.GetChannel(ctx, id)
+		if r.channels == nil {
+			r.channels = map[string]channelRead{}
+		}
+		r.channels[id] = got
+	}
+	return got.ch, got.err
+}
+
+func (r *sharedReads) GetNotificationSettings(ctx context.Context, userID string) (store.NotificationSettings, error) {
+	got, ok := r.settings[userID]
+	if !ok {
+		got.st, got.err = r.Store.GetNotificationSettings(ctx, userID)
+		if r.settings == nil {
+			r.settings = map[string]settingsRead{}
+		}
+		r.settings[userID] = got
+	}
+	return got.st, got.err
+}
+
+func (r *sharedReads) GetContact(ctx context.Context, id string) (store.Contact, error) {
+	if c, ok := r.contacts[id]; ok {
+		return c, nil
+	}
+	c, err := r.Store.GetContact(ctx, id)
+	if err == nil {
+		r.keep(c)
+	}
+	return c, err
+}
+
+func (r *sharedReads) UpdateContact(ctx context.Context, c store.Contact) (store.Contact, error) {
+	delete(r.contacts, c.ID)
+	c, err := r.Store.UpdateContact(ctx, c)
+	if err == nil {
+		r.keep(c)
+	}
+	return c, err
+}
+
+func (r *sharedReads) keep(c store.Contact) {
+	if r.contacts == nil {
+		r.contacts = map[string]store.Contact{}
+	}
+	r.contacts[c.ID] = c
 }
 
 // completeAll completes the jobs at indexes idx, in one transaction.
