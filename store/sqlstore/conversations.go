@@ -59,9 +59,6 @@ func (s *Store) FindOrCreateConversation(ctx context.Context, c store.Conversati
 		return scanConversation(s.db.QueryRow(ctx, `SELECT `+convCols+` FROM conversations
 			WHERE channel_id = $1 AND peer_kind = $2 AND peer_id = $3`, c.ChannelID, string(c.Peer.Kind), c.Peer.ID))
 	}
-	if got, err := find(); !s.noRows(err) {
-		return got, false, s.mapErr(err, "conversation")
-	}
 	if c.ID == "" {
 		c.ID = id.New()
 	}
@@ -70,14 +67,24 @@ func (s *Store) FindOrCreateConversation(ctx context.Context, c store.Conversati
 	if last == 0 {
 		last = now
 	}
+	args := []any{c.ID, c.ChannelID, c.ContactID, string(c.Peer.Kind), c.Peer.ID, c.Assignee, c.Unreplied, micros(c.LastInboundAt),
+		micros(c.LastOutboundAt), last, c.ReplyToken, micros(c.ReplyTokenExpiresAt), now, c.Preview}
 	// The record comes from the contact, in the same statement: the store keeps the mirror.
-	got, err := writeRow(ctx, s, scanConversation, `INSERT INTO conversations (`+convCols+`)
+	const insert = `INSERT INTO conversations (` + convCols + `)
 		SELECT $1, $2, k.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, 1, $14, k.record_kind, k.record_id, k.record_owner,
 			k.record_name
-		FROM contacts k WHERE k.id = $3`,
-		`ON CONFLICT (channel_id, peer_kind, peer_id) DO NOTHING`, "conversations", convCols, "id = $1",
-		c.ID, c.ChannelID, c.ContactID, string(c.Peer.Kind), c.Peer.ID, c.Assignee, c.Unreplied, micros(c.LastInboundAt),
-		micros(c.LastOutboundAt), last, c.ReplyToken, micros(c.ReplyTokenExpiresAt), now, c.Preview)
+		FROM contacts k WHERE k.id = $3`
+	const onConflict = `ON CONFLICT (channel_id, peer_kind, peer_id) DO NOTHING`
+	if has(s.d, WritableCTE, Returning, Upsert) {
+		got, created, err := findOrInsert(ctx, s, scanConversation, `SELECT `+convCols+` FROM conversations
+			WHERE channel_id = $2 AND peer_kind = $4 AND peer_id = $5`, insert, onConflict, convCols, args...)
+		if !s.noRows(err) {
+			return got, created, s.mapErr(err, "conversation")
+		}
+	} else if got, err := find(); !s.noRows(err) {
+		return got, false, s.mapErr(err, "conversation")
+	}
+	got, err := writeRow(ctx, s, scanConversation, insert, onConflict, "conversations", convCols, "id = $1", args...)
 	return insertOnce(s, got, err, find, "conversation")
 }
 

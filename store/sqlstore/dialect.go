@@ -53,6 +53,10 @@ const (
 	SkipLocked
 	// RowLocks is SELECT … FOR UPDATE. SQLite, which serialises write transactions, lacks it.
 	RowLocks
+	// WritableCTE is an INSERT inside WITH, whose RETURNING rows the statement can select (PostgreSQL).
+	// With it, Returning and Upsert, find-or-create is one statement (one round trip) for a new row as
+	// for an existing one. Without it the layer looks first, and inserts when it found nothing.
+	WritableCTE
 )
 
 // has reports whether the dialect has every feature in fs.

@@ -37,6 +37,28 @@ func writeRow[T any](ctx context.Context, s *Store, scan func(Row) (T, error), w
 	return out, err
 }
 
+// findOrInsert is find-or-create in one statement, for a database with WritableCTE, Returning and Upsert:
+// find (a SELECT of cols) and insert (an INSERT … SELECT whose WHERE clause ends the statement text, so
+// that the condition that nothing was found can be added to it, with onConflict's DO NOTHING) run as
+// WITH found AS (find), created AS (insert … RETURNING cols), and it returns the found row, or the
+// created one and true. A row a concurrent transaction committed after the statement began is neither
+// found nor created: the NoRows error then says to look again (insertOnce does).
+func findOrInsert[T any](ctx context.Context, s *Store, scan func(Row) (T, error), find, insert, onConflict, cols string, args ...any) (T, bool, error) {
+	var created bool
+	got, err := scan(createdRow{s.db.QueryRow(ctx, `WITH found AS (`+find+`), created AS (`+insert+
+		` AND NOT EXISTS (SELECT 1 FROM found) `+onConflict+` RETURNING `+cols+`)
+		SELECT `+cols+`, FALSE FROM found UNION ALL SELECT `+cols+`, TRUE FROM created`, args...), &created})
+	return got, created, err
+}
+
+// createdRow is a row of findOrInsert: the columns its scan expects, then whether the row was created.
+type createdRow struct {
+	Row
+	created *bool
+}
+
+func (r createdRow) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.created)...) }
+
 // insertOnce finishes an insert that does nothing when a row with the same key exists: after writeRow
 // returned got and err, it returns the new row and true, or the existing row (read by find) and false.
 // A unique violation (how a database without Upsert reports the conflict) with no row to find is a
