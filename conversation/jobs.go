@@ -35,8 +35,9 @@ type jobKind struct {
 	retryFor time.Duration
 	// stage, when set, lets jobs of the kind run with the other staged jobs of a batch, whatever their
 	// kind, in shared transactions (staged.go): it does the work outside a transaction, with up to
-	// workers channel calls at a time, and returns what each job records.
-	stage func(ctx context.Context, jobs []store.Job, workers int) []staged
+	// workers channel calls at a time, reading channels through the batch's channels, and returns what
+	// each job records.
+	stage func(ctx context.Context, channels *channelCache, jobs []store.Job, workers int) []staged
 }
 
 func (s *Service) jobKinds() map[string]jobKind {

@@ -61,7 +61,7 @@ func (s *Service) routeAndList(ctx context.Context, tx store.Store, p inboundJob
 
 // stageInbounds stages inbound jobs (staged.go): each routes its conversation and lists its notification
 // in the batch's shared transaction; telling the Notifier follows the commit.
-func (s *Service) stageInbounds(_ context.Context, jobs []store.Job, _ int) []staged {
+func (s *Service) stageInbounds(_ context.Context, _ *channelCache, jobs []store.Job, _ int) []staged {
 	st := make([]staged, len(jobs))
 	for i, j := range jobs {
 		var p inboundJob

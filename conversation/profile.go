@@ -34,9 +34,8 @@ func (s *Service) runProfile(ctx context.Context, j store.Job) error {
 
 // stageProfiles stages profile jobs (staged.go): the profiles fetched with up to workers calls at a
 // time, each stored in the batch's shared transaction.
-func (s *Service) stageProfiles(ctx context.Context, jobs []store.Job, workers int) []staged {
+func (s *Service) stageProfiles(ctx context.Context, channels *channelCache, jobs []store.Job, workers int) []staged {
 	st := make([]staged, len(jobs))
-	var cache channelCache
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
 	for i, j := range jobs {
@@ -47,7 +46,7 @@ func (s *Service) stageProfiles(ctx context.Context, jobs []store.Job, workers i
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			profile, err := s.fetchProfile(ctx, p, &cache)
+			profile, err := s.fetchProfile(ctx, p, channels)
 			if err != nil {
 				st[i].err = err
 				return

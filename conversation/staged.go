@@ -45,13 +45,14 @@ func (s *Service) runStaged(ctx context.Context, jobs []store.Job, workers int) 
 	if dl, ok := ctx.Deadline(); ok {
 		sctx, cancel = context.WithDeadline(ctx, dl.Add(-time.Until(dl)/2))
 	}
+	var channels channelCache
 	for _, kind := range kinds {
 		idx := byKind[kind]
 		of := make([]store.Job, len(idx))
 		for k, i := range idx {
 			of[k] = jobs[i]
 		}
-		for k, one := range s.kinds[kind].stage(sctx, of, workers) {
+		for k, one := range s.kinds[kind].stage(sctx, &channels, of, workers) {
 			st[idx[k]] = one
 		}
 	}
@@ -59,7 +60,7 @@ func (s *Service) runStaged(ctx context.Context, jobs []store.Job, workers int) 
 	afters := make([]func(ctx context.Context) error, len(jobs))
 	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
 		clear(afters)
-		tx = &sharedReads{Store: tx}
+		tx = newSharedReads(tx, &channels)
 		for i, one := range st {
 			if one.record == nil {
 				continue
@@ -104,7 +105,8 @@ func (s *Service) runStaged(ctx context.Context, jobs []store.Job, workers int) 
 
 // sharedReads is the shared transaction of staged jobs, reading each channel, each user's notification
 // settings and each contact once however many of its jobs ask (a 100-event webhook's routing asks for
-// its channel 100 times; a new sender's routing and profile both read the contact). The records never
+// its channel 100 times; a new sender's routing and profile both read the contact), and not at all a
+// channel the stages read moments before (newSharedReads). The records never
 // change channels or settings, and change contacts only through UpdateContact, which keeps what it
 // stored: what they read stays what the transaction holds.
 type sharedReads struct {
@@ -112,6 +114,18 @@ type sharedReads struct {
 	channels map[string]channelRead
 	settings map[string]settingsRead
 	contacts map[string]store.Contact
+}
+
+// newSharedReads returns tx reading through a sharedReads that knows the channels the stages read
+// (moments before, outside the transaction: a profile fetch reads its channel too).
+func newSharedReads(tx store.Store, known *channelCache) *sharedReads {
+	r := &sharedReads{Store: tx, channels: map[string]channelRead{}}
+	known.mu.Lock()
+	defer known.mu.Unlock()
+	for id, ch := range known.channels {
+		r.channels[id] = channelRead{ch: ch}
+	}
+	return r
 }
 
 type channelRead struct {
@@ -128,9 +142,6 @@ func (r *sharedReads) GetChannel(ctx context.Context, id string) (store.Channel,
 	got, ok := r.channels[id]
 	if !ok {
 		got.ch, got.err = r.Store.GetChannel(ctx, id)
-		if r.channels == nil {
-			r.channels = map[string]channelRead{}
-		}
 		r.channels[id] = got
 	}
 	return got.ch, got.err
