@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"debug/elf"
 	"fmt"
 	"net/http"
 	"os"
@@ -24,10 +25,14 @@ func (e *env) instructions(ctx context.Context, name, what string, target perf.T
 	if what == "parse-20" {
 		n /= 10
 	}
+	self, err := e.callgrindSelf(ctx)
+	if err != nil {
+		return perf.Line{}, err
+	}
 	count := func(side string) (float64, error) {
 		out := filepath.Join(e.dir, "callgrind."+what+"."+side)
 		cmd := exec.CommandContext(ctx, "valgrind", "--tool=callgrind", "--callgrind-out-file="+out,
-			"--toggle-collect=main.cgLoop", e.self, "-cg", what, side, strconv.Itoa(n))
+			"--toggle-collect=main.cgLoop", self, "-cg", what, side, strconv.Itoa(n))
 		// Callgrind cannot follow Go's asynchronous preemption signals; without the garbage collector the
 		// count is the op's own work, not when a collection happened to fall (GC is in the timed figures).
 		cmd.Env = append(os.Environ(), "GODEBUG=asyncpreemptoff=1", "GOGC=off")
@@ -35,6 +40,9 @@ func (e *env) instructions(ctx context.Context, name, what string, target perf.T
 			return 0, fmt.Errorf("callgrind %s %s: %v: %s", what, side, err, lastLines(b, 5))
 		}
 		ir, err := callgrindTotal(out)
+		if err == nil && ir == 0 {
+			err = fmt.Errorf("callgrind %s %s counted no instructions in main.cgLoop", what, side)
+		}
 		return ir / float64(n), err
 	}
 	s, err := count("subject")
@@ -46,6 +54,28 @@ func (e *env) instructions(ctx context.Context, name, what string, target perf.T
 		return perf.Line{}, err
 	}
 	return perf.Line{Name: name, Subject: fmtCount(s) + " instr", Baseline: fmtCount(b) + " instr", Ratio: s / b, Target: target}, nil
+}
+
+// callgrindSelf returns the executable callgrind runs (see env.cgSelf).
+func (e *env) callgrindSelf(ctx context.Context) (string, error) {
+	e.cgOnce.Do(func() {
+		f, err := elf.Open(e.self)
+		if err != nil {
+			e.cgErr = err
+			return
+		}
+		symbols := f.Section(".symtab") != nil
+		f.Close()
+		if symbols {
+			e.cgSelf = e.self
+			return
+		}
+		e.cgSelf = filepath.Join(e.dir, "perfsuite-with-symbols")
+		if b, err := exec.CommandContext(ctx, "go", "build", "-o", e.cgSelf, "github.com/msgkit/msgkit/internal/perf/cmd/perfsuite").CombinedOutput(); err != nil {
+			e.cgErr = fmt.Errorf("this executable has no symbol table for callgrind (go run strips it), and building one failed: %v: %s", err, lastLines(b, 5))
+		}
+	})
+	return e.cgSelf, e.cgErr
 }
 
 // callgrindTotal reads the instruction count from a callgrind output file's summary (or totals) line.

@@ -44,6 +44,11 @@ type env struct {
 	dir       string // scratch directory, removed at the end
 	callgrind bool
 	self      string // this executable, for the server children and callgrind
+	// cgOnce finds cgSelf, the executable callgrind runs: self when it has a symbol table, else a build
+	// of this command that has one (go run strips it, and callgrind then finds no cgLoop to count in).
+	cgOnce sync.Once
+	cgSelf string
+	cgErr  error
 	// lineAPI is the fake LINE API the example-wired servers call (profiles, settings checks), served
 	// from this process so that its memory and CPU are not the server's.
 	lineOnce sync.Once
