@@ -63,9 +63,9 @@ type state struct {
 	webhooks         map[string]store.Webhook
 	requests         map[[2]string]store.Request // (scope, key) → request
 	notifications    map[[2]string]store.NotificationState
-	notes            map[string]store.Notification // notification ID → notification
-	noteByKey        map[[2]string]string          // (user ID, key) → notification ID
-	notesByUser      map[string][]string           // user ID → notification IDs sorted by (CreatedAt, ID)
+	notes            map[string]store.Notification          // notification ID → notification
+	noteByKey        map[[2]string]string                   // (user ID, key) → notification ID
+	notesByUser      map[string]*btree.BTreeG[store.Cursor] // user ID → its notifications' cursors (CreatedAt, ID)
 	settings         map[string]store.NotificationSettings
 	templates        map[string]store.Template
 	linkChanges      map[string][]store.LinkChange // contact ID → link history, oldest first
@@ -115,7 +115,7 @@ func New(opts *Options) *Store {
 		notifications:    map[[2]string]store.NotificationState{},
 		notes:            map[string]store.Notification{},
 		noteByKey:        map[[2]string]string{},
-		notesByUser:      map[string][]string{},
+		notesByUser:      map[string]*btree.BTreeG[store.Cursor]{},
 		settings:         map[string]store.NotificationSettings{},
 		templates:        map[string]store.Template{},
 		linkChanges:      map[string][]store.LinkChange{},

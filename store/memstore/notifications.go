@@ -67,12 +67,7 @@ func (h *handle) AddNotification(ctx context.Context, n store.Notification) (sto
 	n.At, n.ReadAt, n.CreatedAt = norm(n.At), norm(n.ReadAt), h.now()
 	put(h.tx, h.st.notes, n.ID, n)
 	put(h.tx, h.st.noteByKey, key, n.ID)
-	// Insert in list order, copying: a journal's earlier slice must not see the change.
-	ids := h.st.notesByUser[n.UserID]
-	i, _ := slices.BinarySearchFunc(ids, n.Cursor(), func(id string, c store.Cursor) int {
-		return compareCursors(h.st.notes[id].Cursor(), c, store.OldestFirst)
-	})
-	put(h.tx, h.st.notesByUser, n.UserID, slices.Insert(slices.Clone(ids), i, n.ID))
+	h.listNote(n.UserID, n.Cursor(), true)
 	return n, true, nil
 }
 
@@ -109,37 +104,50 @@ func (h *handle) CountNotifications(ctx context.Context, userID string, f store.
 // walkNotifications calls take with userID's notifications that f selects, from p's start in p's order,
 // until take returns false. The caller holds the lock.
 func (h *handle) walkNotifications(userID string, f store.NotificationFilter, p store.Page, take func(store.Notification) bool) {
-	ids := h.st.notesByUser[userID]
-	// Find where the page starts in the ascending list, then walk in the page's direction.
-	start := func() int {
-		i, _ := slices.BinarySearchFunc(ids, p.After, func(id string, c store.Cursor) int {
-			return compareCursors(h.st.notes[id].Cursor(), c, store.OldestFirst)
-		})
-		return i
+	t := h.st.notesByUser[userID]
+	if t == nil {
+		return
 	}
-	next := func(i int) int { return i + 1 }
-	i := 0
-	if p.Order == store.OldestFirst {
-		if !p.After.IsZero() {
-			i = start()
-			for i < len(ids) && !h.st.notes[ids[i]].Cursor().Past(p.After, p.Order) {
-				i++
-			}
+	visit := func(c store.Cursor) bool {
+		if !p.After.IsZero() && !c.Past(p.After, p.Order) {
+			return true // the page's start itself
 		}
-	} else {
-		i, next = len(ids)-1, func(i int) int { return i - 1 }
-		if !p.After.IsZero() {
-			i = start() - 1
-		}
-	}
-	for ; i >= 0 && i < len(ids); i = next(i) {
-		n := h.st.notes[ids[i]]
+		n := h.st.notes[c.ID]
 		if f.Unread && !n.ReadAt.IsZero() {
-			continue
+			return true
 		}
-		if !take(n) {
-			return
+		return take(n)
+	}
+	switch {
+	case p.Order == store.OldestFirst && p.After.IsZero():
+		t.Ascend(visit)
+	case p.Order == store.OldestFirst:
+		t.AscendGreaterOrEqual(p.After, visit)
+	case p.After.IsZero():
+		t.Descend(visit)
+	default:
+		t.DescendLessOrEqual(p.After, visit)
+	}
+}
+
+// listNote adds (or, with add false, removes) the notification at c in userID's list, journaling the
+// change.
+func (h *handle) listNote(userID string, c store.Cursor, add bool) {
+	t := h.st.notesByUser[userID]
+	if t == nil {
+		t = newInbox()
+		put(h.tx, h.st.notesByUser, userID, t)
+	}
+	change := func(add bool) {
+		if add {
+			t.ReplaceOrInsert(c)
+		} else {
+			t.Delete(c)
 		}
+	}
+	change(add)
+	if h.tx != nil {
+		h.tx.undo = append(h.tx.undo, func() { change(!add) })
 	}
 }
 
@@ -173,16 +181,18 @@ func (h *handle) MarkNotificationsRead(ctx context.Context, userID string, throu
 	}
 	marked := 0
 	now := h.now()
-	for _, nid := range h.st.notesByUser[userID] {
-		n := h.st.notes[nid]
-		if through.Before(n.Cursor()) {
-			break // the list is in ascending order: the rest are later too
-		}
-		if n.ReadAt.IsZero() {
-			n.ReadAt = now
-			put(h.tx, h.st.notes, n.ID, n)
-			marked++
-		}
+	if t := h.st.notesByUser[userID]; t != nil {
+		t.Ascend(func(c store.Cursor) bool {
+			if through.Before(c) {
+				return false // the rest are later too
+			}
+			if n := h.st.notes[c.ID]; n.ReadAt.IsZero() {
+				n.ReadAt = now
+				put(h.tx, h.st.notes, n.ID, n)
+				marked++
+			}
+			return true
+		})
 	}
 	return marked, nil
 }
@@ -237,10 +247,7 @@ func (h *handle) deleteNotificationsOf(cid string) {
 			continue
 		}
 		del(h.tx, h.st.noteByKey, [2]string{n.UserID, n.Key})
-		ids := h.st.notesByUser[n.UserID]
-		if i := slices.Index(ids, nid); i >= 0 {
-			put(h.tx, h.st.notesByUser, n.UserID, slices.Delete(slices.Clone(ids), i, i+1))
-		}
+		h.listNote(n.UserID, n.Cursor(), false)
 		del(h.tx, h.st.notes, nid)
 	}
 }

@@ -124,6 +124,12 @@ func randomWrite(t *testing.T, ctx context.Context, rng *rand.Rand, s store.Stor
 			Time: h.now().Add(-time.Duration(rng.IntN(3600)) * time.Second), Content: channel.Text("hi")})
 		require.NoError(t, err)
 		return "append message"
+	case op == 8:
+		c := h.st.convs[pick(convs)]
+		_, _, err := s.AddNotification(ctx, store.Notification{UserID: testUsers[1+rng.IntN(len(testUsers)-1)],
+			Key: fmt.Sprint("k", rng.IntN(50)), Event: store.NotifyMessage, ChannelID: c.ChannelID, ConversationID: c.ID, At: h.now()})
+		require.NoError(t, err)
+		return "add notification"
 	case op == 7 && rng.IntN(4) == 0:
 		require.NoError(t, s.DeleteChannel(ctx, pick(channels)))
 		return "delete channel"
@@ -145,7 +151,7 @@ func handleOf(s store.Store) *handle {
 	panic(fmt.Sprintf("not a memstore: %T", s))
 }
 
-// requireIndexesMatchScan checks views, convsByContact and recordContacts against a scan.
+// requireIndexesMatchScan checks views, notesByUser, convsByContact and recordContacts against a scan.
 func requireIndexesMatchScan(t *testing.T, s *Store, at string) {
 	t.Helper()
 	st := s.st
@@ -201,6 +207,20 @@ func requireIndexesMatchScan(t *testing.T, s *Store, at string) {
 			wantByRecord[key] = append(wantByRecord[key], k.ID)
 		}
 	}
+	wantNotes, gotNotes := map[string][]store.Cursor{}, map[string][]store.Cursor{}
+	for _, n := range st.notes {
+		wantNotes[n.UserID] = append(wantNotes[n.UserID], n.Cursor())
+	}
+	for user := range wantNotes {
+		slices.SortFunc(wantNotes[user], func(a, b store.Cursor) int { return compareCursors(a, b, store.OldestFirst) })
+	}
+	for user, tree := range st.notesByUser {
+		tree.Ascend(func(c store.Cursor) bool {
+			gotNotes[user] = append(gotNotes[user], c)
+			return true
+		})
+	}
+	require.Equal(t, wantNotes, gotNotes, "notifications by user after %s", at)
 	require.Equal(t, sortedLists(wantByContact), sortedLists(st.convsByContact), "conversations by contact after %s", at)
 	require.Equal(t, sortedLists(wantByRecord), sortedLists(st.recordContacts), "contacts by record after %s", at)
 }
