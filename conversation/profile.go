@@ -36,6 +36,18 @@ func (s *Service) runProfile(ctx context.Context, j store.Job) error {
 // time, each stored in the batch's shared transaction.
 func (s *Service) stageProfiles(ctx context.Context, channels *channelCache, jobs []store.Job, workers int) []staged {
 	st := make([]staged, len(jobs))
+	fetch := func(i int, j store.Job, p profileJob) {
+		profile, err := s.fetchProfile(ctx, p, channels)
+		if err != nil {
+			st[i].err = err
+			return
+		}
+		f := fetchedProfile{j, p.ContactID, profile}
+		st[i].record = func(ctx context.Context, tx store.Store) (func(context.Context) error, error) {
+			return nil, storeProfileTx(ctx, tx, f)
+		}
+		st[i].alone = func(ctx context.Context) error { return s.storeProfile(ctx, f) }
+	}
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
 	for i, j := range jobs {
@@ -43,19 +55,14 @@ func (s *Service) stageProfiles(ctx context.Context, channels *channelCache, job
 		if st[i].err = decode(j, &p); st[i].err != nil {
 			continue
 		}
+		if workers <= 1 || len(jobs) == 1 {
+			fetch(i, j, p) // one at a time: no goroutine to start
+			continue
+		}
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			profile, err := s.fetchProfile(ctx, p, channels)
-			if err != nil {
-				st[i].err = err
-				return
-			}
-			f := fetchedProfile{j, p.ContactID, profile}
-			st[i].record = func(ctx context.Context, tx store.Store) (func(context.Context) error, error) {
-				return nil, storeProfileTx(ctx, tx, f)
-			}
-			st[i].alone = func(ctx context.Context) error { return s.storeProfile(ctx, f) }
+			fetch(i, j, p)
 		})
 	}
 	wg.Wait()
