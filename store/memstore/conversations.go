@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/google/btree"
 	"time"
 
 	"github.com/msgkit/msgkit/internal/id"
@@ -131,9 +132,14 @@ func (h *handle) ListConversations(ctx context.Context, v store.View, p store.Pa
 
 // walk visits the keys of index k past p.After in p.Order until visit returns false.
 func (h *handle) walk(k viewKey, p store.Page, visit func(store.Cursor) bool) {
-	t, ok := h.st.views[k]
+	walkTree(h.st.views[k], p, visit)
+}
+
+// walkTree visits the keys of t (none when nil) from p.After, included, in p.Order until visit returns
+// false.
+func walkTree(t *btree.BTreeG[store.Cursor], p store.Page, visit func(store.Cursor) bool) {
 	switch {
-	case !ok:
+	case t == nil:
 	case p.Order == store.OldestFirst && p.After.IsZero():
 		t.Ascend(visit)
 	case p.Order == store.OldestFirst:

@@ -104,11 +104,7 @@ func (h *handle) CountNotifications(ctx context.Context, userID string, f store.
 // walkNotifications calls take with userID's notifications that f selects, from p's start in p's order,
 // until take returns false. The caller holds the lock.
 func (h *handle) walkNotifications(userID string, f store.NotificationFilter, p store.Page, take func(store.Notification) bool) {
-	t := h.st.notesByUser[userID]
-	if t == nil {
-		return
-	}
-	visit := func(c store.Cursor) bool {
+	walkTree(h.st.notesByUser[userID], p, func(c store.Cursor) bool {
 		if !p.After.IsZero() && !c.Past(p.After, p.Order) {
 			return true // the page's start itself
 		}
@@ -117,17 +113,7 @@ func (h *handle) walkNotifications(userID string, f store.NotificationFilter, p 
 			return true
 		}
 		return take(n)
-	}
-	switch {
-	case p.Order == store.OldestFirst && p.After.IsZero():
-		t.Ascend(visit)
-	case p.Order == store.OldestFirst:
-		t.AscendGreaterOrEqual(p.After, visit)
-	case p.After.IsZero():
-		t.Descend(visit)
-	default:
-		t.DescendLessOrEqual(p.After, visit)
-	}
+	})
 }
 
 // listNote adds (or, with add false, removes) the notification at c in userID's list, journaling the
