@@ -61,21 +61,14 @@ func (s *Store) FindOrCreateContact(ctx context.Context, c store.Contact) (store
 	now := s.stamp()
 	args := []any{c.ID, c.ChannelID, string(c.Peer.Kind), c.Peer.ID, jsonText(c.Profile), string(c.ProfileStatus), c.ProfileError,
 		c.Followed, string(c.Record.Kind), c.Record.ID, c.Record.Owner, now, micros(c.FollowChangedAt), c.Record.Name}
-	const onConflict = `ON CONFLICT (channel_id, peer_kind, peer_id) DO NOTHING`
-	if has(s.d, WritableCTE, Returning, Upsert) {
-		got, created, err := findOrInsert(ctx, s, scanContact, `SELECT `+contactCols+` FROM contacts
-			WHERE channel_id = $2 AND peer_kind = $3 AND peer_id = $4`, `INSERT INTO contacts (`+contactCols+`)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1, $13, $14 WHERE TRUE`, onConflict, contactCols, args...)
-		if !s.noRows(err) {
-			return got, created, s.mapErr(err, "contact")
-		}
-	} else if got, err := find(); !s.noRows(err) {
-		return got, false, s.mapErr(err, "contact")
-	}
-	got, err := writeRow(ctx, s, scanContact, `INSERT INTO contacts (`+contactCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1, $13, $14)`,
-		onConflict, "contacts", contactCols, "id = $1", args...)
-	return insertOnce(s, got, err, find, "contact")
+	return findOrCreate(ctx, s, scanContact, find, createQueries{table: "contacts", cols: contactCols, what: "contact",
+		insert: `INSERT INTO contacts (` + contactCols + `)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1, $13, $14)`,
+		onConflict: `ON CONFLICT (channel_id, peer_kind, peer_id) DO NOTHING`,
+		lookup:     `SELECT ` + contactCols + ` FROM contacts WHERE channel_id = $2 AND peer_kind = $3 AND peer_id = $4`,
+		insertSelect: `INSERT INTO contacts (` + contactCols + `)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1, $13, $14 WHERE TRUE`,
+	}, args...)
 }
 
 // GetContact implements store.Contacts.

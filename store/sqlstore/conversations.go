@@ -74,18 +74,11 @@ func (s *Store) FindOrCreateConversation(ctx context.Context, c store.Conversati
 		SELECT $1, $2, k.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, 1, $14, k.record_kind, k.record_id, k.record_owner,
 			k.record_name
 		FROM contacts k WHERE k.id = $3`
-	const onConflict = `ON CONFLICT (channel_id, peer_kind, peer_id) DO NOTHING`
-	if has(s.d, WritableCTE, Returning, Upsert) {
-		got, created, err := findOrInsert(ctx, s, scanConversation, `SELECT `+convCols+` FROM conversations
-			WHERE channel_id = $2 AND peer_kind = $4 AND peer_id = $5`, insert, onConflict, convCols, args...)
-		if !s.noRows(err) {
-			return got, created, s.mapErr(err, "conversation")
-		}
-	} else if got, err := find(); !s.noRows(err) {
-		return got, false, s.mapErr(err, "conversation")
-	}
-	got, err := writeRow(ctx, s, scanConversation, insert, onConflict, "conversations", convCols, "id = $1", args...)
-	return insertOnce(s, got, err, find, "conversation")
+	return findOrCreate(ctx, s, scanConversation, find, createQueries{table: "conversations", cols: convCols, what: "conversation",
+		insert: insert, onConflict: `ON CONFLICT (channel_id, peer_kind, peer_id) DO NOTHING`,
+		lookup:       `SELECT ` + convCols + ` FROM conversations WHERE channel_id = $2 AND peer_kind = $4 AND peer_id = $5`,
+		insertSelect: insert,
+	}, args...)
 }
 
 // GetConversation implements store.Conversations.

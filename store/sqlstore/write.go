@@ -37,21 +37,40 @@ func writeRow[T any](ctx context.Context, s *Store, scan func(Row) (T, error), w
 	return out, err
 }
 
-// findOrInsert is find-or-create in one statement, for a database with WritableCTE, Returning and Upsert:
-// find (a SELECT of cols) and insert (an INSERT … SELECT whose WHERE clause ends the statement text, so
-// that the condition that nothing was found can be added to it, with onConflict's DO NOTHING) run as
-// WITH found AS (find), created AS (insert … RETURNING cols), and it returns the found row, or the
-// created one and true. A row a concurrent transaction committed after the statement began is neither
-// found nor created: the NoRows error then says to look again (insertOnce does).
-func findOrInsert[T any](ctx context.Context, s *Store, scan func(Row) (T, error), find, insert, onConflict, cols string, args ...any) (T, bool, error) {
-	var created bool
-	got, err := scan(createdRow{s.db.QueryRow(ctx, `WITH found AS (`+find+`), created AS (`+insert+
-		` AND NOT EXISTS (SELECT 1 FROM found) `+onConflict+` RETURNING `+cols+`)
-		SELECT `+cols+`, FALSE FROM found UNION ALL SELECT `+cols+`, TRUE FROM created`, args...), &created})
-	return got, created, err
+// createQueries are the statements of a find-or-create (findOrCreate). The arguments are the insert's:
+// $1 is the new row's ID.
+type createQueries struct {
+	table, cols, what string
+	// insert inserts the row, with onConflict (the peer key's DO NOTHING) after it.
+	insert, onConflict string
+	// With WritableCTE: lookup selects cols of the existing row, and insertSelect is the insert as an
+	// INSERT … SELECT whose WHERE clause ends the statement text, so that the condition that nothing was
+	// found can be added to it.
+	lookup, insertSelect string
 }
 
-// createdRow is a row of findOrInsert: the columns its scan expects, then whether the row was created.
+// findOrCreate returns the row find reads, or inserts it with q and args and returns it and true. With
+// WritableCTE, Returning and Upsert, both are one statement: WITH found AS (lookup), created AS
+// (insertSelect … RETURNING cols). A row a concurrent transaction committed after that statement began
+// is neither found nor created by it; like a database without the feature, the layer then inserts, and
+// insertOnce finds the row the conflict says exists.
+func findOrCreate[T any](ctx context.Context, s *Store, scan func(Row) (T, error), find func() (T, error), q createQueries, args ...any) (T, bool, error) {
+	if has(s.d, WritableCTE, Returning, Upsert) {
+		var created bool
+		got, err := scan(createdRow{s.db.QueryRow(ctx, `WITH found AS (`+q.lookup+`), created AS (`+q.insertSelect+
+			` AND NOT EXISTS (SELECT 1 FROM found) `+q.onConflict+` RETURNING `+q.cols+`)
+			SELECT `+q.cols+`, FALSE FROM found UNION ALL SELECT `+q.cols+`, TRUE FROM created`, args...), &created})
+		if !s.noRows(err) {
+			return got, created, s.mapErr(err, q.what)
+		}
+	} else if got, err := find(); !s.noRows(err) {
+		return got, false, s.mapErr(err, q.what)
+	}
+	got, err := writeRow(ctx, s, scan, q.insert, q.onConflict, q.table, q.cols, "id = $1", args...)
+	return insertOnce(s, got, err, find, q.what)
+}
+
+// createdRow is a row of findOrCreate's one statement: the columns its scan expects, then whether the row was created.
 type createdRow struct {
 	Row
 	created *bool
