@@ -111,52 +111,48 @@ func (s *Service) runStaged(ctx context.Context, jobs []store.Job, workers int) 
 // stored: what they read stays what the transaction holds.
 type sharedReads struct {
 	store.Store
-	channels map[string]channelRead
-	settings map[string]settingsRead
+	channels map[string]read[store.Channel]
+	settings map[string]read[store.NotificationSettings]
 	contacts map[string]store.Contact
 }
 
 // newSharedReads returns tx reading through a sharedReads that knows the channels the stages read
 // (moments before, outside the transaction: a profile fetch reads its channel too).
 func newSharedReads(tx store.Store, known *channelCache) *sharedReads {
-	r := &sharedReads{Store: tx, channels: map[string]channelRead{}}
+	r := &sharedReads{Store: tx, channels: map[string]read[store.Channel]{},
+		settings: map[string]read[store.NotificationSettings]{}, contacts: map[string]store.Contact{}}
 	known.mu.Lock()
 	defer known.mu.Unlock()
 	for id, ch := range known.channels {
-		r.channels[id] = channelRead{ch: ch}
+		r.channels[id] = read[store.Channel]{v: ch}
 	}
 	return r
 }
 
-type channelRead struct {
-	ch  store.Channel
+// read is what one read returned.
+type read[V any] struct {
+	v   V
 	err error
 }
 
-type settingsRead struct {
-	st  store.NotificationSettings
-	err error
+// once returns what m holds for k, or reads it with get and keeps it in m.
+func once[V any](m map[string]read[V], k string, get func() (V, error)) (V, error) {
+	got, ok := m[k]
+	if !ok {
+		got.v, got.err = get()
+		m[k] = got
+	}
+	return got.v, got.err
 }
 
 func (r *sharedReads) GetChannel(ctx context.Context, id string) (store.Channel, error) {
-	got, ok := r.channels[id]
-	if !ok {
-		got.ch, got.err = r.Store.GetChannel(ctx, id)
-		r.channels[id] = got
-	}
-	return got.ch, got.err
+	return once(r.channels, id, func() (store.Channel, error) { return r.Store.GetChannel(ctx, id) })
 }
 
 func (r *sharedReads) GetNotificationSettings(ctx context.Context, userID string) (store.NotificationSettings, error) {
-	got, ok := r.settings[userID]
-	if !ok {
-		got.st, got.err = r.Store.GetNotificationSettings(ctx, userID)
-		if r.settings == nil {
-			r.settings = map[string]settingsRead{}
-		}
-		r.settings[userID] = got
-	}
-	return got.st, got.err
+	return once(r.settings, userID, func() (store.NotificationSettings, error) {
+		return r.Store.GetNotificationSettings(ctx, userID)
+	})
 }
 
 func (r *sharedReads) GetContact(ctx context.Context, id string) (store.Contact, error) {
@@ -165,7 +161,7 @@ func (r *sharedReads) GetContact(ctx context.Context, id string) (store.Contact,
 	}
 	c, err := r.Store.GetContact(ctx, id)
 	if err == nil {
-		r.keep(c)
+		r.contacts[id] = c
 	}
 	return c, err
 }
@@ -174,16 +170,9 @@ func (r *sharedReads) UpdateContact(ctx context.Context, c store.Contact) (store
 	delete(r.contacts, c.ID)
 	c, err := r.Store.UpdateContact(ctx, c)
 	if err == nil {
-		r.keep(c)
+		r.contacts[c.ID] = c
 	}
 	return c, err
-}
-
-func (r *sharedReads) keep(c store.Contact) {
-	if r.contacts == nil {
-		r.contacts = map[string]store.Contact{}
-	}
-	r.contacts[c.ID] = c
 }
 
 // completeAll completes the jobs at indexes idx, in one transaction.
