@@ -179,7 +179,14 @@ func (c *sqlCounter) report(b *testing.B, events int) {
 	if c.total > 0 {
 		b.ReportMetric(per(c.roundTrips), "round-trips/event")
 		b.ReportMetric(per(c.total), "statements/event")
-		b.ReportMetric(per(c.stmts["begin"]+c.stmts["commit"]+c.stmts["rollback"]), "begin+commit/event")
+		control := 0 // BEGIN, COMMIT and ROLLBACK, alone or batched
+		for sql, n := range c.stmts {
+			switch strings.ToLower(strings.TrimPrefix(sql, "(batched) ")) {
+			case "begin", "commit", "rollback":
+				control += n
+			}
+		}
+		b.ReportMetric(per(control), "begin+commit/event")
 		b.ReportMetric(per(c.prepares), "prepares/event")
 		b.ReportMetric(per(c.commits), "commits/event")
 		fmt.Fprintf(&log, ", %.2f round trips, %.2f statements, %.2f prepares, %.2f commits that wrote\n",

@@ -199,19 +199,19 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return runPipeTx(ctx, s.pool, func(ctx context.Context, tx sqlstore.DB) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('msgkit migrate ' || current_schema()))`); err != nil {
 			return fmt.Errorf("postgres: migration lock: %w", err)
 		}
-		_, err := sqlstore.Migrate(ctx, txDB{tx}, files)
+		_, err := sqlstore.Migrate(ctx, tx, files)
 		return err
 	})
 }
 
 // runTx runs the Store's transactions (its RunInTx, which reruns one that fails with a serialization
-// failure or deadlock, up to three times in all).
+// failure or deadlock, up to three times in all), pipelined (pipeTx).
 func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx sqlstore.DB) error) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(ctx, txDB{tx}) })
+	return runPipeTx(ctx, s.pool, fn)
 }
 
 // Ping implements store.Pinger.
@@ -241,23 +241,6 @@ func (d poolDB) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows
 
 func (d poolDB) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
 	return textRow{d.p.QueryRow(ctx, q, encodeArgs(args)...)}
-}
-
-// txDB runs statements in a transaction.
-type txDB struct{ tx pgx.Tx }
-
-func (d txDB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
-	tag, err := d.tx.Exec(ctx, q, encodeArgs(args)...)
-	return tag.RowsAffected(), err
-}
-
-func (d txDB) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
-	rows, err := d.tx.Query(ctx, q, encodeArgs(args)...)
-	return textRows{rows}, err
-}
-
-func (d txDB) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
-	return textRow{d.tx.QueryRow(ctx, q, encodeArgs(args)...)}
 }
 
 // textRows and textRow decode the strings they scan (see encodeText).

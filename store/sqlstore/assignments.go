@@ -61,9 +61,13 @@ func (s *Store) AssignConversation(ctx context.Context, a store.Assignment) (sto
 		if err != nil {
 			return tx.mapErr(err, "conversation "+a.ConversationID)
 		}
-		_, err = tx.db.Exec(ctx, `INSERT INTO assignments (`+assignmentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			id.New(), a.ConversationID, a.From, a.To, a.By, string(a.Reason), now)
 		out = c
+		insert := `INSERT INTO assignments (` + assignmentCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7)`
+		args := []any{id.New(), a.ConversationID, a.From, a.To, a.By, string(a.Reason), now}
+		if tx.deferInsert("assignment history", insert, args...) {
+			return nil
+		}
+		_, err = tx.db.Exec(ctx, insert, args...)
 		return tx.mapErr(err, "assignment history")
 	})
 	return out, err

@@ -32,6 +32,17 @@ func scanJob(r Row) (store.Job, error) {
 	return j, err
 }
 
+// pendingJob is the row EnqueueJob inserts for j, as scanJob reads it back.
+func pendingJob(j store.Job, next, now int64) store.Job {
+	out := store.Job{ID: j.ID, Kind: j.Kind, Key: j.Key, Status: store.JobPending, Attempts: j.Attempts,
+		NextAttemptAt: timeOf(next), LastError: j.LastError, Lease: j.Lease, LeaseUntil: timeOf(micros(j.LeaseUntil)),
+		CreatedAt: timeOf(now), UpdatedAt: timeOf(now), RetrySince: timeOf(next)}
+	if len(j.Payload) > 0 {
+		out.Payload = slices.Clone(j.Payload)
+	}
+	return out
+}
+
 // pendingKey is the conflict target of the partial unique index on pending jobs' (kind, job_key).
 const pendingKey = `(kind, job_key) WHERE status = 'pending' AND job_key <> ''`
 
@@ -45,6 +56,7 @@ func (s *Store) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, e
 	if (j.Lease == "") != j.LeaseUntil.IsZero() {
 		return store.Job{}, false, errors.New("sqlstore: EnqueueJob needs both Lease and LeaseUntil, or neither")
 	}
+	fresh := j.ID == "" && j.Key == "" // never a duplicate
 	if j.ID == "" {
 		j.ID = id.New()
 	}
@@ -56,10 +68,14 @@ func (s *Store) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, e
 	var got store.Job
 	var created bool
 	err := s.announceDue(ctx, next, func(ctx context.Context, s *Store) (bool, error) {
-		row, err := writeRow(ctx, s, scanJob, `INSERT INTO jobs (`+jobCols+`)
-			VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $9, $10, $8, $8, $6)`, `ON CONFLICT `+pendingKey+` DO NOTHING`,
-			"jobs", jobCols, "id = $1", j.ID, j.Kind, j.Key, string(j.Payload), j.Attempts, next, j.LastError, now,
-			j.Lease, micros(j.LeaseUntil))
+		insert := `INSERT INTO jobs (` + jobCols + `) VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $9, $10, $8, $8, $6)`
+		args := []any{j.ID, j.Kind, j.Key, string(j.Payload), j.Attempts, next, j.LastError, now, j.Lease, micros(j.LeaseUntil)}
+		if fresh && s.deferInsert("job "+j.ID, insert, args...) {
+			// A new ID and no key: nothing can stop the insert but the database, and the row is known.
+			got, created = pendingJob(j, next, now), true
+			return j.Lease == "", nil
+		}
+		row, err := writeRow(ctx, s, scanJob, insert, `ON CONFLICT `+pendingKey+` DO NOTHING`, "jobs", jobCols, "id = $1", args...)
 		got, created, err = insertOnce(s, row, err, func() (store.Job, error) {
 			if j.Key == "" { // jobs without a key are never deduplicated
 				return store.Job{}, errNoRows

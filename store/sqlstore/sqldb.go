@@ -112,3 +112,15 @@ func (d sqlDB) QueryRow(ctx context.Context, q string, args ...any) Row {
 type closeRows struct{ *sql.Rows }
 
 func (r closeRows) Close() { _ = r.Rows.Close() }
+
+// Deferrer is implemented by a transaction's DB that can hold a write back and send it with the
+// statement after it, or with the commit, saving the write a round trip of its own (store/postgres
+// pipelines them). Only the write's failure comes back, as fail(err): its result is never looked at, as
+// the commit may already be on its way with it. That error fails the transaction (the database skips
+// what follows a failed statement, the commit included): every later statement, and the commit, return
+// it. The Store defers only writes that nothing but the database itself can fail (a row with a new ID
+// and no other unique key): an error a caller may expect and handle (store.ErrConflict,
+// store.ErrNotFound) is always reported by the call that caused it.
+type Deferrer interface {
+	Defer(fail func(error) error, query string, args ...any)
+}

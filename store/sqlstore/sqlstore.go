@@ -71,6 +71,25 @@ func New(db DB, tx TxFunc, d Dialect, opts *Options) *Store {
 	return &Store{db: db, d: d, now: now, txf: tx}
 }
 
+// deferrer returns the transaction s is bound to as a Deferrer, when it is one.
+func (s *Store) deferrer() (Deferrer, bool) {
+	if s.txf != nil {
+		return nil, false
+	}
+	d, ok := s.db.(Deferrer)
+	return d, ok
+}
+
+// deferInsert holds insert back until the next statement when s is bound to a transaction whose DB is
+// a Deferrer, and reports whether it did. Its failure is mapped as what's.
+func (s *Store) deferInsert(what, insert string, args ...any) bool {
+	d, ok := s.deferrer()
+	if ok {
+		d.Defer(func(err error) error { return s.mapErr(err, what) }, insert, args...)
+	}
+	return ok
+}
+
 // Dialect returns the dialect s speaks (the query-plan tests render the shared queries with it).
 func (s *Store) Dialect() Dialect { return s.d }
 

@@ -41,6 +41,7 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		{"duplicate-channel-events", "ChannelEvents", "AppendIsIdempotentOnTheEventID", "ListOrdersByEventTimeAndPagesBothWays"},
 		{"lossy-webhooks", "Webhooks", "ArchiveKeepsTheBodyByteForByte", "DeleteExpiredKeepsLiveAndUnboundedOnes"},
 		{"forgetful-requests", "Requests", "FirstCallIsRememberedAndRepeatsGetIt", ""},
+		{"guessed-jobs", "Jobs", "EnqueueInATransactionReturnsTheJobAsStored", "ClaimTakesDueJobsOldestFirstUpToLimit"},
 		{"endless-holds", "Jobs", "HoldReschedulesAndRestartsTheRetryBudget", "FailIsFinal"},
 		{"leaky-delete", "Channels", "DeleteChannelErasesEverythingOfItAndNothingElse", "GetMissingIsErrNotFound"},
 		{"c-strings", "Text", "AwkwardTextIsStoredAndReturned/NUL", "AwkwardTextIsStoredAndReturned/Emoji"},
@@ -225,6 +226,10 @@ func (b brokenStore) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bo
 		j.Key = "" // every job is new
 	case "lease-dropping": // every job is enqueued unclaimed and due, as before the enqueuer could claim it
 		j.Lease, j.LeaseUntil = "", time.Time{}
+	case "guessed-jobs": // returns the job it was given with its new ID, not the row it stored
+		got, created, err := b.Store.EnqueueJob(ctx, j)
+		j.ID = got.ID
+		return j, created, err
 	}
 	return b.Store.EnqueueJob(ctx, j)
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -40,6 +41,35 @@ func RunJobs(t *testing.T, h Harness) {
 		in.ID, in.Status, in.NextAttemptAt, in.RetrySince, in.CreatedAt, in.UpdatedAt = j.ID, store.JobPending, T0, T0, T0, T0
 		require.Equal(t, in, got, "every field must round-trip")
 		require.JSONEq(t, string(in.Payload), string(got.Payload))
+	})
+
+	rule(t, h, "EnqueueInATransactionReturnsTheJobAsStored", func(t *testing.T, fx fixture) {
+		// As msgkit records the work of an event: no ID or key of the caller's, in the event's
+		// transaction. A backend may send such an insert later (sqlstore.Deferrer); what it returns must
+		// still be the row it stores.
+		plain := job("k1")
+		plain.LastError = "carried over"
+		leased := job("k2")
+		leased.Lease, leased.LeaseUntil, leased.Attempts = "L", T0.Add(lease), 1
+		later := job("k3")
+		later.NextAttemptAt = T0.Add(time.Hour)
+		for _, in := range []store.Job{plain, leased, later, {Kind: "send"}} {
+			var j store.Job
+			require.NoError(t, fx.s.RunInTx(t.Context(), func(ctx context.Context, tx store.Store) error {
+				var created bool
+				var err error
+				j, created, err = tx.EnqueueJob(ctx, in)
+				require.NoError(t, err)
+				require.True(t, created)
+				got, err := tx.GetJob(ctx, j.ID)
+				require.NoError(t, err, "the transaction reads its own job")
+				require.Equal(t, j, got, "the job returned is the job stored")
+				return nil
+			}))
+			got, err := fx.s.GetJob(t.Context(), j.ID)
+			require.NoError(t, err)
+			require.Equal(t, j, got, "the job returned is the job committed")
+		}
 	})
 
 	rule(t, h, "EnqueueWithALeaseStoresItClaimed", func(t *testing.T, fx fixture) {
