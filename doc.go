@@ -8,7 +8,8 @@
 //	channel              the adapter contract: events, messages, Adapter, optional capabilities, the
 //	                     webhook Handler, error categories (standard library only)
 //	channel/channeltest  a Fake adapter for application tests, and RunAdapter, the adapter conformance suite
-//	channel/line         the LINE Official Account adapter (the only package that imports LINE's Go SDK)
+//	channel/line         the LINE Official Account adapter (the only library package that imports LINE's
+//	                     Go SDK; beyond it, only the examples and internal/perf, whose baselines are the SDK)
 //	channel/line/linetest
 //	                     a fake of LINE's API for demos and host tests (no test dependencies)
 //	channel/whatsapp     the WhatsApp Business Cloud API adapter, on net/http
