@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -92,6 +91,15 @@ func (t *pipeTx) send(ctx context.Context, query string, args []any) (pgx.BatchR
 	return br, nil
 }
 
+// closeBatch closes br and returns err, the error of its last statement read, or else Close's: after a
+// statement failed, Close returns that same error again.
+func closeBatch(br pgx.BatchResults, err error) error {
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // fail records err as the transaction's failure and closes br.
 func (t *pipeTx) fail(br pgx.BatchResults, err error) error {
 	_ = br.Close()
@@ -111,7 +119,7 @@ func (t *pipeTx) Exec(ctx context.Context, q string, args ...any) (int64, error)
 		return 0, err
 	}
 	tag, err := br.Exec()
-	return tag.RowsAffected(), errors.Join(err, br.Close())
+	return tag.RowsAffected(), closeBatch(br, err)
 }
 
 // Query implements sqlstore.DB.
@@ -157,7 +165,7 @@ func (t *pipeTx) commit(ctx context.Context) error {
 		return err
 	}
 	tag, err := br.Exec()
-	if err = errors.Join(err, br.Close()); err != nil {
+	if err = closeBatch(br, err); err != nil {
 		return err
 	}
 	if tag.String() == "ROLLBACK" { // the transaction had failed: PostgreSQL rolled it back
@@ -193,11 +201,7 @@ type batchRow struct {
 }
 
 func (r batchRow) Scan(dest ...any) error {
-	err := r.row.Scan(dest...)
-	if cerr := r.br.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return closeBatch(r.br, r.row.Scan(dest...))
 }
 
 // errRow is a row that failed before it was read.

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -113,3 +114,18 @@ func TestReviewUnscannedRowFailsTheCommit(t *testing.T) {
 	}))
 	require.Equal(t, 1, kept())
 }
+// An error a statement sent in a batch returns names the database's error once.
+func TestReviewBatchedStatementErrorIsReportedOnce(t *testing.T) {
+	s, _ := counted(t)
+	ctx := t.Context()
+	reviewTable(t, s)
+	_, err := s.pool.Exec(ctx, `INSERT INTO rows (id) VALUES ('a')`)
+	require.NoError(t, err)
+	err = runPipeTx(ctx, s.pool, func(ctx context.Context, tx sqlstore.DB) error {
+		_, err := tx.Exec(ctx, `INSERT INTO rows (id) VALUES ($1)`, "a") // sent with BEGIN
+		return err
+	})
+	require.Error(t, err)
+	require.Equal(t, 1, strings.Count(err.Error(), "SQLSTATE 23505"), "error text: %q", err.Error())
+}
+
