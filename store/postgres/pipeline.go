@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -31,6 +32,14 @@ type deferred struct {
 	query string
 	args  []any
 	fail  func(error) error
+}
+
+// failed reports whether err, read as d's result, is d's own failure, and not that of the batch it was
+// sent in: pgx prepares and encodes every statement of a batch before running any, and when one of
+// them fails, every result of the batch is that failure.
+func (d deferred) failed(err error) bool {
+	var pre pgx.ErrPreprocessingBatch
+	return !errors.As(err, &pre) || pre.SQL() == d.query
 }
 
 var _ sqlstore.Deferrer = (*pipeTx)(nil)
@@ -85,7 +94,10 @@ func (t *pipeTx) send(ctx context.Context, query string, args []any) (pgx.BatchR
 	}
 	for _, d := range pending {
 		if _, err := br.Exec(); err != nil {
-			return nil, t.fail(br, d.fail(err))
+			if d.failed(err) {
+				err = d.fail(err)
+			}
+			return nil, t.fail(br, err)
 		}
 	}
 	return br, nil

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -114,6 +115,7 @@ func TestReviewUnscannedRowFailsTheCommit(t *testing.T) {
 	}))
 	require.Equal(t, 1, kept())
 }
+
 // An error a statement sent in a batch returns names the database's error once.
 func TestReviewBatchedStatementErrorIsReportedOnce(t *testing.T) {
 	s, _ := counted(t)
@@ -129,3 +131,23 @@ func TestReviewBatchedStatementErrorIsReportedOnce(t *testing.T) {
 	require.Equal(t, 1, strings.Count(err.Error(), "SQLSTATE 23505"), "error text: %q", err.Error())
 }
 
+// A statement of the caller's that the server refuses to prepare is the caller's error: nothing of the
+// batch ran, so it is not a failure of the deferred write that happened to be sent with it.
+func TestReviewAStatementsOwnErrorIsNotBlamedOnADeferredWrite(t *testing.T) {
+	s, _ := counted(t)
+	ctx := t.Context()
+	reviewTable(t, s)
+	mine := errors.New("the deferred insert failed")
+	err := runPipeTx(ctx, s.pool, func(ctx context.Context, tx sqlstore.DB) error {
+		_, err := tx.Exec(ctx, `INSERT INTO rows (id) VALUES ($1)`, "a")
+		require.NoError(t, err)
+		tx.(sqlstore.Deferrer).Defer(func(error) error { return mine }, `INSERT INTO rows (id) VALUES ($1)`, "b")
+		_, err = tx.Exec(ctx, `SELECT no_such_column FROM rows`)
+		require.NotErrorIs(t, err, mine, "the deferred write did not fail: %v", err)
+		var pgErr *pgconn.PgError
+		require.ErrorAs(t, err, &pgErr)
+		require.Equal(t, "42703", pgErr.Code)
+		return err
+	})
+	require.Error(t, err)
+}
