@@ -64,30 +64,25 @@ func (t *pipeTx) Defer(fail func(error) error, query string, args ...any) {
 	t.pending = append(t.pending, deferred{query: query, args: encodeArgs(args), fail: fail})
 }
 
-// send sends what is held back (BEGIN, deferred writes) with query, unless query is empty, and reads
-// the deferred writes' outcomes. It returns the results, positioned at query's, for the caller to read and
-// close; nil when there was nothing to send.
+// send sends what is held back (BEGIN, deferred writes) with query, in one batch, and reads the deferred
+// writes' outcomes. It returns the results, positioned at query's, for the caller to read and close.
 func (t *pipeTx) send(ctx context.Context, query string, args []any) (pgx.BatchResults, error) {
 	if t.err != nil {
 		return nil, t.err
 	}
 	var b pgx.Batch
-	if !t.begun {
+	begin := !t.begun
+	if begin {
 		b.Queue("BEGIN")
 	}
 	for _, d := range t.pending {
 		b.Queue(d.query, d.args...)
 	}
-	if query != "" {
-		b.Queue(query, args...)
-	}
-	if len(b.QueuedQueries) == 0 {
-		return nil, nil
-	}
+	b.Queue(query, args...)
 	pending := t.pending
 	t.pending, t.begun = nil, true
 	br := t.conn.SendBatch(ctx, &b)
-	if len(b.QueuedQueries) > len(pending)+1 { // BEGIN is first
+	if begin {
 		if _, err := br.Exec(); err != nil {
 			return nil, t.fail(br, err)
 		}

@@ -81,7 +81,7 @@ func (s *Store) deferrer() (Deferrer, bool) {
 }
 
 // deferInsert holds insert back until the next statement when s is bound to a transaction whose DB is
-// a Deferrer, and reports whether it did. Its failure is mapped as what's.
+// a Deferrer, and reports whether it did. Its failure is reported as the failure of what (mapErr).
 func (s *Store) deferInsert(what, insert string, args ...any) bool {
 	d, ok := s.deferrer()
 	if ok {
