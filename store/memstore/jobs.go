@@ -9,6 +9,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/google/btree"
+
 	"github.com/msgkit/msgkit/internal/id"
 	"github.com/msgkit/msgkit/store"
 )
@@ -50,7 +52,8 @@ func (h *handle) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, 
 	return cloneJob(j), true, nil
 }
 
-// putJob stores j in place of old (zero: none), keeping the indexes of pending jobs and their keys.
+// putJob stores j in place of old (zero: none), keeping the indexes of pending jobs and their keys,
+// journaling every change.
 func (h *handle) putJob(old, j store.Job) {
 	if old.Key != "" && old.Status == store.JobPending {
 		del(h.tx, h.st.pendingJobs, [2]string{old.Kind, old.Key})
@@ -59,12 +62,37 @@ func (h *handle) putJob(old, j store.Job) {
 	if j.Key != "" && j.Status == store.JobPending {
 		put(h.tx, h.st.pendingJobs, [2]string{j.Kind, j.Key}, j.ID)
 	}
-	switch {
-	case j.Status == store.JobPending && old.Status != store.JobPending:
-		put(h.tx, h.st.pending, j.ID, struct{}{})
-	case j.Status != store.JobPending && old.Status == store.JobPending:
-		del(h.tx, h.st.pending, j.ID)
+	var was, is pendingJob
+	if old.Status == store.JobPending {
+		was = pendingJob{old.NextAttemptAt, old.ID, old.LeaseUntil}
 	}
+	if j.Status == store.JobPending {
+		is = pendingJob{j.NextAttemptAt, j.ID, j.LeaseUntil}
+	}
+	move := func(from, to pendingJob) {
+		if from.id != "" {
+			h.st.pending.Delete(from)
+		}
+		if to.id != "" {
+			h.st.pending.ReplaceOrInsert(to)
+		}
+	}
+	move(was, is)
+	if h.tx != nil {
+		h.tx.undo = append(h.tx.undo, func() { move(is, was) })
+	}
+}
+
+// pendingJob is a pending job's entry in the index ClaimJobs walks, ordered by (due, id): its
+// NextAttemptAt, its ID, and its lease's end (zero: none).
+type pendingJob struct {
+	due        time.Time
+	id         string
+	leaseUntil time.Time
+}
+
+func newPending() *btree.BTreeG[pendingJob] {
+	return btree.NewG(32, func(a, b pendingJob) bool { return cmp.Or(a.due.Compare(b.due), cmp.Compare(a.id, b.id)) < 0 })
 }
 
 // GetJob implements store.Jobs.
@@ -73,8 +101,9 @@ func (h *handle) GetJob(ctx context.Context, id string) (store.Job, error) {
 	return cloneJob(j), err
 }
 
-// ClaimJobs implements store.Jobs. It scans the pending jobs only: finished ones are kept for days
-// (Options.Jobs.Keep), and a scan of them all made each claim slower as the store aged.
+// ClaimJobs implements store.Jobs. It walks the index of pending jobs from the oldest due, passing over
+// those under a lease, so a claim costs what it returns (and the jobs leased meanwhile), not the
+// backlog: a sort of every due job made each claim of a burst's thousands O(n log n).
 func (h *handle) ClaimJobs(ctx context.Context, limit int, lease time.Duration) ([]store.Job, error) {
 	if limit <= 0 || lease <= 0 {
 		return nil, errors.New("memstore: ClaimJobs needs a positive limit and lease")
@@ -85,20 +114,19 @@ func (h *handle) ClaimJobs(ctx context.Context, limit int, lease time.Duration) 
 	}
 	defer unlock()
 	now := h.now()
-	var due []store.Job
-	for id := range h.st.pending {
-		if j := h.st.jobs[id]; !j.NextAttemptAt.After(now) && !j.LeaseUntil.After(now) {
-			due = append(due, j)
+	var ids []string
+	h.st.pending.Ascend(func(p pendingJob) bool {
+		if p.due.After(now) {
+			return false // the rest are later too
 		}
-	}
-	slices.SortFunc(due, func(a, b store.Job) int {
-		return cmp.Or(a.NextAttemptAt.Compare(b.NextAttemptAt), cmp.Compare(a.ID, b.ID))
+		if !p.leaseUntil.After(now) {
+			ids = append(ids, p.id)
+		}
+		return len(ids) < limit
 	})
-	if len(due) > limit {
-		due = due[:limit]
-	}
-	for i := range due {
-		due[i] = h.claim(due[i], now, lease)
+	due := make([]store.Job, len(ids))
+	for i, id := range ids {
+		due[i] = h.claim(h.st.jobs[id], now, lease)
 	}
 	return due, nil
 }

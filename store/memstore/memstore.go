@@ -57,7 +57,7 @@ type state struct {
 	lastAssigned     map[string]time.Time          // user → last time a conversation was assigned to them
 	jobs             map[string]store.Job
 	pendingJobs      map[[2]string]string            // (kind, key) of a pending job → its ID
-	pending          map[string]struct{}             // the pending jobs' IDs: ClaimJobs looks only at these
+	pending          *btree.BTreeG[pendingJob]       // the pending jobs by (NextAttemptAt, ID): ClaimJobs walks the due ones
 	channelEvents    map[string][]store.ChannelEvent // channel ID → its events, in append order
 	channelEventByID map[[2]string]int               // (channel ID, event ID) → index in channelEvents
 	webhooks         map[string]store.Webhook
@@ -107,7 +107,7 @@ func New(opts *Options) *Store {
 		lastAssigned:     map[string]time.Time{},
 		jobs:             map[string]store.Job{},
 		pendingJobs:      map[[2]string]string{},
-		pending:          map[string]struct{}{},
+		pending:          newPending(),
 		channelEvents:    map[string][]store.ChannelEvent{},
 		channelEventByID: map[[2]string]int{},
 		webhooks:         map[string]store.Webhook{},

@@ -18,6 +18,7 @@ import (
 //	            append, record the inbound message on the conversation)
 //	InboxPage   the second 50-row page of an agent's unreplied view at 10,000 conversations
 //	RoundRobin  one round-robin assignment (channel rule, pool, atomic cursor), from 1 and 8 goroutines
+//	ClaimJobs   a claim of 16 jobs, handed back due, while 10,000 are due (a burst's backlog)
 //
 // newStore returns a fresh, empty store for each sub-benchmark.
 func Benchmark(b *testing.B, newStore func(b *testing.B) store.Store) {
@@ -81,6 +82,33 @@ func Benchmark(b *testing.B, newStore func(b *testing.B) store.Store) {
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "assignments/s")
 		})
 	}
+	b.Run("ClaimJobs", func(b *testing.B) {
+		ctx := b.Context()
+		s := newStore(b)
+		err := s.RunInTx(ctx, func(ctx context.Context, tx store.Store) error {
+			for range 10_000 {
+				if _, _, err := tx.EnqueueJob(ctx, store.Job{Kind: "bench", Payload: []byte("{}")}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			jobs, err := s.ClaimJobs(ctx, 16, time.Minute)
+			if err != nil || len(jobs) != 16 {
+				b.Fatalf("claimed %d jobs: %v", len(jobs), err)
+			}
+			for _, j := range jobs {
+				if err := s.RetryJob(ctx, j.ID, j.Lease, time.Now(), "bench"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
 }
 
 // ingest stores inbound message i as one transaction.
