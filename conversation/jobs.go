@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -92,7 +93,9 @@ func decode(j store.Job, v any) error {
 // recorded (routing and notifying, profile fetches, media hooks, deliveries), including those a crashed
 // process left behind, and periodic housekeeping. Every job runs at least once; claims are leased, so
 // any number of Run loops, in any number of processes, never run one job at the same time while its
-// lease lasts. The jobs this Service's own events cause are recorded already claimed by it and run right
+// lease lasts; a job is run only within what is left of its lease, and one whose lease lapsed before
+// its turn came (behind slow jobs of its batch, or a slow claim) is not started but left to the next
+// claim, since another Run may hold it by then. The jobs this Service's own events cause are recorded already claimed by it and run right
 // after their commit, without a claim of their own; should the process stop first, any Run claims them
 // once that claim's short lease (15s, or Jobs.Lease if shorter) lapses, and a Run that stops hands back
 // those it has not started. Failures that may pass are retried with backoff until
@@ -252,40 +255,63 @@ func (s *Service) tasks(jobs []store.Job, workers int) []func(ctx context.Contex
 	return tasks
 }
 
-// runTogether runs staged jobs together and records each one's outcome, as runJob does for one.
+// runTogether runs staged jobs together and records each one's outcome, as runJob does for one. Those
+// whose lease lapsed are passed over, as runJob passes one over; the rest run within the shortest
+// lease left among them.
 func (s *Service) runTogether(ctx context.Context, jobs []store.Job, workers int) {
 	lease := s.o.Jobs.Lease
+	var live []store.Job
 	for _, j := range jobs {
-		lease = min(lease, s.leaseLeft(j))
+		left := s.leaseLeft(j)
+		if left <= 0 {
+			s.passOver(j)
+			continue
+		}
+		lease = min(lease, left)
+		live = append(live, j)
+	}
+	if len(live) == 0 {
+		return
 	}
 	jctx, cancel := context.WithTimeout(ctx, lease*3/4)
-	errs := s.runStaged(jctx, jobs, max(workers, 1))
+	errs := s.runStaged(jctx, live, max(workers, 1))
 	cancel()
-	for i, j := range jobs {
+	for i, j := range live {
 		s.finish(ctx, j, s.kinds[j.Kind], errs[i])
 	}
 }
 
-// leaseLeft is how long j's lease lasts from now: Options.Jobs.Lease, or less for a job recorded for
-// this Service (a shorter lease, partly spent).
+// leaseLeft is how long j's lease lasts from now: at most Options.Jobs.Lease, less for a job recorded
+// for this Service (a shorter lease, partly spent) or one that waited its turn in a batch, and nothing
+// once it lapsed.
 func (s *Service) leaseLeft(j store.Job) time.Duration {
-	lease := s.o.Jobs.Lease
-	if left := j.LeaseUntil.Sub(s.o.Now()); left > 0 && left < lease {
-		lease = left
-	}
-	return lease
+	return min(j.LeaseUntil.Sub(s.o.Now()), s.o.Jobs.Lease)
+}
+
+// passOver leaves a job whose lease lapsed before it started, and has Run claim again. It must not run:
+// another worker may have claimed it meanwhile, and its outcome could not be recorded under a lease
+// that is no longer this one's. It is due for any claim already, and the attempt counts.
+func (s *Service) passOver(j store.Job) {
+	s.log.Debug("conversation: a job's lease lapsed before it started; it is left to a new claim", slog.String("kind", j.Kind))
+	s.mayBeDue.Store(true)
 }
 
 // runJob runs one claimed job and records the outcome: done; rescheduled after a failure that may pass;
-// or, after a permanent failure or once its retry budget is spent, failed for good.
+// or, after a permanent failure or once its retry budget is spent, failed for good. A job whose lease
+// lapsed before it started is passed over.
 func (s *Service) runJob(ctx context.Context, j store.Job) {
+	left := s.leaseLeft(j)
+	if left <= 0 {
+		s.passOver(j)
+		return
+	}
 	k, ok := s.kinds[j.Kind]
 	if !ok {
 		s.finish(ctx, j, k, fmt.Errorf("%w: no handler for jobs of kind %q", errBadJob, j.Kind))
 		return
 	}
 	// A job must end before its lease does, or another worker may start it meanwhile.
-	jctx, cancel := context.WithTimeout(ctx, s.leaseLeft(j)*3/4)
+	jctx, cancel := context.WithTimeout(ctx, left*3/4)
 	err := k.run(jctx, j)
 	cancel()
 	s.finish(ctx, j, k, err)

@@ -3,6 +3,7 @@ package conversation_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -240,6 +241,73 @@ func TestOwnJobsWhoseLeaseRanShortAreClaimed(t *testing.T) {
 	require.Equal(t, 2, fx.flush(t), "Flush runs the jobs that are due")
 	require.NotEmpty(t, fx.conversationWith(t, "U1").Assignee)
 	require.Empty(t, *fx.errs)
+}
+
+// A job whose lease lapsed before its turn came is not started: another Run may hold it by then. Here
+// the claim before the Service's own jobs run takes 16 s, past their 15 s lease, and another instance
+// claims and runs them meanwhile; the Service then passes them over instead of running them a second
+// time (the Notifier told twice, the outcome unrecordable), whether a job runs alone (a returning
+// sender's routing) or with others (two new senders' routing and profiles).
+func TestAJobWhoseLeaseLapsedIsNotStarted(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		users []string
+		jobs  int
+	}{
+		{"alone", []string{"U0"}, 1},
+		{"together", []string{"U1", "U2"}, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newFixture(t, nil)
+			var mu sync.Mutex
+			told := map[string]int{} // message ID → times told
+			opts := withNotifier(fx.opts, notifierFunc(func(_ context.Context, n conversation.Notification) error {
+				mu.Lock()
+				defer mu.Unlock()
+				told[n.MessageID]++
+				return nil
+			}))
+			opts.Jobs.Poll = time.Nanosecond // the Service claims before it runs its own jobs
+			other, err := conversation.New(fx.s, conversation.AdapterMap{fx.ch.ID: fx.fake}, opts)
+			require.NoError(t, err)
+			slow, ranByOther := false, 0
+			var otherErr error
+			f := storetest.NewFaults(fx.s, func(c storetest.Call) error {
+				if slow && c.Method == "ClaimJobs" {
+					slow = false
+					fx.clock.Advance(16 * time.Second)
+					ranByOther, otherErr = other.Flush(t.Context())
+				}
+				return nil
+			})
+			svc, err := conversation.New(f, conversation.AdapterMap{fx.ch.ID: fx.fake}, opts)
+			require.NoError(t, err)
+			fx.fake.SetProfile(channel.Profile{UserID: "U0", DisplayName: "returning"})
+			require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U0", "hi")}))
+			_, err = svc.Flush(t.Context()) // U0 returns; the Service now records jobs for itself
+			require.NoError(t, err)
+
+			var events []channel.Event
+			for _, u := range tc.users {
+				fx.fake.SetProfile(channel.Profile{UserID: u, DisplayName: "name of " + u})
+				events = append(events, fx.text(u, "hello"))
+			}
+			require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, events))
+			slow = true
+			_, err = svc.Flush(t.Context())
+			require.NoError(t, err)
+			require.NoError(t, otherErr)
+			require.Equal(t, tc.jobs, ranByOther, "the other instance claims the jobs once their lease lapsed")
+			require.Len(t, told, 1+len(tc.users))
+			for id, n := range told {
+				require.Equal(t, 1, n, "message %s told", id)
+			}
+			pending, _, err := fx.s.ListJobs(t.Context(), store.JobFilter{Status: store.JobPending}, store.Page{})
+			require.NoError(t, err)
+			require.Empty(t, pending)
+			require.Empty(t, *fx.errs)
+		})
+	}
 }
 
 // A stream of the Service's own jobs never keeps a job due for any Run waiting: here a Notifier that

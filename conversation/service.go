@@ -106,9 +106,10 @@ type Options struct {
 // JobOptions tunes the durable background work that Run executes: routing and notifying after inbound
 // messages, profile fetches, media hooks, deliveries.
 type JobOptions struct {
-	// Lease is how long a claim lasts; a job running longer may run again elsewhere (default 1m). The
-	// routing and profile jobs a Service records for itself when its own events cause them have a lease
-	// of 15s (or Lease, if shorter): see Run.
+	// Lease is how long a claim lasts; a job running longer may run again elsewhere, and one whose lease
+	// lapsed before it started is left to a new claim (default 1m). The routing and profile jobs a
+	// Service records for itself when its own events cause them have a lease of 15s (or Lease, if
+	// shorter): see Run.
 	Lease   time.Duration
 	Batch   int // jobs claimed at once (default 16)
 	Workers int // jobs run at once by one Run (default 4)
