@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/msgkit/msgkit/assign"
 	"github.com/msgkit/msgkit/channel"
 	"github.com/msgkit/msgkit/channel/channeltest"
 	"github.com/msgkit/msgkit/conversation"
@@ -167,6 +168,77 @@ func TestOneNewSendersJobsShareATransaction(t *testing.T) {
 	fx := newFixture(t, nil)
 	commits, seq := countJobCommits(t, fx, fx.opts, 1)
 	require.Equal(t, 1, commits, "store calls: %v", seq)
+}
+
+// While nobody is available for some conversations (here: a second channel whose only agent is away),
+// the other jobs of the batch still share one transaction: the shared transaction runs once more without
+// the conversations that wait, and completes their jobs, instead of each of the batch's jobs then
+// running alone. Round robin, notifications and jobs end as they would alone.
+func TestNobodyAvailableForSomeConversationsKeepsTheOthersJobsTogether(t *testing.T) {
+	fx := newFixture(t, nil)
+	away, err := fx.s.CreateChannel(t.Context(), store.Channel{Name: "Osaka shop", Kind: "line", ExternalID: "1650000001",
+		Active: true, Assignment: store.AssignmentRule{Strategy: assign.StrategyRoundRobin, Pool: store.PoolUsers, PoolIDs: []string{"carol"}}})
+	require.NoError(t, err)
+	fx.dir.SetAvailable("carol", false)
+	awayFake := channeltest.NewFake(nil)
+	told := map[string]int{} // user → times told
+	opts := withNotifier(fx.opts, notifierFunc(func(_ context.Context, n conversation.Notification) error {
+		told[n.UserID]++
+		return nil
+	}))
+	var seq []string
+	var on bool
+	f := storetest.NewFaults(fx.s, func(c storetest.Call) error {
+		if on {
+			seq = append(seq, c.Method)
+		}
+		return nil
+	})
+	svc, err := conversation.New(f, conversation.AdapterMap{fx.ch.ID: fx.fake, away.ID: awayFake}, opts)
+	require.NoError(t, err)
+	_, err = svc.Flush(t.Context()) // the Service now records jobs for itself
+	require.NoError(t, err)
+	for ch, users := range map[string][]string{fx.ch.ID: {"U0", "U1", "U2", "U3", "U4", "U5"}, away.ID: {"V0", "V1", "V2", "V3"}} {
+		var events []channel.Event
+		for _, u := range users {
+			fx.fake.SetProfile(channel.Profile{UserID: u, DisplayName: "name of " + u})
+			awayFake.SetProfile(channel.Profile{UserID: u, DisplayName: "name of " + u})
+			events = append(events, fx.text(u, "hi"))
+		}
+		require.NoError(t, svc.Ingest(t.Context(), ch, events))
+	}
+
+	on = true
+	n, err := svc.Flush(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, 20, n)
+	// The shared transaction that found nobody for V0–V3, rolled back; the one without them; the one that
+	// completes the jobs whose Notifier was told.
+	require.Equal(t, 3, count(seq, "RunInTx"), "store calls: %v", seq)
+	require.Equal(t, 2, count(seq, "Committed"), "store calls: %v", seq)
+
+	list, _, err := fx.s.ListConversations(t.Context(), store.View{}, store.Page{Limit: store.MaxLimit})
+	require.NoError(t, err)
+	assigned := map[string]int{}
+	for _, e := range list {
+		c := e.Conversation
+		assigned[c.Assignee]++
+		require.Equal(t, c.ChannelID == away.ID, c.Assignee == "", "conversation with %s", c.Peer.ID)
+		k, err := fx.s.GetContact(t.Context(), c.ContactID)
+		require.NoError(t, err)
+		require.Equal(t, "name of "+c.Peer.ID, k.Profile.DisplayName)
+	}
+	require.Equal(t, map[string]int{"alice": 3, "bob": 3, "": 4}, assigned)
+	require.Equal(t, map[string]int{"alice": 3, "bob": 3}, told)
+	for _, user := range []string{"alice", "bob"} {
+		notes, _, err := fx.s.ListNotifications(t.Context(), user, store.NotificationFilter{}, store.Page{})
+		require.NoError(t, err)
+		require.Len(t, notes, 3, user)
+	}
+	pending, _, err := fx.s.ListJobs(t.Context(), store.JobFilter{Status: store.JobPending}, store.Page{})
+	require.NoError(t, err)
+	require.Empty(t, pending)
+	require.Empty(t, *fx.errs)
 }
 
 // count returns how often method is in seq.

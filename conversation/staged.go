@@ -2,8 +2,11 @@ package conversation
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
+	"github.com/msgkit/msgkit/assign"
 	"github.com/msgkit/msgkit/store"
 )
 
@@ -13,8 +16,17 @@ import (
 // message, each fetched profile) and completes the jobs; those with a follow-up after the commit (telling
 // the Notifier) run it, and one more transaction completes them. A new sender's message then costs two
 // commits after its own (one without a Notifier), however many kinds of job it caused, and a 100-event
-// webhook costs as many. Should the shared transaction fail (a conflict it cannot settle, nobody
-// available for one conversation, a fault), each job is recorded alone, as its kind's run would.
+// webhook costs as many. Nobody available for some conversations (assign.ErrNoAgent) rolls the shared
+// transaction back, since the Assigner's turns were taken in it: the others' records go on, to find
+// every such conversation (a failed pick of package assign's assigners leaves the next picks as they
+// would be without it), and the transaction runs again without them, completing their jobs: they wait
+// for assign.Drain, as alone. Should the shared transaction fail otherwise (a conflict it cannot
+// settle, a fault), or still find nobody available after maxSharedRuns runs, each job is recorded
+// alone, as its kind's run would.
+
+// maxSharedRuns bounds how often the shared transaction runs: again after nobody was available for some
+// of its conversations, without them.
+const maxSharedRuns = 3
 
 // staged is one job's work done outside a transaction, to record.
 type staged struct {
@@ -58,25 +70,50 @@ func (s *Service) runStaged(ctx context.Context, jobs []store.Job, workers int) 
 	}
 	cancel()
 	afters := make([]func(ctx context.Context) error, len(jobs))
-	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
-		clear(afters)
-		tx = newSharedReads(tx, &channels)
-		for i, one := range st {
-			if one.record == nil {
-				continue
-			}
-			after, err := one.record(ctx, tx)
-			if err != nil {
-				return err
-			}
-			if afters[i] = after; after == nil {
-				if err := completeIf(ctx, tx, jobs[i], true); err != nil {
+	waits := make([]bool, len(jobs)) // nobody was available for the job's conversation
+	var err error
+	for range maxSharedRuns {
+		var nobody []int
+		err = s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
+			clear(afters)
+			nobody = nobody[:0]
+			tx = newSharedReads(tx, &channels)
+			for i, one := range st {
+				switch {
+				case one.record == nil:
+					continue
+				case waits[i]: // it waits, unassigned, for assign.Drain; nobody to tell
+					if err := completeIf(ctx, tx, jobs[i], true); err != nil {
+						return err
+					}
+					continue
+				}
+				after, err := one.record(ctx, tx)
+				if errors.Is(err, assign.ErrNoAgent) {
+					nobody = append(nobody, i) // the transaction rolls back: go on, to find the others
+					continue
+				}
+				if err != nil {
 					return err
 				}
+				if afters[i] = after; after == nil {
+					if err := completeIf(ctx, tx, jobs[i], true); err != nil {
+						return err
+					}
+				}
 			}
+			if len(nobody) > 0 {
+				return fmt.Errorf("conversation: nobody available for %d conversations: %w", len(nobody), assign.ErrNoAgent)
+			}
+			return nil
+		})
+		if len(nobody) == 0 || !errors.Is(err, assign.ErrNoAgent) {
+			break
 		}
-		return nil
-	})
+		for _, i := range nobody {
+			waits[i] = true
+		}
+	}
 	errs := make([]error, len(jobs))
 	var followed []int
 	for i, one := range st {
@@ -85,7 +122,7 @@ func (s *Service) runStaged(ctx context.Context, jobs []store.Job, workers int) 
 			errs[i] = one.err
 		case err != nil:
 			errs[i] = one.alone(ctx)
-		case afters[i] == nil:
+		case waits[i], afters[i] == nil:
 			errs[i] = errJobDone
 		default:
 			if errs[i] = afters[i](ctx); errs[i] == nil {
