@@ -79,8 +79,10 @@ type Channels interface {
 	UpdateChannel(ctx context.Context, c Channel) (Channel, error)
 	// ListChannels returns every channel, oldest first (by CreatedAt, then ID).
 	ListChannels(ctx context.Context) ([]Channel, error)
-	// DeleteChannel deletes the channel id and everything kept of it: its contacts (with their link
-	// history), conversations (with their assignments and notification states), messages, channel events
-	// and archived webhooks. A missing channel returns ErrNotFound.
+	// DeleteChannel deletes the channel id and everything the store keeps of it: its contacts (with their
+	// link history), conversations (with their assignments and notification states), messages, channel
+	// events and archived webhooks. Jobs are kept, whatever they name: a job recorded in the same
+	// transaction is how a caller has what the channel kept outside the store (files in a blob store)
+	// deleted after the commit (conversation.Service.EraseChannel). A missing channel returns ErrNotFound.
 	DeleteChannel(ctx context.Context, id string) error
 }

@@ -1,6 +1,7 @@
 package storetest_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -44,6 +45,7 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		{"guessed-jobs", "Jobs", "EnqueueInATransactionReturnsTheJobAsStored", "ClaimTakesDueJobsOldestFirstUpToLimit"},
 		{"endless-holds", "Jobs", "HoldReschedulesAndRestartsTheRetryBudget", "FailIsFinal"},
 		{"leaky-delete", "Channels", "DeleteChannelErasesEverythingOfItAndNothingElse", "GetMissingIsErrNotFound"},
+		{"job-eating-delete", "Channels", "DeleteChannelKeepsJobsThatNameIt", "DeleteChannelErasesEverythingOfItAndNothingElse"},
 		{"c-strings", "Text", "AwkwardTextIsStoredAndReturned/NUL", "AwkwardTextIsStoredAndReturned/Emoji"},
 		{"racy-cursor", "Fairness", "RoundRobinIsFairUnderConcurrency", ""},
 		{"blind-claims", "Assignments", "AssignIsCompareAndSet", "ConcurrentCallersNeverShareAValue"},
@@ -324,6 +326,24 @@ func (b brokenStore) DeleteChannel(ctx context.Context, id string) error {
 		ch.Active, ch.Credentials = false, nil
 		_, err = b.Store.UpdateChannel(ctx, ch)
 		return err
+	}
+	if b.which == "job-eating-delete" { // ends the pending jobs that name the channel, as if they were its rows
+		jobs, _, err := b.Store.ListJobs(ctx, store.JobFilter{Status: store.JobPending}, store.Page{Limit: store.MaxLimit})
+		if err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			if !bytes.Contains(j.Payload, []byte(id)) {
+				continue
+			}
+			claimed, err := b.Store.ClaimJob(ctx, j.ID, time.Minute)
+			if err != nil {
+				return err
+			}
+			if err := b.Store.FailJob(ctx, j.ID, claimed.Lease, "channel deleted"); err != nil {
+				return err
+			}
+		}
 	}
 	return b.Store.DeleteChannel(ctx, id)
 }

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -235,5 +237,34 @@ func RunChannels(t *testing.T, h Harness) {
 		require.NoError(t, err, "the deleted account can be connected again")
 		require.NotEqual(t, gone.ID, again.ID)
 		require.ErrorIs(t, fx.s.DeleteChannel(ctx, "no-such-channel"), store.ErrNotFound)
+	})
+
+	// An erase records, in DeleteChannel's transaction, the jobs that delete what the channel kept
+	// outside the store (conversation.Service.EraseChannel): they must outlive the channel.
+	rule(t, h, "DeleteChannelKeepsJobsThatNameIt", func(t *testing.T, fx fixture) {
+		ctx := t.Context()
+		ch := fx.newChannel(t, "erased")
+		naming := json.RawMessage(`{"channelId":"` + ch.ID + `","keys":["inbound/m1"]}`)
+		earlier, _, err := fx.s.EnqueueJob(ctx, store.Job{Kind: "send", Payload: naming})
+		require.NoError(t, err)
+		var recorded store.Job
+		require.NoError(t, fx.s.RunInTx(ctx, func(ctx context.Context, tx store.Store) error {
+			var err error
+			if recorded, _, err = tx.EnqueueJob(ctx, store.Job{Kind: "erase", Payload: naming}); err != nil {
+				return err
+			}
+			return tx.DeleteChannel(ctx, ch.ID)
+		}))
+		_, err = fx.s.GetChannel(ctx, ch.ID)
+		require.ErrorIs(t, err, store.ErrNotFound, "the channel is gone")
+		for _, j := range []store.Job{earlier, recorded} {
+			got, err := fx.s.GetJob(ctx, j.ID)
+			require.NoError(t, err, "a %s job naming the deleted channel is kept", j.Kind)
+			require.Equal(t, store.JobPending, got.Status, "a %s job naming the deleted channel is still to run", j.Kind)
+			require.JSONEq(t, string(naming), string(got.Payload))
+		}
+		claimed, err := fx.s.ClaimJobs(ctx, 10, time.Minute)
+		require.NoError(t, err)
+		require.Len(t, claimed, 2, "both jobs are due")
 	})
 }
