@@ -34,6 +34,11 @@ func targetOf(a channel.Adapter) target {
 	return t
 }
 
+// hostedKey is the blob key of the file re-hosted for the outbound part pid (the message ID it is
+// stored under), and previewKey that of the preview image made for it.
+func hostedKey(pid string) string  { return outboundPrefix + pid }
+func previewKey(pid string) string { return outboundPrefix + pid + "-preview" }
+
 // hosted collects the blob keys a reply wrote while it was composed, so that a reply that is not
 // stored leaves nothing behind.
 type hosted struct{ keys []string }
@@ -57,7 +62,7 @@ func (s *Service) attachmentPart(ctx context.Context, i int, a Attachment, t tar
 	if err != nil {
 		return part{}, attachmentError(i, a.Source, err)
 	}
-	key := outboundPrefix + pid
+	key := hostedKey(pid)
 	obj, err := f.Store.Put(ctx, rc, limit, &blob.PutOptions{Key: key, Name: cmp.Or(a.Name, file.Name), ContentType: file.ContentType})
 	_ = rc.Close()
 	if err != nil {
@@ -205,7 +210,7 @@ func (s *Service) preview(ctx context.Context, obj blob.Object, u string, rule c
 	if err != nil {
 		return "", "a preview image the channel takes could not be made from it (" + err.Error() + ")", nil
 	}
-	key := outboundPrefix + pid + "-preview"
+	key := previewKey(pid)
 	pobj, err := s.o.Files.Store.Put(ctx, bytes.NewReader(b), pr.MaxBytes, &blob.PutOptions{Key: key})
 	if err != nil {
 		return "", "", err

@@ -136,6 +136,12 @@
 // ready. The inbox shows a copy through MediaURL: a signed URL to the blob store, never the channel's
 // URL or its token.
 //
+// Erase: EraseChannel (connect.Service.Disconnect with erase, through connect.Options.Eraser) deletes a
+// channel's rows at once and, right after, every file kept for it: the copies under "inbound/", the
+// re-hosted attachments under "outbound/" and their previews. The files to delete are recorded as jobs
+// in the transaction that deletes the rows, so Run deletes them at least once, in any instance, through
+// a crash; a media copy or a send that finds its message or channel erased deletes its files too.
+//
 // # Replay
 //
 // With Options.Archive set, every accepted webhook's verified body is kept that long, and Replay

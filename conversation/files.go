@@ -19,7 +19,8 @@ import (
 type Files struct {
 	// Store keeps file content: attachments re-hosted for the channel (under "outbound/"), the preview
 	// images made for them, and copies of inbound media (under "inbound/"). With it set, every inbound
-	// image, video, audio clip and file is copied by a durable job (see Service.MediaURL).
+	// image, video, audio clip and file is copied by a durable job (see Service.MediaURL), and erasing
+	// a channel deletes its files (see Service.EraseChannel).
 	Store *blob.Store
 	// Server signs the URLs the channel fetches re-hosted attachments from, and the inbox's URLs to
 	// inbound copies. Required with Store. Its base URL must be HTTPS and reachable by the channel.

@@ -49,6 +49,7 @@ func (s *Service) jobKinds() map[string]jobKind {
 		jobSend:    {run: s.runSend, giveUp: s.sendFailed, retrying: s.sendRetrying, retryFor: maxSendRetry},
 		jobSnooze:  {run: s.runSnooze},
 		jobAssign:  {run: s.runAssigned},
+		jobErase:   {run: s.runErase},
 	}
 }
 
@@ -89,18 +90,19 @@ func decode(j store.Job, v any) error {
 	return nil
 }
 
-// Run does the Service's background work until ctx ends: the jobs that ingesting events and replying
-// recorded (routing and notifying, profile fetches, media hooks, deliveries), including those a crashed
-// process left behind, and periodic housekeeping. Every job runs at least once; claims are leased, so
-// any number of Run loops, in any number of processes, never run one job at the same time while its
-// lease lasts; a job runs only within what is left of its lease, and one whose lease lapsed before its
-// turn came (behind slow jobs of its batch, or a slow claim) is not started but left to the next claim,
-// since another Run may hold it by then. The jobs this Service's own events cause are recorded already
-// claimed by it and run right after their commit, without a claim of their own; should the process
-// stop first, any Run claims them once that claim's short lease (15s, or Jobs.Lease if shorter) lapses,
-// and a Run that stops hands back those it has not started. Failures that may pass are retried with
-// backoff until Options.Jobs.RetryFor; the rest end the job at once, recorded where an agent or
-// operator sees it. Run it in one goroutine per process; it returns ctx's error.
+// Run does the Service's background work until ctx ends: the jobs that ingesting events, replying and
+// erasing recorded (routing and notifying, profile fetches, media hooks, deliveries, deleting an erased
+// channel's files), including those a crashed process left behind, and periodic housekeeping. Every job
+// runs at least once; claims are leased, so any number of Run loops, in any number of processes, never
+// run one job at the same time while its lease lasts; a job runs only within what is left of its
+// lease, and one whose lease lapsed before its turn came (behind slow jobs of its batch, or a slow
+// claim) is not started but left to the next claim, since another Run may hold it by then. The jobs
+// this Service's own events cause are recorded already claimed by it and run right after their commit,
+// without a claim of their own; should the process stop first, any Run claims them once that claim's
+// short lease (15s, or Jobs.Lease if shorter) lapses, and a Run that stops hands back those it has not
+// started. Failures that may pass are retried with backoff until Options.Jobs.RetryFor; the rest end
+// the job at once, recorded where an agent or operator sees it. Run it in one goroutine per process;
+// it returns ctx's error.
 //
 // When idle, Run waits until work is recorded in this process, or, if the store is a store.JobWaker
 // (store/postgres, through LISTEN/NOTIFY; memstore), until another instance commits a job that is due,

@@ -41,13 +41,18 @@ func inboundKey(m store.Message) string {
 
 // runMedia copies the media of the job's message, when it is still pending, and records the copy on
 // the message; then runs the Media hook. Every step is idempotent: the copy goes to the message's own
-// key, and a copy recorded as ready is not made again.
+// key, and a copy recorded as ready is not made again. The copy of a message erased meanwhile (see
+// EraseChannel) is deleted instead.
 func (s *Service) runMedia(ctx context.Context, j store.Job) error {
 	var p mediaJob
 	if err := decode(j, &p); err != nil {
 		return err
 	}
 	m, err := s.store.GetMessage(ctx, p.MessageID)
+	if errors.Is(err, store.ErrNotFound) && s.o.Files.Store != nil {
+		// Erased with its channel (EraseChannel): a copy an earlier run made must not outlive it.
+		return s.deleteFiles(ctx, inboundKey(store.Message{ID: p.MessageID}))
+	}
 	if err != nil {
 		return err
 	}
@@ -64,7 +69,11 @@ func (s *Service) runMedia(ctx context.Context, j store.Job) error {
 			return err
 		}
 		ready := &store.MediaCopy{Status: store.MediaReady, Key: obj.Key, ContentType: obj.ContentType, Size: obj.Size, SHA256: obj.SHA256}
-		if err := s.recordCopy(ctx, m.ID, obj.Key, ready); err != nil || s.o.Media == nil {
+		err = s.recordCopy(ctx, m.ID, obj.Key, ready)
+		if errors.Is(err, store.ErrNotFound) { // erased while it was copied
+			return s.deleteFiles(ctx, obj.Key)
+		}
+		if err != nil || s.o.Media == nil {
 			return err
 		}
 		if m, err = s.store.GetMessage(ctx, p.MessageID); err != nil {

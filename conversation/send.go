@@ -44,13 +44,17 @@ var (
 // first attempt and on retries alike; before a call with it the parts are marked sending, so that an
 // attempt whose outcome is unknown (the process died, the answer was lost) is recognised: it is retried
 // only with the same token, which the channel refuses once used, and never as a push, which could
-// deliver it twice. When the token can no longer settle it, the parts become uncertain.
+// deliver it twice. When the token can no longer settle it, the parts become uncertain. A send whose
+// channel was erased sends nothing and deletes its parts' files.
 func (s *Service) runSend(ctx context.Context, j store.Job) error {
 	var p sendJob
 	if err := decode(j, &p); err != nil {
 		return err
 	}
 	ch, err := s.store.GetChannel(ctx, p.ChannelID)
+	if errors.Is(err, store.ErrNotFound) {
+		return s.forgetErasedSend(ctx, p)
+	}
 	if err != nil {
 		return err
 	}
@@ -124,6 +128,19 @@ func (s *Service) runSend(ctx context.Context, j store.Job) error {
 		}
 	}
 	return nil
+}
+
+// forgetErasedSend ends a send whose channel was erased (see EraseChannel) with its parts: nothing is
+// sent, and the files re-hosted for the parts are deleted.
+func (s *Service) forgetErasedSend(ctx context.Context, p sendJob) error {
+	if s.o.Files.Store == nil {
+		return nil
+	}
+	var keys []string
+	for _, id := range p.MessageIDs {
+		keys = append(keys, hostedKey(id), previewKey(id))
+	}
+	return s.deleteFiles(ctx, keys...)
 }
 
 // quotaState records on the channel when a send last failed for a used-up quota (zero: it goes through
