@@ -18,6 +18,7 @@ import (
 	"github.com/msgkit/msgkit/channel"
 	"github.com/msgkit/msgkit/channel/channeltest"
 	"github.com/msgkit/msgkit/conversation"
+	"github.com/msgkit/msgkit/conversation/blob"
 	"github.com/msgkit/msgkit/conversation/connect"
 	"github.com/msgkit/msgkit/store"
 	"github.com/msgkit/msgkit/store/memstore"
@@ -246,6 +247,42 @@ func TestDisconnect(t *testing.T) {
 	require.NoError(t, fx.svc.Disconnect(t.Context(), again.Channel.ID, true))
 	_, err = fx.s.GetChannel(t.Context(), again.Channel.ID)
 	require.ErrorIs(t, err, store.ErrNotFound, "erased")
+}
+
+// Disconnecting with erase erases through the Eraser: with the conversation Service as the Eraser, the
+// channel's files in the blob store are deleted too, by the Service's Run.
+func TestDisconnectErasesThroughTheEraser(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	fx := newFixture(t, nil)
+	bucket := blob.NewMemory(nil)
+	blobs, err := blob.New(bucket)
+	require.NoError(t, err)
+	server, err := blob.NewServer(blobs, "https://crm.example.com/media", [][]byte{[]byte("0123456789abcdef0123456789abcdef")}, nil)
+	require.NoError(t, err)
+	conv, err := conversation.New(fx.s, fx.reg, &conversation.Options{Files: conversation.Files{Store: blobs, Server: server}})
+	require.NoError(t, err)
+	svc, err := connect.New(fx.s, fx.reg, &connect.Options{Eraser: conv, WebhookURL: func(id string) string { return "https://crm.example.com/webhooks/" + id }})
+	require.NoError(t, err)
+	got, err := svc.Connect(ctx, connect.Request{Kind: "fake", Name: "Shop", Credentials: creds("1")})
+	require.NoError(t, err)
+	contact, _, err := fx.s.FindOrCreateContact(ctx, store.Contact{ChannelID: got.Channel.ID, Peer: channel.User("U1")})
+	require.NoError(t, err)
+	c, _, err := fx.s.FindOrCreateConversation(ctx, store.Conversation{ChannelID: got.Channel.ID, ContactID: contact.ID, Peer: contact.Peer})
+	require.NoError(t, err)
+	m, _, err := fx.s.AppendMessage(ctx, store.Message{ConversationID: c.ID, Direction: store.Inbound, ChannelMessageID: "m1",
+		Content: channel.Message{Type: channel.TypeImage, Media: &channel.Media{}}, MediaCopy: &store.MediaCopy{Status: store.MediaPending}})
+	require.NoError(t, err)
+	_, err = blobs.Put(ctx, bytes.NewReader([]byte("a photo")), 100, &blob.PutOptions{Key: "inbound/" + m.ID})
+	require.NoError(t, err)
+
+	require.NoError(t, svc.Disconnect(ctx, got.Channel.ID, true))
+	_, err = fx.s.GetChannel(ctx, got.Channel.ID)
+	require.ErrorIs(t, err, store.ErrNotFound, "erased")
+	_, err = conv.Flush(ctx)
+	require.NoError(t, err)
+	_, err = bucket.Stat(ctx, "inbound/"+m.ID)
+	require.ErrorIs(t, err, blob.ErrNotFound, "the copy of the customer's photo is deleted")
 }
 
 // A new token is verified before it replaces the stored one; the adapter is rebuilt with it.

@@ -17,8 +17,9 @@
 //   - Check runs the settings check again and reports what changed; Run does it periodically and tells
 //     Options.OnChange. Health adds the signature failures Webhooks counted and the quota state.
 //   - Deactivate and Reactivate pause a channel; Disconnect removes its credentials, keeping or erasing
-//     its history. SetCredentials replaces a token; RotateSecret replaces a secret with an overlap in
-//     which both verify webhooks.
+//     its history (through Options.Eraser, the conversation Service, so that its files go too).
+//     SetCredentials replaces a token; RotateSecret replaces a secret with an overlap in which both
+//     verify webhooks.
 //   - Quota reports the channel's quota and msgkit's own count of this month's billable and free sends.
 //     EntryPoints returns the add-friend link, a QR code of it (PNG and SVG) and a chat button.
 //   - Webhooks is the webhook endpoint of every channel, routed by channel ID.

@@ -35,10 +35,16 @@ func (s *Service) setActive(ctx context.Context, id string, active bool) (store.
 }
 
 // Disconnect removes a channel's credentials, so nothing can reach the account any more. With erase, it
-// deletes the channel and everything kept of it (its contacts, conversations, messages, event log and
-// archive); otherwise the history stays readable and the account can be connected again.
+// deletes the channel and everything kept of it, through Options.Eraser: its contacts, conversations,
+// messages, event log and archive at once, and, with the conversation.Service as the Eraser, its files
+// in the blob store (inbound media copies, re-hosted attachments and their previews) by that Service's
+// Run, durably, right after (see conversation.Service.EraseChannel). Without an Eraser only the store's
+// rows are deleted. Otherwise the history stays readable and the account can be connected again.
 func (s *Service) Disconnect(ctx context.Context, id string, erase bool) error {
 	defer s.reg.forget(id)
+	if erase && s.o.Eraser != nil {
+		return s.o.Eraser.EraseChannel(ctx, id)
+	}
 	if erase {
 		return s.store.DeleteChannel(ctx, id)
 	}

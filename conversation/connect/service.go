@@ -51,6 +51,14 @@ type GateFunc func(ctx context.Context, kind string) error
 // Allow implements Gate.
 func (f GateFunc) Allow(ctx context.Context, kind string) error { return f(ctx, kind) }
 
+// Eraser erases a channel with everything kept of it, in the store and outside it: the
+// conversation.Service is one, which deletes the channel's files from its blob store too. It must be
+// safe for concurrent use.
+type Eraser interface {
+	// EraseChannel deletes the channel id and everything kept of it, or returns store.ErrNotFound.
+	EraseChannel(ctx context.Context, id string) error
+}
+
 // Options configures a Service. WebhookURL is required.
 type Options struct {
 	// WebhookURL returns the URL the channel must send channelID's webhooks to: the host's public base
@@ -63,6 +71,10 @@ type Options struct {
 	CheckEvery time.Duration
 	// OnChange is told what a check found changed since the previous one (nil: nobody is).
 	OnChange func(ctx context.Context, channelID string, changes []Change)
+	// Eraser erases the channels Disconnect erases. nil deletes their rows from the store only
+	// (store.Channels.DeleteChannel): a host whose conversation.Service keeps files
+	// (conversation.Options.Files.Store) sets it to that Service, so that the files go too.
+	Eraser Eraser
 	// Now is the clock. nil means time.Now.
 	Now func() time.Time
 	// Logger receives operational records, never credentials or personal data. nil discards.

@@ -92,16 +92,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 	if err != nil {
 		return err
 	}
-	conn, err := connect.New(db, reg, &connect.Options{Logger: logger, WebhookURL: webhookURL,
-		OnChange: func(ctx context.Context, id string, changes []connect.Change) {
-			for _, c := range changes {
-				logger.Info("channel settings changed", "channel_id", id, "item", c.Title, "from", string(c.From), "to", string(c.To))
-			}
-		}})
-	if err != nil {
-		return err
-	}
-
 	if err := openable(ctx, db, reg); err != nil {
 		return err
 	}
@@ -133,6 +123,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 		ReplyTokenTTL: cfg.replyTokenTTL,
 		Jobs:          conversation.JobOptions{Lease: cfg.jobLease},
 	})
+	if err != nil {
+		return err
+	}
+	// Disconnecting with erase erases through the conversation service, so the channel's files in the
+	// blob store go with its rows.
+	conn, err := connect.New(db, reg, &connect.Options{Logger: logger, WebhookURL: webhookURL, Eraser: svc,
+		OnChange: func(ctx context.Context, id string, changes []connect.Change) {
+			for _, c := range changes {
+				logger.Info("channel settings changed", "channel_id", id, "item", c.Title, "from", string(c.From), "to", string(c.To))
+			}
+		}})
 	if err != nil {
 		return err
 	}
