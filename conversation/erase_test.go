@@ -122,25 +122,11 @@ func runEraseFlow(t *testing.T, open func(*testing.T, func() time.Time) store.St
 	t.Helper()
 	r := newEraseRig(t, open, files)
 	ctx := context.WithoutCancel(t.Context())
-	var mu sync.Mutex
-	crashed := false
-	fail := func(c storetest.Call) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if c.N == failAt || (crash && c.N > failAt && failAt > 0 && crashed) {
-			crashed = crash
-			return errInjected
-		}
-		return nil
-	}
-	faults := storetest.NewFaults(r.raw, fail)
+	plan := &faultPlan{at: failAt, crash: crash}
+	faults := storetest.NewFaults(r.raw, plan.fail)
 	svc := r.service(t, faults)
 	restartIfCrashed := func() {
-		mu.Lock()
-		dead := crashed
-		crashed = false
-		mu.Unlock()
-		if dead {
+		if plan.died() {
 			svc = r.service(t, r.raw)
 		}
 	}

@@ -96,6 +96,36 @@ type flowState struct {
 
 var errInjected = errors.New("injected store fault")
 
+// faultPlan is the fault of one run of a fault-injection test: it fails the store call numbered at;
+// with crash, the process is dead from then on (every later call fails) until the test notices (died)
+// and starts a new one on the same store.
+type faultPlan struct {
+	at    int64
+	crash bool
+	mu    sync.Mutex
+	dead  bool
+}
+
+// fail is the storetest.Faults function.
+func (p *faultPlan) fail(c storetest.Call) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c.N == p.at || p.dead {
+		p.dead = p.crash
+		return errInjected
+	}
+	return nil
+}
+
+// died reports whether the process crashed since died last said so.
+func (p *faultPlan) died() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	dead := p.dead
+	p.dead = false
+	return dead
+}
+
 // runInboundFlow runs the flow on a fresh store, failing store call failAt (none when 0), and returns
 // the final state and how many store calls the first process made.
 func runInboundFlow(t *testing.T, open func(*testing.T, func() time.Time) store.Store, failAt int64, crash bool) (flowState, int64) {
@@ -116,17 +146,8 @@ func runInboundFlow(t *testing.T, open func(*testing.T, func() time.Time) store.
 	var mu sync.Mutex
 	notified := map[string]string{} // message ID → user
 	media := map[string]bool{}
-	crashed := false
 	var first *storetest.Faults
-	fail := func(c storetest.Call) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if c.N == failAt || (crash && c.N > failAt && failAt > 0 && crashed) {
-			crashed = crash
-			return errInjected
-		}
-		return nil
-	}
+	plan := &faultPlan{at: failAt, crash: crash}
 	type process struct {
 		svc *conversation.Service
 		h   http.Handler
@@ -159,13 +180,9 @@ func runInboundFlow(t *testing.T, open func(*testing.T, func() time.Time) store.
 		require.NoError(t, err)
 		return process{svc, h}
 	}
-	p := start(fail)
+	p := start(plan.fail)
 	restartIfCrashed := func() {
-		mu.Lock()
-		dead := crashed
-		crashed = false
-		mu.Unlock()
-		if dead {
+		if plan.died() {
 			p = start(nil) // one crash per run; the new process's store works
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -82,18 +81,8 @@ func runMediaFlow(t *testing.T, open func(*testing.T, func() time.Time) store.St
 	server, err := blob.NewServer(blobs, mediaBase, [][]byte{signingKey}, &blob.ServerOptions{Now: clock.Now})
 	require.NoError(t, err)
 
-	var mu sync.Mutex
-	crashed := false
 	var first *storetest.Faults
-	fail := func(c storetest.Call) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if c.N == failAt || (crash && c.N > failAt && failAt > 0 && crashed) {
-			crashed = crash
-			return errInjected
-		}
-		return nil
-	}
+	plan := &faultPlan{at: failAt, crash: crash}
 	start := func(fail func(storetest.Call) error) *conversation.Service {
 		faults := storetest.NewFaults(raw, fail)
 		if first == nil {
@@ -108,13 +97,9 @@ func runMediaFlow(t *testing.T, open func(*testing.T, func() time.Time) store.St
 		require.NoError(t, err)
 		return svc
 	}
-	svc := start(fail)
+	svc := start(plan.fail)
 	restartIfCrashed := func() {
-		mu.Lock()
-		dead := crashed
-		crashed = false
-		mu.Unlock()
-		if dead {
+		if plan.died() {
 			svc = start(nil)
 		}
 	}

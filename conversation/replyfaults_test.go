@@ -3,7 +3,6 @@ package conversation_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -110,17 +109,7 @@ func runReplyFlow(t *testing.T, open func(*testing.T, func() time.Time) store.St
 	require.NoError(t, err)
 	convID := list[0].Conversation.ID
 
-	var mu sync.Mutex
-	crashed := false
-	fail := func(c storetest.Call) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if c.N == failAt || (crash && crashed) {
-			crashed = crash
-			return errInjected
-		}
-		return nil
-	}
+	plan := &faultPlan{at: failAt, crash: crash}
 	var first *storetest.Faults
 	start := func(fail func(storetest.Call) error) *conversation.Service {
 		faults := storetest.NewFaults(raw, fail)
@@ -131,13 +120,9 @@ func runReplyFlow(t *testing.T, open func(*testing.T, func() time.Time) store.St
 		require.NoError(t, err)
 		return svc
 	}
-	svc := start(fail)
+	svc := start(plan.fail)
 	restartIfCrashed := func() {
-		mu.Lock()
-		dead := crashed
-		crashed = false
-		mu.Unlock()
-		if dead {
+		if plan.died() {
 			svc = start(nil)
 		}
 	}
