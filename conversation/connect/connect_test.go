@@ -260,7 +260,8 @@ func TestDisconnectErasesThroughTheEraser(t *testing.T) {
 	require.NoError(t, err)
 	server, err := blob.NewServer(blobs, "https://crm.example.com/media", [][]byte{[]byte("0123456789abcdef0123456789abcdef")}, nil)
 	require.NoError(t, err)
-	conv, err := conversation.New(fx.s, fx.reg, &conversation.Options{Files: conversation.Files{Store: blobs, Server: server}})
+	conv, err := conversation.New(fx.s, fx.reg, &conversation.Options{Now: func() time.Time { return *fx.now },
+		Files: conversation.Files{Store: blobs, Server: server}})
 	require.NoError(t, err)
 	svc, err := connect.New(fx.s, fx.reg, &connect.Options{Eraser: conv, WebhookURL: func(id string) string { return "https://crm.example.com/webhooks/" + id }})
 	require.NoError(t, err)
