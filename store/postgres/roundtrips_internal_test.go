@@ -70,6 +70,44 @@ func counted(t *testing.T) (*Store, *roundTrips) {
 	return s, count
 }
 
+// Find-or-create is one round trip on PostgreSQL, for a new contact or conversation as for an existing one:
+// the look-up and the insert are one statement (sqlstore.WritableCTE). An inbound message from a new
+// sender took two more round trips before.
+func TestFindOrCreateIsOneStatement(t *testing.T) {
+	s, count := counted(t)
+	ctx := t.Context()
+	ch, err := s.CreateChannel(ctx, store.Channel{Name: "LINE", Kind: "line", Active: true})
+	require.NoError(t, err)
+
+	peer := channel.User("U1")
+	calls := func(f func()) int64 {
+		before := count.n.Load()
+		f()
+		return count.n.Load() - before
+	}
+	var contact store.Contact
+	for _, want := range []bool{true, false} {
+		var created bool
+		n := calls(func() {
+			contact, created, err = s.FindOrCreateContact(ctx, store.Contact{ChannelID: ch.ID, Peer: peer})
+			require.NoError(t, err)
+		})
+		require.Equal(t, want, created)
+		require.EqualValues(t, 1, n, "round trips for a contact (created %v)", want)
+	}
+	for _, want := range []bool{true, false} {
+		var conv store.Conversation
+		var created bool
+		n := calls(func() {
+			conv, created, err = s.FindOrCreateConversation(ctx, store.Conversation{ChannelID: ch.ID, ContactID: contact.ID, Peer: peer})
+			require.NoError(t, err)
+		})
+		require.Equal(t, want, created)
+		require.Equal(t, contact.ID, conv.ContactID)
+		require.EqualValues(t, 1, n, "round trips for a conversation (created %v)", want)
+	}
+}
+
 // A transaction spends no round trip of its own: BEGIN travels with its first statement, and the
 // inserts sqlstore defers (a new job, an assignment's history) with the statement after them or with
 // COMMIT. With pgx.BeginFunc, every count below is two or more higher.
