@@ -285,18 +285,14 @@ func newEraseRig(t *testing.T, open func(*testing.T, func() time.Time) store.Sto
 	t.Helper()
 	c := &clock{now: t0}
 	raw := open(t, c.Now)
-	bucket := newKeyBucket(c.Now)
-	blobs, err := blob.New(bucket)
-	require.NoError(t, err)
-	server, err := blob.NewServer(blobs, mediaBase, [][]byte{signingKey}, &blob.ServerOptions{Now: c.Now})
-	require.NoError(t, err)
+	blobFiles, bucket := newFiles(t, c.Now)
 	crm := &crmSource{files: map[string]crmFile{}, errs: map[string]error{}}
 	crm.add("big.jpg", "big.jpg", "image/jpeg", files.bigPhoto)
 	crm.add("clip.mp4", "clip.mp4", "video/mp4", files.video)
 	crm.add("quote.pdf", "quote.pdf", "application/pdf", files.pdf)
 	sources := attach.NewRegistry()
 	require.NoError(t, sources.Register("crm", crm))
-	r := &eraseRig{raw: raw, clock: c, bucket: bucket, files: conversation.Files{Store: blobs, Server: server, Sources: sources},
+	r := &eraseRig{raw: raw, clock: c, bucket: bucket, files: conversation.Files{Store: blobFiles.Store, Server: blobFiles.Server, Sources: sources},
 		adapters: conversation.AdapterMap{}, fakes: map[string]*contentFake{}, photo: files.photo, errs: new([]error)}
 	for i, name := range []string{"kept", "erased"} {
 		ch, err := raw.CreateChannel(t.Context(), store.Channel{Name: name, Kind: "fake", ExternalID: name, Active: true})
@@ -392,11 +388,7 @@ func TestEraseFindsTheFilesOnEveryPage(t *testing.T) {
 	ctx := t.Context()
 	c := &clock{now: t0}
 	s := memOpen(t, c.Now)
-	bucket := newKeyBucket(c.Now)
-	blobs, err := blob.New(bucket)
-	require.NoError(t, err)
-	server, err := blob.NewServer(blobs, mediaBase, [][]byte{signingKey}, &blob.ServerOptions{Now: c.Now})
-	require.NoError(t, err)
+	files, bucket := newFiles(t, c.Now)
 	ch, err := s.CreateChannel(ctx, store.Channel{Name: "big", Kind: "fake", ExternalID: "big", Active: true})
 	require.NoError(t, err)
 	photo := func(convID string, n int) {
@@ -404,7 +396,7 @@ func TestEraseFindsTheFilesOnEveryPage(t *testing.T) {
 			ChannelMessageID: fmt.Sprint(convID, "-", n), Content: channel.Message{Type: channel.TypeImage, Media: &channel.Media{}},
 			MediaCopy: &store.MediaCopy{Status: store.MediaPending}})
 		require.NoError(t, err)
-		_, err = blobs.Put(ctx, strings.NewReader("photo"), 100, &blob.PutOptions{Key: "inbound/" + m.ID})
+		_, err = files.Store.Put(ctx, strings.NewReader("photo"), 100, &blob.PutOptions{Key: "inbound/" + m.ID})
 		require.NoError(t, err)
 	}
 	conversations := store.MaxLimit + 1
@@ -421,7 +413,7 @@ func TestEraseFindsTheFilesOnEveryPage(t *testing.T) {
 	require.Len(t, bucket.live(t), conversations+store.MaxLimit)
 
 	svc, err := conversation.New(s, conversation.AdapterMap{}, &conversation.Options{Now: c.Now,
-		Files: conversation.Files{Store: blobs, Server: server}})
+		Files: files})
 	require.NoError(t, err)
 	require.NoError(t, svc.EraseChannel(ctx, ch.ID))
 	_, err = svc.Flush(ctx)

@@ -56,6 +56,18 @@ func newKeyBucket(now func() time.Time) *keyBucket {
 	return &keyBucket{Memory: blob.NewMemory(now), written: map[string]int{}}
 }
 
+// newFiles returns Files whose content is kept in a keyBucket (returned too) and served at mediaBase,
+// on the clock now.
+func newFiles(t *testing.T, now func() time.Time) (conversation.Files, *keyBucket) {
+	t.Helper()
+	bucket := newKeyBucket(now)
+	blobs, err := blob.New(bucket)
+	require.NoError(t, err)
+	server, err := blob.NewServer(blobs, mediaBase, [][]byte{signingKey}, &blob.ServerOptions{Now: now})
+	require.NoError(t, err)
+	return conversation.Files{Store: blobs, Server: server}, bucket
+}
+
 func (b *keyBucket) Write(ctx context.Context, key string, r io.Reader, a blob.Attrs) error {
 	err := b.Memory.Write(ctx, key, r, a)
 	if err == nil {
@@ -166,11 +178,7 @@ func newMediaRig(t *testing.T, tweak func(*conversation.Options)) mediaRig {
 	s := memstore.New(&memstore.Options{Now: c.Now})
 	ch, err := s.CreateChannel(t.Context(), store.Channel{Name: "Tokyo shop", Kind: line.Kind, ExternalID: "1", Active: true})
 	require.NoError(t, err)
-	bucket := newKeyBucket(c.Now)
-	blobs, err := blob.New(bucket)
-	require.NoError(t, err)
-	server, err := blob.NewServer(blobs, mediaBase, [][]byte{signingKey}, &blob.ServerOptions{Now: c.Now})
-	require.NoError(t, err)
+	files, bucket := newFiles(t, c.Now)
 	crm := &crmSource{files: map[string]crmFile{}, errs: map[string]error{}}
 	reg := attach.NewRegistry()
 	require.NoError(t, reg.Register("crm", crm))
@@ -179,7 +187,7 @@ func newMediaRig(t *testing.T, tweak func(*conversation.Options)) mediaRig {
 	var errs []error
 	o := &conversation.Options{
 		Now:     c.Now,
-		Files:   conversation.Files{Store: blobs, Server: server, Sources: reg},
+		Files:   conversation.Files{Store: files.Store, Server: files.Server, Sources: reg},
 		OnError: func(err error) { mu.Lock(); errs = append(errs, err); mu.Unlock() },
 		Media: func(_ context.Context, m store.Message) error {
 			mu.Lock()
@@ -194,7 +202,7 @@ func newMediaRig(t *testing.T, tweak func(*conversation.Options)) mediaRig {
 	}
 	svc, err := conversation.New(s, conversation.AdapterMap{ch.ID: a}, o)
 	require.NoError(t, err)
-	return mediaRig{s: s, api: api, a: a, ch: ch, svc: svc, clock: c, bucket: bucket, server: server, crm: crm,
+	return mediaRig{s: s, api: api, a: a, ch: ch, svc: svc, clock: c, bucket: bucket, server: files.Server, crm: crm,
 		hooked: &hooked, errs: &errs, mu: &mu}
 }
 

@@ -14,7 +14,6 @@ import (
 	"github.com/msgkit/msgkit/channel"
 	"github.com/msgkit/msgkit/channel/channeltest"
 	"github.com/msgkit/msgkit/conversation"
-	"github.com/msgkit/msgkit/conversation/blob"
 	"github.com/msgkit/msgkit/store"
 	"github.com/msgkit/msgkit/store/storetest"
 )
@@ -75,11 +74,7 @@ func runMediaFlow(t *testing.T, open func(*testing.T, func() time.Time) store.St
 	fake.SetContent("aud-1", "audio/x-m4a", files["aud-1"])
 	fake.SetContent("file-1", "application/pdf", files["file-1"])
 	// The blob store is the host's durable storage: it outlives a crashed process, as the database does.
-	bucket := newKeyBucket(clock.Now)
-	blobs, err := blob.New(bucket)
-	require.NoError(t, err)
-	server, err := blob.NewServer(blobs, mediaBase, [][]byte{signingKey}, &blob.ServerOptions{Now: clock.Now})
-	require.NoError(t, err)
+	blobFiles, bucket := newFiles(t, clock.Now)
 
 	var first *storetest.Faults
 	plan := &faultPlan{at: failAt, crash: crash}
@@ -90,7 +85,7 @@ func runMediaFlow(t *testing.T, open func(*testing.T, func() time.Time) store.St
 		}
 		svc, err := conversation.New(faults, conversation.AdapterMap{ch.ID: fake}, &conversation.Options{
 			Now:     clock.Now,
-			Files:   conversation.Files{Store: blobs, Server: server},
+			Files:   blobFiles,
 			OnError: func(error) {},
 			Jobs:    conversation.JobOptions{Lease: time.Minute, MaxBackoff: time.Minute},
 		})
