@@ -186,14 +186,8 @@ func TestNobodyAvailableForSomeConversationsKeepsTheOthersJobsTogether(t *testin
 		told[n.UserID]++
 		return nil
 	}))
-	var seq []string
-	var on bool
-	f := storetest.NewFaults(fx.s, func(c storetest.Call) error {
-		if on {
-			seq = append(seq, c.Method)
-		}
-		return nil
-	})
+	calls := &callLog{}
+	f := calls.wrap(fx.s)
 	svc, err := conversation.New(f, conversation.AdapterMap{fx.ch.ID: fx.fake, away.ID: awayFake}, opts)
 	require.NoError(t, err)
 	_, err = svc.Flush(t.Context()) // the Service now records jobs for itself
@@ -208,14 +202,14 @@ func TestNobodyAvailableForSomeConversationsKeepsTheOthersJobsTogether(t *testin
 		require.NoError(t, svc.Ingest(t.Context(), ch, events))
 	}
 
-	on = true
+	calls.on = true
 	n, err := svc.Flush(t.Context())
 	require.NoError(t, err)
 	require.Equal(t, 20, n)
 	// The shared transaction that found nobody for V0–V3, rolled back; the one without them; the one that
 	// completes the jobs whose Notifier was told.
-	require.Equal(t, 3, count(seq, "RunInTx"), "store calls: %v", seq)
-	require.Equal(t, 2, count(seq, "Committed"), "store calls: %v", seq)
+	require.Equal(t, 3, count(calls.seq, "RunInTx"), "store calls: %v", calls.seq)
+	require.Equal(t, 2, count(calls.seq, "Committed"), "store calls: %v", calls.seq)
 
 	list, _, err := fx.s.ListConversations(t.Context(), store.View{}, store.Page{Limit: store.MaxLimit})
 	require.NoError(t, err)
@@ -241,6 +235,21 @@ func TestNobodyAvailableForSomeConversationsKeepsTheOthersJobsTogether(t *testin
 	require.Empty(t, *fx.errs)
 }
 
+// callLog records the methods of the store calls made through the store wrap returns, while on.
+type callLog struct {
+	on  bool
+	seq []string
+}
+
+func (l *callLog) wrap(s store.Store) store.Store {
+	return storetest.NewFaults(s, func(c storetest.Call) error {
+		if l.on {
+			l.seq = append(l.seq, c.Method)
+		}
+		return nil
+	})
+}
+
 // count returns how often method is in seq.
 func count(seq []string, method string) int {
 	n := 0
@@ -256,14 +265,8 @@ func count(seq []string, method string) int {
 // their jobs, checks what they did, and returns the commits the jobs took and the store calls they made.
 func countJobCommits(t *testing.T, fx fixture, opts *conversation.Options, senders int) (int, []string) {
 	t.Helper()
-	var seq []string
-	var on bool
-	f := storetest.NewFaults(fx.s, func(c storetest.Call) error {
-		if on {
-			seq = append(seq, c.Method)
-		}
-		return nil
-	})
+	calls := &callLog{}
+	f := calls.wrap(fx.s)
 	svc, err := conversation.New(f, conversation.AdapterMap{fx.ch.ID: fx.fake}, opts)
 	require.NoError(t, err)
 	var events []channel.Event
@@ -276,12 +279,12 @@ func countJobCommits(t *testing.T, fx fixture, opts *conversation.Options, sende
 	require.NoError(t, err)
 	require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, events))
 
-	on = true
+	calls.on = true
 	n, err := svc.Flush(t.Context())
 	require.NoError(t, err)
 	require.Equal(t, 2*senders, n)
 	commits, open := 0, 0 // a write outside a transaction commits on its own
-	for _, m := range seq {
+	for _, m := range calls.seq {
 		switch {
 		case m == "RunInTx":
 			open++
@@ -299,7 +302,7 @@ func countJobCommits(t *testing.T, fx fixture, opts *conversation.Options, sende
 		require.Equal(t, fmt.Sprint("name of U", i), k.Profile.DisplayName)
 	}
 	require.Empty(t, *fx.errs)
-	return commits, seq
+	return commits, calls.seq
 }
 
 // Jobs of its own whose lease ran short before the Service got to them (here: the clock moved past half
