@@ -71,23 +71,15 @@ func New(db DB, tx TxFunc, d Dialect, opts *Options) *Store {
 	return &Store{db: db, d: d, now: now, txf: tx}
 }
 
-// deferrer returns the transaction s is bound to as a Deferrer, when it is one.
-func (s *Store) deferrer() (Deferrer, bool) {
-	if s.txf != nil {
-		return nil, false
-	}
-	d, ok := s.db.(Deferrer)
-	return d, ok
-}
-
 // deferInsert holds insert back until the next statement when s is bound to a transaction whose DB is
 // a Deferrer, and reports whether it did. Its failure is reported as the failure of what (mapErr).
 func (s *Store) deferInsert(what, insert string, args ...any) bool {
-	d, ok := s.deferrer()
-	if ok {
-		d.Defer(func(err error) error { return s.mapErr(err, what) }, insert, args...)
+	d, ok := s.db.(Deferrer)
+	if !ok || s.txf != nil { // s.txf is nil only on a Store bound to a transaction
+		return false
 	}
-	return ok
+	d.Defer(func(err error) error { return s.mapErr(err, what) }, insert, args...)
+	return true
 }
 
 // Dialect returns the dialect s speaks (the query-plan tests render the shared queries with it).
