@@ -150,7 +150,7 @@ type ingestRun struct {
 // were new.
 func (s *Service) ingestChunk(ctx context.Context, rt ingestRun, ch store.Channel, events []channel.Event, idx []int, archive *store.Webhook) (int, error) {
 	var n int
-	local := s.newLocalBatch()
+	local := s.newLocalBatch(&ch)
 	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
 		n = 0
 		local.reset()
@@ -249,7 +249,14 @@ func (s *Service) ingestEvent(ctx context.Context, tx store.Store, rt ingestRun,
 		}
 	}
 	if wantsProfile(contact, newContact, e) && (rt.fetchesProfiles || !named) {
-		if err := s.enqueueFor(ctx, tx, local, jobProfile, contact.ID, profileJob{ContactID: contact.ID, ChannelID: ch.ID, User: e.Source.UserID}); err != nil {
+		// The key keeps a contact's profile fetches to one pending job at a time. A contact created in
+		// this transaction has none yet: its job needs no key, and so no answer from the store (on
+		// store/postgres it is written with the commit, not in a round trip of its own).
+		key := contact.ID
+		if newContact {
+			key = ""
+		}
+		if err := s.enqueueFor(ctx, tx, local, jobProfile, key, profileJob{ContactID: contact.ID, ChannelID: ch.ID, User: e.Source.UserID}); err != nil {
 			return false, err
 		}
 	}

@@ -133,7 +133,8 @@ func withNotifier(o *conversation.Options, n conversation.Notifier) *conversatio
 
 // The jobs of a webhook's events run together, whatever their kind: ten new senders' routing,
 // notifications and profiles in one transaction after the webhook's; with a Notifier, one more
-// completes the jobs whose Notifier call followed the commit.
+// completes the jobs whose Notifier call followed the commit. So do the same jobs claimed by a Service
+// that did not record them.
 func TestAWebhooksEventsShareTheirJobTransactions(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -143,30 +144,34 @@ func TestAWebhooksEventsShareTheirJobTransactions(t *testing.T) {
 		{"no notifier", nil, 1},
 		{"a notifier", notifierFunc(func(context.Context, conversation.Notification) error { return nil }), 2},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			fx := newFixture(t, nil)
-			opts := *fx.opts
-			opts.Notifier = tc.notifier
-			commits, seq := countJobCommits(t, fx, &opts, 10)
-			require.Equal(t, tc.commits, commits, "store calls: %v", seq)
-			// Each channel, user's settings and contact is read once, not once per job: the channel by
-			// the profile fetches (the shared transaction uses what they read), the settings of each
-			// assignee and each contact (for its routing and its profile) in the shared transaction.
-			assignees := map[string]bool{}
-			for i := range 10 {
-				assignees[fx.conversationWith(t, fmt.Sprint("U", i)).Assignee] = true
-			}
-			require.Equal(t, 1, count(seq, "GetChannel"), "store calls: %v", seq)
-			require.Equal(t, len(assignees), count(seq, "GetNotificationSettings"), "store calls: %v", seq)
-			require.Equal(t, 10, count(seq, "GetContact"), "store calls: %v", seq)
-		})
+		for _, claimed := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, claimed %v", tc.name, claimed), func(t *testing.T) {
+				fx := newFixture(t, nil)
+				opts := *fx.opts
+				opts.Notifier = tc.notifier
+				commits, seq := countJobCommits(t, fx, &opts, 10, claimed)
+				require.Equal(t, tc.commits, commits, "store calls: %v", seq)
+				// Each channel, user's settings and contact is read once, not once per job: the channel by
+				// the profile fetches (the shared transaction uses what they read) — or not at all, when the
+				// jobs were queued by the webhook's transaction, which read it —, the settings of each
+				// assignee and each contact (for its routing and its profile) in the shared transaction.
+				assignees := map[string]bool{}
+				for i := range 10 {
+					assignees[fx.conversationWith(t, fmt.Sprint("U", i)).Assignee] = true
+				}
+				channelReads := map[bool]int{false: 0, true: 1}[claimed]
+				require.Equal(t, channelReads, count(seq, "GetChannel"), "store calls: %v", seq)
+				require.Equal(t, len(assignees), count(seq, "GetNotificationSettings"), "store calls: %v", seq)
+				require.Equal(t, 10, count(seq, "GetContact"), "store calls: %v", seq)
+			})
+		}
 	}
 }
 
 // A new sender's message causes two jobs of two kinds (routing, its profile): they share one transaction.
 func TestOneNewSendersJobsShareATransaction(t *testing.T) {
 	fx := newFixture(t, nil)
-	commits, seq := countJobCommits(t, fx, fx.opts, 1)
+	commits, seq := countJobCommits(t, fx, fx.opts, 1, false)
 	require.Equal(t, 1, commits, "store calls: %v", seq)
 }
 
@@ -261,14 +266,22 @@ func count(seq []string, method string) int {
 	return n
 }
 
-// countJobCommits ingests one webhook of new senders' messages through a Service with opts, runs
-// their jobs, checks what they did, and returns the commits the jobs took and the store calls they made.
-func countJobCommits(t *testing.T, fx fixture, opts *conversation.Options, senders int) (int, []string) {
+// countJobCommits ingests one webhook of new senders' messages through a Service with opts (with
+// claimed, through another one that runs no jobs, so that the first claims them), runs their jobs,
+// checks what they did, and returns the commits the jobs took and the store calls they made.
+func countJobCommits(t *testing.T, fx fixture, opts *conversation.Options, senders int, claimed bool) (int, []string) {
 	t.Helper()
 	calls := &callLog{}
 	f := calls.wrap(fx.s)
-	svc, err := conversation.New(f, conversation.AdapterMap{fx.ch.ID: fx.fake}, opts)
+	o := *opts
+	o.Jobs.Batch = max(o.Jobs.Batch, 2*senders) // one claim takes them all
+	svc, err := conversation.New(f, conversation.AdapterMap{fx.ch.ID: fx.fake}, &o)
 	require.NoError(t, err)
+	ingester := svc
+	if claimed { // a Service that runs no jobs records them due, for any Run to claim
+		ingester, err = conversation.New(fx.s, conversation.AdapterMap{fx.ch.ID: fx.fake}, &o)
+		require.NoError(t, err)
+	}
 	var events []channel.Event
 	for i := range senders {
 		user := fmt.Sprint("U", i)
@@ -277,7 +290,7 @@ func countJobCommits(t *testing.T, fx fixture, opts *conversation.Options, sende
 	}
 	_, err = svc.Flush(t.Context())
 	require.NoError(t, err)
-	require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, events))
+	require.NoError(t, ingester.Ingest(t.Context(), fx.ch.ID, events))
 
 	calls.on = true
 	n, err := svc.Flush(t.Context())

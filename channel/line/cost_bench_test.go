@@ -37,7 +37,7 @@ type costBodies struct {
 	n                     int
 }
 
-func newCostBodies(b *testing.B) *costBodies {
+func newCostBodies(b testing.TB) *costBodies {
 	one := readWebhook(b, "bench-text-user.synthetic.json")
 	start, end := bytes.Index(one, []byte(`"events":[`))+len(`"events":[`), bytes.LastIndex(one, []byte(`]`))
 	if start < len(`"events":[`) || end <= start {
@@ -101,7 +101,7 @@ func (nopNotifier) NewMessage(context.Context, conversation.Notification) error 
 
 // newKit connects a LINE channel on s, assigning round robin over costAgents when roundRobin is set,
 // with a Notifier that does nothing.
-func newKit(b *testing.B, s store.Store, roundRobin bool) *kit {
+func newKit(b testing.TB, s store.Store, roundRobin bool) *kit {
 	b.Helper()
 	ch := store.Channel{Kind: "line", ExternalID: "1650000000", Active: true}
 	k := &kit{s: s}
@@ -132,7 +132,7 @@ func newKit(b *testing.B, s store.Store, roundRobin bool) *kit {
 }
 
 // post delivers a webhook and then runs the jobs it caused, and returns the time of each.
-func (k *kit) post(b *testing.B, body []byte, sig string) (ingest, jobs time.Duration) {
+func (k *kit) post(b testing.TB, body []byte, sig string) (ingest, jobs time.Duration) {
 	ingest = serve(b, k.h, body, sig)
 	t0 := time.Now()
 	_, err := k.svc.Flush(b.Context())
@@ -147,7 +147,7 @@ func (k *kit) post(b *testing.B, body []byte, sig string) (ingest, jobs time.Dur
 }
 
 // settled fails unless every job msgkit recorded is done.
-func (k *kit) settled(b *testing.B) {
+func (k *kit) settled(b testing.TB) {
 	pending, _, err := k.s.ListJobs(b.Context(), store.JobFilter{Status: store.JobPending}, store.Page{Limit: 1})
 	if err != nil {
 		b.Fatal(err)
@@ -158,7 +158,7 @@ func (k *kit) settled(b *testing.B) {
 }
 
 // serve delivers a webhook to h and returns how long h took to answer it.
-func serve(b *testing.B, h http.Handler, body []byte, sig string) time.Duration {
+func serve(b testing.TB, h http.Handler, body []byte, sig string) time.Duration {
 	w, r := httptest.NewRecorder(), newBenchRequest(body, sig)
 	t0 := time.Now()
 	h.ServeHTTP(w, r)
