@@ -244,10 +244,7 @@ func completeIf(ctx context.Context, tx store.Store, j store.Job, done bool) err
 	if !done {
 		return nil
 	}
-	if err := tx.CompleteJob(ctx, j.ID, j.Lease); err != nil && !errors.Is(err, store.ErrConflict) {
-		return err
-	}
-	return nil
+	return store.CompleteHeldJob(ctx, tx, j.ID, j.Lease)
 }
 
 // persist runs fn in a transaction until it commits, backing off between tries, for up to

@@ -197,6 +197,11 @@ func (r *sharedReads) GetChannel(ctx context.Context, id string) (store.Channel,
 	return once(r.channels, id, func() (store.Channel, error) { return r.Store.GetChannel(ctx, id) })
 }
 
+// CompleteHeldJob keeps the transaction's store.HeldJobCompleter, which embedding would hide.
+func (r *sharedReads) CompleteHeldJob(ctx context.Context, id, lease string) error {
+	return store.CompleteHeldJob(ctx, r.Store, id, lease)
+}
+
 func (r *sharedReads) GetNotificationSettings(ctx context.Context, userID string) (store.NotificationSettings, error) {
 	return once(r.settings, userID, func() (store.NotificationSettings, error) {
 		return r.Store.GetNotificationSettings(ctx, userID)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -102,3 +103,26 @@ type Jobs interface {
 
 // Cursor returns j's position in a job list.
 func (j Job) Cursor() Cursor { return Cursor{Time: j.CreatedAt, ID: j.ID} }
+
+// HeldJobCompleter is implemented by stores that can complete a job without answering whether its lease
+// was still held. CompleteHeldJob marks the job done when lease is its current, unexpired lease, as
+// CompleteJob does, and otherwise changes nothing and returns nil: the job is someone else's now, or it
+// ended, or it is missing. Inside a transaction a backend may then send the write with the
+// transaction's next statement or its commit instead of waiting for its answer (store/postgres does).
+type HeldJobCompleter interface {
+	CompleteHeldJob(ctx context.Context, id, lease string) error
+}
+
+// CompleteHeldJob marks job id done if lease is still its current, unexpired lease, and otherwise
+// changes nothing, with s's HeldJobCompleter when it has one, else with CompleteJob, whose ErrConflict
+// and ErrNotFound it ignores. It is for a worker that records its job's outcome either way: should the
+// lease have lapsed, the job's new holder runs it again, which its idempotent handler allows.
+func CompleteHeldJob(ctx context.Context, s Jobs, id, lease string) error {
+	if c, ok := s.(HeldJobCompleter); ok {
+		return c.CompleteHeldJob(ctx, id, lease)
+	}
+	if err := s.CompleteJob(ctx, id, lease); err != nil && !errors.Is(err, ErrConflict) && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
+}

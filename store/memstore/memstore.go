@@ -80,6 +80,8 @@ var (
 	_ store.Store    = (*Store)(nil)
 	_ store.Pinger   = (*Store)(nil)
 	_ store.JobWaker = (*Store)(nil)
+
+	_ store.HeldJobCompleter = (*Store)(nil)
 )
 
 // New returns an empty Store.

@@ -64,7 +64,7 @@ func (s *Store) AssignConversation(ctx context.Context, a store.Assignment) (sto
 		out = c
 		insert := `INSERT INTO assignments (` + assignmentCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7)`
 		args := []any{id.New(), a.ConversationID, a.From, a.To, a.By, string(a.Reason), now}
-		if tx.deferInsert("assignment history", insert, args...) {
+		if tx.deferWrite("assignment history", insert, args...) {
 			return nil
 		}
 		_, err = tx.db.Exec(ctx, insert, args...)

@@ -70,7 +70,7 @@ func (s *Store) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, e
 	err := s.announceDue(ctx, next, func(ctx context.Context, s *Store) (bool, error) {
 		insert := `INSERT INTO jobs (` + jobCols + `) VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $9, $10, $8, $8, $6)`
 		args := []any{j.ID, j.Kind, j.Key, string(j.Payload), j.Attempts, next, j.LastError, now, j.Lease, micros(j.LeaseUntil)}
-		if fresh && s.deferInsert("job "+j.ID, insert, args...) {
+		if fresh && s.deferWrite("job "+j.ID, insert, args...) {
 			// A new ID and no key: nothing can stop the insert but the database, and the row is known.
 			got, created = pendingJob(j, next, now), true
 			return j.Lease == "", nil
@@ -202,6 +202,20 @@ func (s *Store) CompleteJob(ctx context.Context, id, lease string) error {
 	return s.release(ctx, id, lease, `status = 'done'`)
 }
 
+// CompleteHeldJob implements store.HeldJobCompleter: CompleteJob's update, its answer not read. In a
+// transaction whose DB is a Deferrer (store/postgres) it travels with the next statement or the commit.
+func (s *Store) CompleteHeldJob(ctx context.Context, id, lease string) error {
+	if err := check(ctx); err != nil {
+		return err
+	}
+	q, args := releaseQuery(id, lease, s.stamp(), `status = 'done'`)
+	if s.deferWrite("job "+id, q, args...) {
+		return nil
+	}
+	_, err := s.db.Exec(ctx, q, args...)
+	return s.mapErr(err, "job "+id)
+}
+
 // RetryJob implements store.Jobs.
 func (s *Store) RetryJob(ctx context.Context, id, lease string, at time.Time, reason string) error {
 	return s.announceDue(ctx, micros(at), func(ctx context.Context, s *Store) (bool, error) {
@@ -226,10 +240,8 @@ func (s *Store) release(ctx context.Context, id, lease, set string, args ...any)
 	if err := check(ctx); err != nil {
 		return err
 	}
-	now := s.stamp()
-	n, err := s.db.Exec(ctx, `UPDATE jobs SET `+set+`, lease = '', lease_until = 0, updated_at = $3
-		WHERE id = $1 AND lease = $2 AND lease <> '' AND status = 'pending' AND lease_until > $3`,
-		append([]any{id, lease, now}, args...)...)
+	q, args := releaseQuery(id, lease, s.stamp(), set, args...)
+	n, err := s.db.Exec(ctx, q, args...)
 	if err != nil {
 		return s.mapErr(err, "job "+id)
 	}
@@ -240,6 +252,14 @@ func (s *Store) release(ctx context.Context, id, lease, set string, args ...any)
 		return err
 	}
 	return fmt.Errorf("job %s: lease not held: %w", id, store.ErrConflict)
+}
+
+// releaseQuery is the update that ends the claim lease on job id with set applied, if it is still held
+// at now ($1 id, $2 lease, $3 now, then args).
+func releaseQuery(id, lease string, now int64, set string, args ...any) (string, []any) {
+	return `UPDATE jobs SET ` + set + `, lease = '', lease_until = 0, updated_at = $3
+		WHERE id = $1 AND lease = $2 AND lease <> '' AND status = 'pending' AND lease_until > $3`,
+		append([]any{id, lease, now}, args...)
 }
 
 // ListJobs implements store.Jobs.

@@ -60,7 +60,10 @@ type Store struct {
 	due *bool
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store            = (*Store)(nil)
+	_ store.HeldJobCompleter = (*Store)(nil)
+)
 
 // New returns a Store on db, running transactions with tx and speaking dialect d.
 func New(db DB, tx TxFunc, d Dialect, opts *Options) *Store {
@@ -71,14 +74,14 @@ func New(db DB, tx TxFunc, d Dialect, opts *Options) *Store {
 	return &Store{db: db, d: d, now: now, txf: tx}
 }
 
-// deferInsert holds insert back until the next statement when s is bound to a transaction whose DB is
-// a Deferrer, and reports whether it did. Its failure is reported as the failure of what (mapErr).
-func (s *Store) deferInsert(what, insert string, args ...any) bool {
+// deferWrite holds write back until the next statement when s is bound to a transaction whose DB is a
+// Deferrer, and reports whether it did. Its failure is reported as the failure of what (mapErr).
+func (s *Store) deferWrite(what, write string, args ...any) bool {
 	d, ok := s.db.(Deferrer)
 	if !ok || s.txf != nil { // s.txf is nil only on a Store bound to a transaction
 		return false
 	}
-	d.Defer(func(err error) error { return s.mapErr(err, what) }, insert, args...)
+	d.Defer(func(err error) error { return s.mapErr(err, what) }, write, args...)
 	return true
 }
 

@@ -43,6 +43,7 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		{"lossy-webhooks", "Webhooks", "ArchiveKeepsTheBodyByteForByte", "DeleteExpiredKeepsLiveAndUnboundedOnes"},
 		{"forgetful-requests", "Requests", "FirstCallIsRememberedAndRepeatsGetIt", ""},
 		{"guessed-jobs", "Jobs", "EnqueueInATransactionReturnsTheJobAsStored", "ClaimTakesDueJobsOldestFirstUpToLimit"},
+		{"blind-completions", "Jobs", "CompleteHeldJobCompletesOnlyAHeldLease", "CompleteNeedsTheCurrentUnexpiredLease"},
 		{"endless-holds", "Jobs", "HoldReschedulesAndRestartsTheRetryBudget", "FailIsFinal"},
 		{"leaky-delete", "Channels", "DeleteChannelErasesEverythingOfItAndNothingElse", "GetMissingIsErrNotFound"},
 		{"job-eating-delete", "Channels", "DeleteChannelKeepsJobsThatNameIt", "DeleteChannelErasesEverythingOfItAndNothingElse"},
@@ -234,6 +235,18 @@ func (b brokenStore) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bo
 		return j, created, err
 	}
 	return b.Store.EnqueueJob(ctx, j)
+}
+
+// CompleteHeldJob makes every broken store a store.HeldJobCompleter, as the memstore under it is.
+func (b brokenStore) CompleteHeldJob(ctx context.Context, id, lease string) error {
+	if b.which == "blind-completions" { // completes the job under whatever lease it has now
+		j, err := b.Store.GetJob(ctx, id)
+		if err != nil {
+			return nil
+		}
+		lease = j.Lease
+	}
+	return store.CompleteHeldJob(ctx, b.Store, id, lease)
 }
 
 // WatchJobs makes every broken store a store.JobWaker, as the memstore under it is, so that the JobWakes

@@ -252,6 +252,14 @@ func (f *Faults) CompleteJob(ctx context.Context, id, lease string) error {
 	return f.inner.CompleteJob(ctx, id, lease)
 }
 
+// CompleteHeldJob implements store.HeldJobCompleter, with the inner store's, or else its CompleteJob.
+func (f *Faults) CompleteHeldJob(ctx context.Context, id, lease string) error {
+	if err := f.check("CompleteHeldJob"); err != nil {
+		return err
+	}
+	return store.CompleteHeldJob(ctx, f.inner, id, lease)
+}
+
 // RetryJob implements store.Jobs.
 func (f *Faults) RetryJob(ctx context.Context, id, lease string, at time.Time, reason string) error {
 	if err := f.check("RetryJob"); err != nil {

@@ -1,8 +1,10 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -278,6 +280,47 @@ func RunJobs(t *testing.T, h Harness) {
 		again, err := fx.s.ClaimJobs(t.Context(), 10, lease)
 		require.NoError(t, err)
 		require.Empty(t, again, "a finished job is never claimed again")
+	})
+
+	// CompleteHeldJob (store.HeldJobCompleter, or CompleteJob through the helper) completes a job whose
+	// lease is held, and leaves every other job as it is without an error; in a transaction, what it did
+	// commits or rolls back with the rest.
+	rule(t, h, "CompleteHeldJobCompletesOnlyAHeldLease", func(t *testing.T, fx fixture) {
+		ctx := t.Context()
+		held, lapsed, other := enqueue(t, fx.s, job("held")), enqueue(t, fx.s, job("lapsed")), enqueue(t, fx.s, job("other"))
+		claimedLapsed, err := fx.s.ClaimJob(ctx, lapsed.ID, time.Second)
+		require.NoError(t, err)
+		fx.clock.Advance(time.Second)
+		claimedHeld, err := fx.s.ClaimJob(ctx, held.ID, lease)
+		require.NoError(t, err)
+		claimedOther, err := fx.s.ClaimJob(ctx, other.ID, lease)
+		require.NoError(t, err)
+
+		require.NoError(t, store.CompleteHeldJob(ctx, fx.s, lapsed.ID, claimedLapsed.Lease), "a lapsed lease: nothing to do")
+		require.NoError(t, store.CompleteHeldJob(ctx, fx.s, other.ID, "not-the-lease"), "someone else's job: nothing to do")
+		require.NoError(t, store.CompleteHeldJob(ctx, fx.s, "no-such-job", "L"), "a missing job: nothing to do")
+		rolledBack := errors.New("rolled back")
+		require.ErrorIs(t, fx.s.RunInTx(ctx, func(ctx context.Context, tx store.Store) error {
+			return cmp.Or(store.CompleteHeldJob(ctx, tx, other.ID, claimedOther.Lease), rolledBack)
+		}), rolledBack)
+		require.NoError(t, fx.s.RunInTx(ctx, func(ctx context.Context, tx store.Store) error {
+			return store.CompleteHeldJob(ctx, tx, held.ID, claimedHeld.Lease)
+		}))
+
+		for _, c := range []struct {
+			name, id string
+			want     store.JobStatus
+		}{{"held", held.ID, store.JobDone}, {"lapsed", lapsed.ID, store.JobPending}, {"other", other.ID, store.JobPending}} {
+			got, err := fx.s.GetJob(ctx, c.id)
+			require.NoError(t, err)
+			require.Equal(t, c.want, got.Status, "the %s job", c.name)
+		}
+		got, err := fx.s.GetJob(ctx, other.ID)
+		require.NoError(t, err)
+		require.Equal(t, claimedOther.Lease, got.Lease, "the rolled-back completion left the claim as it was")
+		got, err = fx.s.GetJob(ctx, lapsed.ID)
+		require.NoError(t, err)
+		require.Equal(t, claimedLapsed.Lease, got.Lease, "a lapsed claim is left for the next claimer")
 	})
 
 	rule(t, h, "RetryReschedulesWithReason", func(t *testing.T, fx fixture) {
