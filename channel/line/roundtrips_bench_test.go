@@ -348,3 +348,39 @@ func written(b *testing.B) int64 {
 	}
 	return 0
 }
+
+// BenchmarkCostRoundTripsBatch counts, on PostgreSQL, the round trips of a 100-event webhook of new
+// senders with round robin, and of its jobs (run by Flush), per event: what batching saves over 100
+// 1-event webhooks (BenchmarkCostRoundTrips).
+func BenchmarkCostRoundTripsBatch(b *testing.B) {
+	const batch = 100
+	c := newSQLCounter()
+	k := newKit(b, postgresStore(b, c), true)
+	bodies := newCostBodies(b)
+	body, sig := bodies.body(costUsers(0, batch)...) // every statement prepared
+	k.post(b, body, sig)
+	c.start()
+	var webhook, jobs int
+	next := batch
+	for b.Loop() {
+		body, sig := bodies.body(costUsers(next, batch)...)
+		next += batch
+		c.mu.Lock()
+		before := c.roundTrips
+		c.mu.Unlock()
+		serve(b, k.h, body, sig)
+		c.mu.Lock()
+		answered := c.roundTrips
+		c.mu.Unlock()
+		if _, err := k.svc.Flush(b.Context()); err != nil {
+			b.Fatal(err)
+		}
+		c.mu.Lock()
+		webhook, jobs = webhook+answered-before, jobs+c.roundTrips-answered
+		c.mu.Unlock()
+	}
+	events := float64(b.N * batch)
+	b.ReportMetric(float64(webhook)/events, "webhook-round-trips/event")
+	b.ReportMetric(float64(jobs)/events, "jobs-round-trips/event")
+	k.settled(b)
+}
