@@ -16,6 +16,8 @@ import (
 
 // Receive is the channel.Sink a channel.Handler calls: it ingests the delivery's events and, with
 // Options.Archive set, keeps the verified body for Replay, in the same transaction as the first events.
+// When ctx carries the channel as the webhook endpoint read it (store.WithChannel, as
+// connect.Service.Webhooks does), Receive does not read it again.
 func (s *Service) Receive(ctx context.Context, d channel.Delivery) error {
 	var archive *store.Webhook
 	if s.o.Archive > 0 {
@@ -53,10 +55,15 @@ func (s *Service) Ingest(ctx context.Context, channelID string, events []channel
 }
 
 // ingest stores events, and archive with the first of them, and returns how many events were new.
+// The channel is read first, unless ctx carries it (store.WithChannel: the endpoint that verified the
+// webhook read it).
 func (s *Service) ingest(ctx context.Context, channelID string, events []channel.Event, archive *store.Webhook) (int, error) {
-	ch, err := s.store.GetChannel(ctx, channelID)
-	if err != nil {
-		return 0, fmt.Errorf("conversation: ingest for channel %s: %w", channelID, err)
+	ch, ok := store.ChannelFrom(ctx, channelID)
+	if !ok {
+		var err error
+		if ch, err = s.store.GetChannel(ctx, channelID); err != nil {
+			return 0, fmt.Errorf("conversation: ingest for channel %s: %w", channelID, err)
+		}
 	}
 	if !ch.Active {
 		s.log.LogAttrs(ctx, slog.LevelDebug, "conversation: events for a deactivated channel ignored",

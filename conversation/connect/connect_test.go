@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/msgkit/msgkit/conversation/connect"
 	"github.com/msgkit/msgkit/store"
 	"github.com/msgkit/msgkit/store/memstore"
+	"github.com/msgkit/msgkit/store/storetest"
 )
 
 var t0 = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
@@ -460,4 +462,41 @@ func TestNoSecretLeaks(t *testing.T) {
 			require.NotContains(t, text, s, "a secret leaked")
 		}
 	}
+}
+
+// A webhook served by Webhooks reads its channel once: the endpoint reads it to verify the request, and
+// hands it to the sink in the request's context (store.WithChannel), so conversation.Service.Receive
+// does not read it again.
+func TestAWebhookReadsItsChannelOnce(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t, nil)
+	got, err := fx.svc.Connect(t.Context(), connect.Request{Kind: "fake", Name: "Shop", Credentials: creds("1")})
+	require.NoError(t, err)
+	id := got.Channel.ID
+	var reads atomic.Int32
+	counted := storetest.NewFaults(fx.s, func(c storetest.Call) error {
+		if c.Method == "GetChannel" {
+			reads.Add(1)
+		}
+		return nil
+	})
+	conv, err := conversation.New(counted, fx.reg, &conversation.Options{Now: func() time.Time { return *fx.now }})
+	require.NoError(t, err)
+	hooks := fx.svc.Webhooks(conv.Receive, nil)
+	stored, err := fx.s.GetChannel(t.Context(), id)
+	require.NoError(t, err)
+	a, err := fx.reg.Adapter(t.Context(), stored)
+	require.NoError(t, err)
+	m := channel.Text("hello")
+	m.ID = "m1"
+	r := a.(*channeltest.Fake).Request(channel.Event{ID: "ev-m1", Kind: channel.EventMessage, Time: *fx.now, Mode: channel.ModeActive,
+		Source: channel.User("U1"), Message: &m})
+	r.URL.Path = "/webhooks/" + id
+	w := httptest.NewRecorder()
+	hooks.ServeHTTP(w, r)
+	require.Equal(t, http.StatusOK, w.Code)
+	require.Zero(t, reads.Load(), "the conversation Service read the channel the endpoint had read")
+	list, _, err := fx.s.ListConversations(t.Context(), store.View{}, store.Page{})
+	require.NoError(t, err)
+	require.Len(t, list, 1, "the message was stored")
 }

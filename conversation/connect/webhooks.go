@@ -15,7 +15,8 @@ import (
 // the last element of the path), and serves the request with a channel.Handler on the channel's current
 // adapter, handing verified deliveries to sink (conversation.Service.Receive). A channel it does not
 // know is answered 404. It counts each channel's signature failures for Health. opts configures the
-// channel.Handlers (their Rejected hook is called too).
+// channel.Handlers (their Rejected hook is called too). The sink's context carries the channel as the
+// endpoint read it (store.WithChannel), so that the sink need not read it again.
 func (s *Service) Webhooks(sink channel.Sink, opts *channel.HandlerOptions) http.Handler {
 	var o channel.HandlerOptions
 	if opts != nil {
@@ -58,7 +59,8 @@ func (w *webhooks) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
 		return
 	}
-	h.ServeHTTP(rw, r)
+	// The sink gets the channel as read here (conversation.Service.Receive does not read it again).
+	h.ServeHTTP(rw, r.WithContext(store.WithChannel(r.Context(), ch)))
 }
 
 // handler returns the channel's handler, made anew when its adapter changed.
