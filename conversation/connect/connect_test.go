@@ -187,22 +187,7 @@ func TestDeactivateAndReactivate(t *testing.T) {
 	id := got.Channel.ID
 	conv, err := conversation.New(fx.s, fx.reg, &conversation.Options{Now: func() time.Time { return *fx.now }, Archive: time.Hour})
 	require.NoError(t, err)
-	hooks := fx.svc.Webhooks(conv.Receive, nil)
-	stored, err := fx.s.GetChannel(t.Context(), id)
-	require.NoError(t, err)
-	a, err := fx.reg.Adapter(t.Context(), stored)
-	require.NoError(t, err)
-	fake := a.(*channeltest.Fake)
-	post := func(text, msgID string) int {
-		m := channel.Text(text)
-		m.ID = msgID
-		r := fake.Request(channel.Event{ID: "ev-" + msgID, Kind: channel.EventMessage, Time: *fx.now, Mode: channel.ModeActive,
-			Source: channel.User("U1"), Message: &m})
-		r.URL.Path = "/webhooks/" + id
-		w := httptest.NewRecorder()
-		hooks.ServeHTTP(w, r)
-		return w.Code
-	}
+	post := poster(t, fx, fx.svc.Webhooks(conv.Receive, nil), id)
 	require.Equal(t, http.StatusOK, post("first", "m1"))
 	_, err = fx.svc.Deactivate(t.Context(), id)
 	require.NoError(t, err)
@@ -482,21 +467,31 @@ func TestAWebhookReadsItsChannelOnce(t *testing.T) {
 	})
 	conv, err := conversation.New(counted, fx.reg, &conversation.Options{Now: func() time.Time { return *fx.now }})
 	require.NoError(t, err)
-	hooks := fx.svc.Webhooks(conv.Receive, nil)
-	stored, err := fx.s.GetChannel(t.Context(), id)
-	require.NoError(t, err)
-	a, err := fx.reg.Adapter(t.Context(), stored)
-	require.NoError(t, err)
-	m := channel.Text("hello")
-	m.ID = "m1"
-	r := a.(*channeltest.Fake).Request(channel.Event{ID: "ev-m1", Kind: channel.EventMessage, Time: *fx.now, Mode: channel.ModeActive,
-		Source: channel.User("U1"), Message: &m})
-	r.URL.Path = "/webhooks/" + id
-	w := httptest.NewRecorder()
-	hooks.ServeHTTP(w, r)
-	require.Equal(t, http.StatusOK, w.Code)
+	post := poster(t, fx, fx.svc.Webhooks(conv.Receive, nil), id)
+	require.Equal(t, http.StatusOK, post("hello", "m1"))
 	require.Zero(t, reads.Load(), "the conversation Service read the channel the endpoint had read")
 	list, _, err := fx.s.ListConversations(t.Context(), store.View{}, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, list, 1, "the message was stored")
+}
+
+// poster returns a function that posts a text message from U1 to channel id through hooks, signed as
+// the channel's adapter (a channeltest.Fake) checks, and returns the answer's status code.
+func poster(t *testing.T, fx fixture, hooks http.Handler, id string) func(text, msgID string) int {
+	t.Helper()
+	stored, err := fx.s.GetChannel(t.Context(), id)
+	require.NoError(t, err)
+	a, err := fx.reg.Adapter(t.Context(), stored)
+	require.NoError(t, err)
+	fake := a.(*channeltest.Fake)
+	return func(text, msgID string) int {
+		m := channel.Text(text)
+		m.ID = msgID
+		r := fake.Request(channel.Event{ID: "ev-" + msgID, Kind: channel.EventMessage, Time: *fx.now, Mode: channel.ModeActive,
+			Source: channel.User("U1"), Message: &m})
+		r.URL.Path = "/webhooks/" + id
+		w := httptest.NewRecorder()
+		hooks.ServeHTTP(w, r)
+		return w.Code
+	}
 }
