@@ -141,7 +141,7 @@ func (s *Service) runLocally(b *localBatch) {
 // handed back, due at once, for a claim with a full lease.
 func (s *Service) takeLocal(ctx context.Context, limit int) ([]store.Job, *channelCache) {
 	var jobs, stale []store.Job
-	channels := &channelCache{channels: map[string]store.Channel{}}
+	channels := &channelCache{}
 	defer func() {
 		if len(stale) > 0 {
 			s.handBack(ctx, stale, "its lease ran short before it ran")
@@ -158,7 +158,7 @@ func (s *Service) takeLocal(ctx context.Context, limit int) ([]store.Job, *chann
 		}
 		jobs = append(jobs, j.Job)
 		if j.channel != nil {
-			channels.channels[j.channel.ID] = *j.channel
+			channels.put(*j.channel)
 		}
 	}
 	return jobs, channels
