@@ -235,7 +235,9 @@ func (s *Service) ingestEvent(ctx context.Context, tx store.Store, rt ingestRun,
 	switch e.Kind {
 	case channel.EventMessage:
 		if !newConv {
-			if _, err := tx.RecordInbound(ctx, conv.ID, note); err != nil {
+			// Found (not created) in this transaction: nothing to answer (on store/postgres the update is
+			// sent with the next statement, not in a round trip of its own).
+			if err := store.NoteInbound(ctx, tx, conv.ID, note); err != nil {
 				return false, err
 			}
 		}

@@ -116,3 +116,23 @@ type Conversations interface {
 	// counting every row (limit ≤ 0 means no limit). v.Viewer is ignored.
 	CountConversations(ctx context.Context, v View, limit int) (int, error)
 }
+
+// InboundNoter is implemented by stores that can record an inbound message on its conversation without
+// answering. NoteInbound changes conversation id as RecordInbound does, for a caller that knows the
+// conversation exists (it found or created it in the same transaction) and needs nothing back: it
+// returns no conversation, and a missing one may go unreported. Inside a transaction a backend may then
+// send it with the transaction's next statement or its commit instead of waiting for its answer
+// (store/postgres does).
+type InboundNoter interface {
+	NoteInbound(ctx context.Context, id string, n InboundNote) error
+}
+
+// NoteInbound records n on conversation id with s's InboundNoter when it has one, else with
+// RecordInbound.
+func NoteInbound(ctx context.Context, s Conversations, id string, n InboundNote) error {
+	if c, ok := s.(InboundNoter); ok {
+		return c.NoteInbound(ctx, id, n)
+	}
+	_, err := s.RecordInbound(ctx, id, n)
+	return err
+}

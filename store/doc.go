@@ -71,9 +71,10 @@
 // and a new capability never breaks an existing backend: Pinger checks the connection; JobWaker wakes job
 // workers when jobs become due (store/postgres across processes with LISTEN/NOTIFY, memstore within its
 // process; SQLite and MySQL have no such mechanism across processes, so their workers poll);
-// HeldJobCompleter completes a job without answering whether its lease was still held, which lets
-// store/postgres send it with the transaction's next statement (the CompleteHeldJob function falls back
-// to CompleteJob). A wrapper that embeds a Store hides them: forward those it should keep. Backends that
+// HeldJobCompleter completes a job without answering whether its lease was still held, and InboundNoter
+// records an inbound message on its conversation without answering, which lets store/postgres send them
+// with the transaction's next statement (the CompleteHeldJob and NoteInbound functions fall back to
+// CompleteJob and RecordInbound). A wrapper that embeds a Store hides them: forward those it should keep. Backends that
 // hold resources implement io.Closer.
 //
 // # Concurrency

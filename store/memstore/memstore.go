@@ -82,6 +82,7 @@ var (
 	_ store.JobWaker = (*Store)(nil)
 
 	_ store.HeldJobCompleter = (*Store)(nil)
+	_ store.InboundNoter     = (*Store)(nil)
 )
 
 // New returns an empty Store.

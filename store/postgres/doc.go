@@ -22,11 +22,12 @@
 //
 // A transaction spends no round trip of its own: BEGIN is sent with its first statement, and the writes
 // nothing but the database can fail (a new job without a key, an assignment's history row, a
-// CompleteHeldJob, whose effect nobody asks about) are sent with the statement after them or with COMMIT,
-// as one pipelined batch (sqlstore.Deferrer). Such a write's failure is reported by the next statement
-// of the transaction, or by RunInTx, and fails the transaction: PostgreSQL skips the rest of the batch,
-// COMMIT included. A transaction that sends no statement costs nothing. An inbound message from a new
-// sender, with round robin and its jobs, took 23 round trips before pipelining, 16 now (BENCHMARKS.md).
+// CompleteHeldJob or NoteInbound, whose effect nobody asks about) are sent with the statement after them
+// or with COMMIT, as one pipelined batch (sqlstore.Deferrer). Such a write's failure is reported by the
+// next statement of the transaction, or by RunInTx, and fails the transaction: PostgreSQL skips the rest
+// of the batch, COMMIT included. A transaction that sends no statement costs nothing. An inbound message
+// from a new sender, with round robin and its jobs, took 23 round trips before pipelining, 16 now; one
+// from a returning sender 14 (BENCHMARKS.md).
 //
 // # Waking other instances
 //

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/msgkit/msgkit/channel"
@@ -113,19 +114,45 @@ func (s *Store) RecordInbound(ctx context.Context, id string, n store.InboundNot
 	if err := check(ctx); err != nil {
 		return store.Conversation{}, err
 	}
+	q, args := s.inboundUpdate(id, n)
+	got, err := writeRow(ctx, s, scanConversation, q, "", "conversations", convCols, "id = $1", args...)
+	return got, s.mapErr(err, "conversation "+id)
+}
+
+// NoteInbound implements store.InboundNoter: RecordInbound's update, its answer not read. In a
+// transaction whose DB is a Deferrer (store/postgres) it travels with the next statement or the commit;
+// elsewhere a missing conversation is still ErrNotFound.
+func (s *Store) NoteInbound(ctx context.Context, id string, n store.InboundNote) error {
+	if err := check(ctx); err != nil {
+		return err
+	}
+	q, args := s.inboundUpdate(id, n)
+	if s.deferWrite("conversation "+id, q, args...) {
+		return nil
+	}
+	switch changed, err := s.db.Exec(ctx, q, args...); {
+	case err != nil:
+		return s.mapErr(err, "conversation "+id)
+	case changed == 0:
+		return fmt.Errorf("conversation %s: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// inboundUpdate is the update that records n on conversation id (RecordInbound).
+func (s *Store) inboundUpdate(id string, n store.InboundNote) (string, []any) {
 	at, token, exp := micros(n.At), n.ReplyToken, micros(n.ReplyTokenExpiresAt)
 	if token == "" {
 		exp = 0
 	}
-	got, err := writeRow(ctx, s, scanConversation, `UPDATE conversations SET unreplied = $2,
+	return `UPDATE conversations SET unreplied = $2,
 		preview = CASE WHEN last_inbound_at <= $3 AND last_outbound_at <= $3 THEN $7 ELSE preview END,
 		last_inbound_at = CASE WHEN last_inbound_at < $3 THEN $3 ELSE last_inbound_at END,
 		last_message_at = CASE WHEN last_message_at < $3 THEN $3 ELSE last_message_at END,
 		reply_token = CASE WHEN reply_token_expires_at < $5 THEN $4 ELSE reply_token END,
 		reply_token_expires_at = CASE WHEN reply_token_expires_at < $5 THEN $5 ELSE reply_token_expires_at END,
 		updated_at = $6, version = version + 1
-		WHERE id = $1`, "", "conversations", convCols, "id = $1", id, true, at, token, exp, s.stamp(), n.Preview)
-	return got, s.mapErr(err, "conversation "+id)
+		WHERE id = $1`, []any{id, true, at, token, exp, s.stamp(), n.Preview}
 }
 
 // ListConversations implements store.Conversations: one keyset query over the conversation indexes,

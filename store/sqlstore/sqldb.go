@@ -119,9 +119,9 @@ func (r closeRows) Close() { _ = r.Rows.Close() }
 // the commit may already be on its way with it. That error fails the transaction (the database skips
 // what follows a failed statement, the commit included): every later statement, and the commit, return
 // it. The Store defers only writes that nothing but the database itself can fail (a row with a new ID
-// and no other unique key; an update whose effect the caller does not ask about, CompleteHeldJob): an
-// error a caller may expect and handle (store.ErrConflict, store.ErrNotFound) is always reported by the
-// call that caused it.
+// and no other unique key; an update whose effect the caller does not ask about: CompleteHeldJob,
+// NoteInbound): an error a caller may expect and handle (store.ErrConflict, store.ErrNotFound) is
+// always reported by the call that caused it.
 type Deferrer interface {
 	Defer(fail func(error) error, query string, args ...any)
 }

@@ -63,6 +63,7 @@ type Store struct {
 var (
 	_ store.Store            = (*Store)(nil)
 	_ store.HeldJobCompleter = (*Store)(nil)
+	_ store.InboundNoter     = (*Store)(nil)
 )
 
 // New returns a Store on db, running transactions with tx and speaking dialect d.

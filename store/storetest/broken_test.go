@@ -37,6 +37,7 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 		{"lease-dropping", "Jobs", "EnqueueWithALeaseStoresItClaimed", "ClaimTakesDueJobsOldestFirstUpToLimit"},
 		{"lease-dropping", "Jobs", "EnqueueWithOnlyOneOfLeaseAndLeaseUntilIsAnError", "EnqueueStoresAPendingJobDueNow"},
 		{"lease-dropping", "JobWakes", "AJobEnqueuedClaimedWakesNobody", "AJobDueLaterOrCoalescedWakesNobody"},
+		{"deaf-notes", "Conversations", "NoteInboundChangesTheConversationAsRecordInboundDoes", "RecordInboundMergesTheMessageIntoTheRowAsItIs"},
 		{"versioned-inbound", "Conversations", "ConcurrentRecordInboundNeverConflicts", "RecordInboundMergesTheMessageIntoTheRowAsItIs"},
 		{"backwards-inbound", "Conversations", "RecordInboundMergesTheMessageIntoTheRowAsItIs", "TimesAreKeptInUTCWithMicroseconds"},
 		{"duplicate-channel-events", "ChannelEvents", "AppendIsIdempotentOnTheEventID", "ListOrdersByEventTimeAndPagesBothWays"},
@@ -235,6 +236,15 @@ func (b brokenStore) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bo
 		return j, created, err
 	}
 	return b.Store.EnqueueJob(ctx, j)
+}
+
+// NoteInbound makes every broken store a store.InboundNoter, as the memstore under it is.
+func (b brokenStore) NoteInbound(ctx context.Context, id string, n store.InboundNote) error {
+	if b.which == "deaf-notes" { // answers nil and records nothing
+		return nil
+	}
+	_, err := b.RecordInbound(ctx, id, n) // through this store's RecordInbound, broken or not
+	return err
 }
 
 // CompleteHeldJob makes every broken store a store.HeldJobCompleter, as the memstore under it is.

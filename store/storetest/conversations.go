@@ -1,6 +1,9 @@
 package storetest
 
 import (
+	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -111,6 +114,44 @@ func RunConversations(t *testing.T, h Harness) {
 		require.Equal(t, "rt-1", got.ReplyToken, "a message without a token keeps the stored one")
 		_, err = fx.s.RecordInbound(t.Context(), "no-such-conversation", store.InboundNote{At: T0})
 		require.ErrorIs(t, err, store.ErrNotFound)
+	})
+
+	// NoteInbound (store.InboundNoter, or RecordInbound through the helper) changes a conversation
+	// exactly as RecordInbound does, in a transaction or not, and a rolled-back one changes nothing.
+	rule(t, h, "NoteInboundChangesTheConversationAsRecordInboundDoes", func(t *testing.T, fx fixture) {
+		ctx := t.Context()
+		ch := fx.newChannel(t, "chan-1")
+		recorded, noted := fx.conversationWith(t, ch, "U1"), fx.conversationWith(t, ch, "U2")
+		notes := []store.InboundNote{
+			{At: T0.Add(-time.Minute), ReplyToken: "rt-1", ReplyTokenExpiresAt: T0, Preview: "hello"},
+			{At: T0.Add(-2 * time.Minute), ReplyToken: "rt-0", ReplyTokenExpiresAt: T0.Add(-time.Minute), Preview: "older"},
+			{At: T0, Preview: "latest"},
+		}
+		for i, n := range notes {
+			fx.clock.Advance(time.Second)
+			want, err := fx.s.RecordInbound(ctx, recorded.ID, n)
+			require.NoError(t, err)
+			if i == 1 { // in a transaction
+				require.NoError(t, fx.s.RunInTx(ctx, func(ctx context.Context, tx store.Store) error {
+					return store.NoteInbound(ctx, tx, noted.ID, n)
+				}))
+			} else {
+				require.NoError(t, store.NoteInbound(ctx, fx.s, noted.ID, n))
+			}
+			got, err := fx.s.GetConversation(ctx, noted.ID)
+			require.NoError(t, err)
+			want.ID, want.ContactID, want.Peer, want.CreatedAt = got.ID, got.ContactID, got.Peer, got.CreatedAt
+			require.Equal(t, want, got, "note %d", i)
+		}
+		before, err := fx.s.GetConversation(ctx, noted.ID)
+		require.NoError(t, err)
+		rolledBack := errors.New("rolled back")
+		require.ErrorIs(t, fx.s.RunInTx(ctx, func(ctx context.Context, tx store.Store) error {
+			return cmp.Or(store.NoteInbound(ctx, tx, noted.ID, store.InboundNote{At: T0.Add(time.Hour), Preview: "never"}), rolledBack)
+		}), rolledBack)
+		after, err := fx.s.GetConversation(ctx, noted.ID)
+		require.NoError(t, err)
+		require.Equal(t, before, after, "a rolled-back note changes nothing")
 	})
 
 	rule(t, h, "ConcurrentRecordInboundNeverConflicts", func(t *testing.T, fx fixture) {

@@ -252,6 +252,14 @@ func (f *Faults) CompleteJob(ctx context.Context, id, lease string) error {
 	return f.inner.CompleteJob(ctx, id, lease)
 }
 
+// NoteInbound implements store.InboundNoter, with the inner store's, or else its RecordInbound.
+func (f *Faults) NoteInbound(ctx context.Context, id string, n store.InboundNote) error {
+	if err := f.check("NoteInbound"); err != nil {
+		return err
+	}
+	return store.NoteInbound(ctx, f.inner, id, n)
+}
+
 // CompleteHeldJob implements store.HeldJobCompleter, with the inner store's, or else its CompleteJob.
 func (f *Faults) CompleteHeldJob(ctx context.Context, id, lease string) error {
 	if err := f.check("CompleteHeldJob"); err != nil {
