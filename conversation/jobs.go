@@ -96,7 +96,8 @@ func decode(j store.Job, v any) error {
 // runs at least once; claims are leased, so any number of Run loops, in any number of processes, never
 // run one job at the same time while its lease lasts; a job runs only within what is left of its
 // lease, and one whose lease lapsed before its turn came (behind slow jobs of its batch, or a slow
-// claim) is not started but left to the next claim, since another Run may hold it by then. The jobs
+// claim) is not started but left to the next claim, since another Run may hold it by then; so is one
+// whose lease lapsed before its outcome was recorded, which is not reported to Options.OnError. The jobs
 // this Service's own events cause are recorded already claimed by it and run right after their commit,
 // without a claim of their own; should the process stop first, any Run claims them once that claim's
 // short lease (15s, or Jobs.Lease if shorter) lapses, and a Run that stops hands back those it has not
@@ -378,9 +379,19 @@ func (s *Service) noteRetry(ctx context.Context, j store.Job, k jobKind, cause e
 }
 
 // reportOutcome reports a failure to record a job's outcome. The job then runs again once its lease lapses,
-// which its idempotent handler allows.
+// which its idempotent handler allows. A refusal because the lease is no longer this Run's
+// (store.ErrConflict) is no failure: the lease lapsed while the outcome waited its turn (a batch records
+// its jobs' outcomes one by one after their work, which on a loaded machine can outlast the lease's
+// last quarter), and the job is already due for any claim, or claimed and run by another Run since. It
+// runs again, or ran, as at-least-once allows, so it is logged and left to that claim, not reported.
 func (s *Service) reportOutcome(err error, j store.Job) {
-	if err != nil {
+	switch {
+	case err == nil:
+	case errors.Is(err, store.ErrConflict):
+		s.log.Debug("conversation: a job's lease lapsed before its outcome was recorded; it is left to a new claim",
+			slog.String("kind", j.Kind))
+		s.mayBeDue.Store(true)
+	default:
 		s.o.OnError(fmt.Errorf("conversation: recording the outcome of a %s job: %w", j.Kind, err))
 	}
 }

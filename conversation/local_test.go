@@ -2,6 +2,7 @@ package conversation_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -394,6 +395,79 @@ func TestAJobWhoseLeaseLapsedIsNotStarted(t *testing.T) {
 			require.NoError(t, err)
 			require.Empty(t, pending)
 			require.Empty(t, *fx.errs)
+		})
+	}
+}
+
+// A job whose lease lapsed after it ran but before its outcome was recorded (on a loaded machine, a
+// batch's outcomes are recorded one by one after its work, and the last wait their turn past the lease)
+// is left to the claim that follows: its outcome's refusal (store.ErrConflict) is no failure, and is
+// not reported to OnError. Here the lease lapses as the outcome is recorded, and another instance
+// claims and runs the job first, as multiinstance_test.go saw under CPU load; the job ends done, by the
+// other instance, whether this one's outcome was its completion or a retry after the Notifier failed,
+// and whether the job ran alone (a returning sender's routing) or with others (two new senders').
+func TestAnOutcomeRecordedAfterTheLeaseLapsedIsNotReported(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		users  []string
+		method string // the outcome recorded late: "CompleteJob" or "RetryJob"
+		jobs   int    // the jobs the other instance runs
+	}{
+		{"alone, its completion", []string{"U1"}, "CompleteJob", 1},
+		{"alone, its retry", []string{"U1"}, "RetryJob", 1},
+		{"together, their retries", []string{"U2", "U3"}, "RetryJob", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newFixture(t, nil)
+			told := map[string]int{} // message ID → times told, successfully
+			fails := false           // this instance's Notifier fails
+			notifier := func(fail *bool) conversation.Notifier {
+				return notifierFunc(func(_ context.Context, n conversation.Notification) error {
+					if fail != nil && *fail {
+						return errors.New("the notifier is down")
+					}
+					told[n.MessageID]++
+					return nil
+				})
+			}
+			other, err := conversation.New(fx.s, conversation.AdapterMap{fx.ch.ID: fx.fake}, withNotifier(fx.opts, notifier(nil)))
+			require.NoError(t, err)
+			late, ranByOther := false, 0
+			var otherErr error
+			f := storetest.NewFaults(fx.s, func(c storetest.Call) error {
+				if late && c.Method == tc.method {
+					late = false
+					fx.clock.Advance(16 * time.Second) // past the 15 s lease of the Service's own jobs
+					ranByOther, otherErr = other.Flush(t.Context())
+				}
+				return nil
+			})
+			svc, err := conversation.New(f, conversation.AdapterMap{fx.ch.ID: fx.fake}, withNotifier(fx.opts, notifier(&fails)))
+			require.NoError(t, err)
+			fx.fake.SetProfile(channel.Profile{UserID: "U1", DisplayName: "returning"})
+			require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U1", "hi")}))
+			_, err = svc.Flush(t.Context()) // U1 is known; the Service now records jobs for itself
+			require.NoError(t, err)
+
+			var events []channel.Event
+			for _, u := range tc.users {
+				fx.fake.SetProfile(channel.Profile{UserID: u, DisplayName: "name of " + u})
+				events = append(events, fx.text(u, "hello"))
+			}
+			require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, events))
+			late, fails = true, tc.method == "RetryJob"
+			_, err = svc.Flush(t.Context())
+			require.NoError(t, err)
+			require.False(t, late, "the outcome was recorded")
+			require.NoError(t, otherErr)
+			require.Equal(t, tc.jobs, ranByOther, "the other instance claims and runs the jobs once their lease lapsed")
+			require.Empty(t, *fx.errs, "errors reported to OnError")
+			require.Len(t, told, 1+len(tc.users), "every message told")
+			for _, status := range []store.JobStatus{store.JobPending, store.JobFailed} {
+				jobs, _, err := fx.s.ListJobs(t.Context(), store.JobFilter{Status: status}, store.Page{})
+				require.NoError(t, err)
+				require.Empty(t, jobs, status)
+			}
 		})
 	}
 }
