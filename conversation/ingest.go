@@ -157,7 +157,7 @@ type ingestRun struct {
 // were new.
 func (s *Service) ingestChunk(ctx context.Context, rt ingestRun, ch store.Channel, events []channel.Event, idx []int, archive *store.Webhook) (int, error) {
 	var n int
-	local := s.newLocalBatch(&ch)
+	local := s.newLocalBatch()
 	err := s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
 		n = 0
 		local.reset()

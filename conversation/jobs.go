@@ -199,7 +199,7 @@ func (s *Service) runBatch(ctx context.Context, workers int, untilIdle bool) (in
 	if err := ctx.Err(); err != nil {
 		return 0, err // stopping: take nothing more (Run hands its own queue back)
 	}
-	jobs, channels := s.takeLocal(ctx, max(s.o.Jobs.Batch, localBatchSize))
+	jobs := s.takeLocal(ctx, max(s.o.Jobs.Batch, localBatchSize))
 	now := time.Now()
 	if s.mayBeDue.Swap(false) || untilIdle && len(jobs) == 0 || now.Sub(time.Unix(0, s.lastClaim.Load())) >= s.o.Jobs.Poll {
 		s.lastClaim.Store(now.UnixNano())
@@ -215,7 +215,7 @@ func (s *Service) runBatch(ctx context.Context, workers int, untilIdle bool) (in
 		}
 		jobs = append(jobs, claimed...)
 	}
-	tasks := s.tasks(jobs, channels, workers)
+	tasks := s.tasks(jobs, workers)
 	if workers <= 1 {
 		for _, run := range tasks {
 			run(ctx)
@@ -235,11 +235,10 @@ func (s *Service) runBatch(ctx context.Context, workers int, untilIdle bool) (in
 	return len(jobs), nil
 }
 
-// tasks splits a batch into what runs as one: the jobs of kinds with a stage, together (even one: the
-// channels it was queued with are then not read again), and every other job alone, in the batch's
-// order. The staged jobs come first: the Service's own jobs, whose lease is the short one, are of those
-// kinds.
-func (s *Service) tasks(jobs []store.Job, channels *channelCache, workers int) []func(ctx context.Context) {
+// tasks splits a batch into what runs as one: the jobs of kinds with a stage, together (when there are
+// several), and every other job alone, in the batch's order (the Service's own jobs, whose lease is the
+// short one, first).
+func (s *Service) tasks(jobs []store.Job, workers int) []func(ctx context.Context) {
 	staged := func(j store.Job) bool { k, ok := s.kinds[j.Kind]; return ok && k.stage != nil }
 	var together []store.Job
 	for _, j := range jobs {
@@ -248,11 +247,11 @@ func (s *Service) tasks(jobs []store.Job, channels *channelCache, workers int) [
 		}
 	}
 	var tasks []func(ctx context.Context)
-	if len(together) > 0 {
-		tasks = append(tasks, func(ctx context.Context) { s.runTogether(ctx, together, channels, workers) })
+	if len(together) > 1 {
+		tasks = append(tasks, func(ctx context.Context) { s.runTogether(ctx, together, workers) })
 	}
 	for _, j := range jobs {
-		if !staged(j) {
+		if len(together) <= 1 || !staged(j) {
 			tasks = append(tasks, func(ctx context.Context) { s.runJob(ctx, j) })
 		}
 	}
@@ -262,7 +261,7 @@ func (s *Service) tasks(jobs []store.Job, channels *channelCache, workers int) [
 // runTogether runs staged jobs together and records each one's outcome, as runJob does for one. Those
 // whose lease lapsed are passed over, as runJob passes one over; the rest run within the shortest
 // lease left among them.
-func (s *Service) runTogether(ctx context.Context, jobs []store.Job, channels *channelCache, workers int) {
+func (s *Service) runTogether(ctx context.Context, jobs []store.Job, workers int) {
 	lease := s.o.Jobs.Lease
 	var live []store.Job
 	for _, j := range jobs {
@@ -278,7 +277,7 @@ func (s *Service) runTogether(ctx context.Context, jobs []store.Job, channels *c
 		return
 	}
 	jctx, cancel := context.WithTimeout(ctx, lease*3/4)
-	errs := s.runStaged(jctx, live, channels, max(workers, 1))
+	errs := s.runStaged(jctx, live, max(workers, 1))
 	cancel()
 	for i, j := range live {
 		s.finish(ctx, j, s.kinds[j.Kind], errs[i])
@@ -358,8 +357,10 @@ func (s *Service) finish(ctx context.Context, j store.Job, k jobKind, err error)
 		return
 	}
 	if k.giveUp != nil {
-		if gerr := k.giveUp(ctx, j, err); gerr != nil {
-			// Not recorded: leave the job to its lease, so the whole of it runs again.
+		// What the failure is recorded on may be gone (the contact of an erased channel): then there is
+		// nothing to record it on, and the job fails as any other. Any other failure to record it leaves
+		// the job to its lease, so the whole of it runs again.
+		if gerr := k.giveUp(ctx, j, err); gerr != nil && !errors.Is(gerr, store.ErrNotFound) {
 			s.o.OnError(fmt.Errorf("conversation: recording that a %s job failed: %w", j.Kind, gerr))
 			return
 		}

@@ -35,29 +35,20 @@ const localBatchSize = 256
 // localBatch collects the jobs one transaction records claimed for this Service. Each holds a place in
 // the Service's queue, reserved when it is recorded (s.queued), so that a committed batch always fits.
 type localBatch struct {
-	s       *Service
-	channel *store.Channel // the channel the transaction read
-	lease   string
-	until   time.Time
-	jobs    []store.Job
-	due     bool // jobs were recorded due, for any Run
+	s     *Service
+	lease string
+	until time.Time
+	jobs  []store.Job
+	due   bool // jobs were recorded due, for any Run
 }
 
-// localJob is a job this Service recorded for itself, queued with the channel the transaction that
-// recorded it read: running it moments later, the Service reads that channel no more (jobs never change
-// a channel, so what they would read is what it was then, as when a job runs right after a change).
-type localJob struct {
-	store.Job
-	channel *store.Channel
-}
-
-// newLocalBatch returns a batch for the jobs of one transaction, which read ch, or nil when this Service
-// does not run jobs (the jobs are then recorded due, for any Run).
-func (s *Service) newLocalBatch(ch *store.Channel) *localBatch {
+// newLocalBatch returns a batch for the jobs of one transaction, or nil when this Service does not run
+// jobs (the jobs are then recorded due, for any Run).
+func (s *Service) newLocalBatch() *localBatch {
 	if s.runners.Load() == 0 && !s.flushed.Load() {
 		return nil
 	}
-	return &localBatch{s: s, channel: ch, lease: id.New(), until: s.o.Now().Add(s.localLease())}
+	return &localBatch{s: s, lease: id.New(), until: s.o.Now().Add(s.localLease())}
 }
 
 // localLease is the lease of the jobs this Service records for itself.
@@ -111,13 +102,13 @@ func (s *Service) reserve() bool {
 }
 
 // pop takes a job from the queue, if there is one, and frees its place.
-func (s *Service) pop() (localJob, bool) {
+func (s *Service) pop() (store.Job, bool) {
 	select {
 	case j := <-s.local:
 		s.queued.Add(-1)
 		return j, true
 	default:
-		return localJob{}, false
+		return store.Job{}, false
 	}
 }
 
@@ -131,17 +122,16 @@ func (s *Service) runLocally(b *localBatch) {
 		return
 	}
 	for _, j := range b.jobs {
-		s.local <- localJob{j, b.channel}
+		s.local <- j
 	}
 	s.wakeRun()
 }
 
-// takeLocal returns up to limit queued jobs of this Service's own, and the channels they were queued
-// with. One with less than half its lease left (the Service fell behind, or a test's clock moved) is
-// handed back, due at once, for a claim with a full lease.
-func (s *Service) takeLocal(ctx context.Context, limit int) ([]store.Job, *channelCache) {
+// takeLocal returns up to limit queued jobs of this Service's own. One with less than half its lease
+// left (the Service fell behind, or a test's clock moved) is handed back, due at once, for a claim with
+// a full lease.
+func (s *Service) takeLocal(ctx context.Context, limit int) []store.Job {
 	var jobs, stale []store.Job
-	channels := &channelCache{}
 	defer func() {
 		if len(stale) > 0 {
 			s.handBack(ctx, stale, "its lease ran short before it ran")
@@ -152,23 +142,20 @@ func (s *Service) takeLocal(ctx context.Context, limit int) ([]store.Job, *chann
 		if !ok {
 			break
 		}
-		if j.LeaseUntil.Sub(s.o.Now()) < s.localLease()/2 {
-			stale = append(stale, j.Job)
-			continue
-		}
-		jobs = append(jobs, j.Job)
-		if j.channel != nil {
-			channels.put(*j.channel)
+		if j.LeaseUntil.Sub(s.o.Now()) >= s.localLease()/2 {
+			jobs = append(jobs, j)
+		} else {
+			stale = append(stale, j)
 		}
 	}
-	return jobs, channels
+	return jobs
 }
 
 // releaseLocal hands the queued jobs back to every Run, when this Service's Run stops.
 func (s *Service) releaseLocal(ctx context.Context) {
 	var jobs []store.Job
 	for j, ok := s.pop(); ok; j, ok = s.pop() {
-		jobs = append(jobs, j.Job)
+		jobs = append(jobs, j)
 	}
 	s.handBack(ctx, jobs, "its instance stopped")
 }

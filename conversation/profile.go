@@ -141,18 +141,13 @@ func (c *channelCache) get(ctx context.Context, s store.Store, id string) (store
 	if err != nil {
 		return ch, err
 	}
-	c.put(ch)
-	return ch, nil
-}
-
-// put keeps ch.
-func (c *channelCache) put(ch store.Channel) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.channels == nil {
 		c.channels = map[string]store.Channel{}
 	}
-	c.channels[ch.ID] = ch
+	c.channels[id] = ch
+	return ch, nil
 }
 
 // profileFailed records on the contact why its profile could not be fetched, as a category (never the

@@ -149,7 +149,7 @@ type Service struct {
 	wake     chan struct{}
 	// local queues the jobs this Service recorded claimed for itself (local.go); runners counts its
 	// running Runs, and flushed is set once it has Flushed: either makes it record jobs for itself.
-	local   chan localJob
+	local   chan store.Job
 	queued  atomic.Int64 // places in local taken or reserved (localBatch)
 	runners atomic.Int32
 	flushed atomic.Bool
@@ -202,7 +202,7 @@ func New(s store.Store, adapters Adapters, opts *Options) (*Service, error) {
 	j.Persist = orDefault(j.Persist, 10*time.Second)
 	j.Housekeeping = orDefault(j.Housekeeping, 5*time.Minute)
 	svc := &Service{store: s, adapters: adapters, o: o, log: o.Logger, wake: make(chan struct{}, 1),
-		local: make(chan localJob, localQueueSize)}
+		local: make(chan store.Job, localQueueSize)}
 	if svc.o.OnError == nil {
 		svc.o.OnError = func(err error) {
 			svc.log.Warn("conversation: background work failed", slog.String("error_category", category(err)))

@@ -22,7 +22,7 @@ import (
 // would be without it), and the transaction runs again without them, completing their jobs: they wait
 // for assign.Drain, as alone. Should the shared transaction fail otherwise (a conflict it cannot
 // settle, a fault), or still find nobody available after maxSharedRuns runs, each job is recorded
-// alone, as its kind's run would — unless it was the only one: its outcome is then that failure.
+// alone, as its kind's run would.
 
 // maxSharedRuns bounds how often the shared transaction runs: again after nobody was available for some
 // of its conversations, without them.
@@ -41,8 +41,7 @@ type staged struct {
 }
 
 // runStaged runs jobs of kinds with a stage together, and returns each job's outcome as run would.
-// channels holds the channels known already (nil for none); the stages add those they read.
-func (s *Service) runStaged(ctx context.Context, jobs []store.Job, channels *channelCache, workers int) []error {
+func (s *Service) runStaged(ctx context.Context, jobs []store.Job, workers int) []error {
 	st := make([]staged, len(jobs))
 	byKind := map[string][]int{}
 	var kinds []string
@@ -58,16 +57,14 @@ func (s *Service) runStaged(ctx context.Context, jobs []store.Job, channels *cha
 	if dl, ok := ctx.Deadline(); ok {
 		sctx, cancel = context.WithDeadline(ctx, dl.Add(-time.Until(dl)/2))
 	}
-	if channels == nil {
-		channels = &channelCache{}
-	}
+	var channels channelCache
 	for _, kind := range kinds {
 		idx := byKind[kind]
 		of := make([]store.Job, len(idx))
 		for k, i := range idx {
 			of[k] = jobs[i]
 		}
-		for k, one := range s.kinds[kind].stage(sctx, channels, of, workers) {
+		for k, one := range s.kinds[kind].stage(sctx, &channels, of, workers) {
 			st[idx[k]] = one
 		}
 	}
@@ -80,7 +77,7 @@ func (s *Service) runStaged(ctx context.Context, jobs []store.Job, channels *cha
 		err = s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
 			clear(afters)
 			nobody = nobody[:0]
-			tx = newSharedReads(tx, channels)
+			tx = newSharedReads(tx, &channels)
 			for i, one := range st {
 				switch {
 				case one.record == nil:
@@ -117,20 +114,12 @@ func (s *Service) runStaged(ctx context.Context, jobs []store.Job, channels *cha
 			waits[i] = true
 		}
 	}
-	recorded := 0
-	for _, one := range st {
-		if one.record != nil {
-			recorded++
-		}
-	}
 	errs := make([]error, len(jobs))
 	var followed []int
 	for i, one := range st {
 		switch {
 		case one.record == nil:
 			errs[i] = one.err
-		case err != nil && recorded == 1:
-			errs[i] = err // it was alone in the transaction: running it alone now would only repeat it
 		case err != nil:
 			errs[i] = one.alone(ctx)
 		case waits[i], afters[i] == nil:

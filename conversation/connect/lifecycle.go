@@ -13,7 +13,8 @@ import (
 
 // Deactivate pauses a channel (FEATURES F4): its webhooks are acknowledged and not processed, nothing is
 // sent (queued sends are held, see conversation.Options.FailWhileInactive), and its history stays
-// readable.
+// readable. A webhook that arrived before Deactivate returned (Webhooks had read the channel active) may
+// still be processed; one that arrives after it is not.
 func (s *Service) Deactivate(ctx context.Context, id string) (store.Channel, error) {
 	return s.setActive(ctx, id, false)
 }

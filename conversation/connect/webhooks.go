@@ -16,7 +16,8 @@ import (
 // adapter, handing verified deliveries to sink (conversation.Service.Receive). A channel it does not
 // know is answered 404. It counts each channel's signature failures for Health. opts configures the
 // channel.Handlers (their Rejected hook is called too). The sink's context carries the channel as the
-// endpoint read it (store.WithChannel), so that the sink need not read it again.
+// endpoint read it as the request arrived (store.WithChannel), so that the sink need not read it again:
+// a request that arrived while the channel was active is processed as such.
 func (s *Service) Webhooks(sink channel.Sink, opts *channel.HandlerOptions) http.Handler {
 	var o channel.HandlerOptions
 	if opts != nil {
