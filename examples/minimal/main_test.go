@@ -668,3 +668,39 @@ func TestDemoQuota(t *testing.T) {
 		}
 	}
 }
+
+// Both strategies the channel page offers assign: a channel switched to "balanced" gives its next
+// conversation to a sales agent. A rule naming a strategy or a pool kind the example does not have is
+// refused, since conversations under it would never be assigned.
+func TestDemoAssignmentStrategies(t *testing.T) {
+	ex := launch(t, "-demo", "-store", "memory", "-data", t.TempDir())
+	admin := token(t, ex.base, "admin", "admin-demo")
+	var channels struct{ Channels []struct{ ID, Kind string } }
+	call(t, http.StatusOK, "GET", ex.base+"/api/channels", "", &channels, "Authorization", admin)
+	i := slices.IndexFunc(channels.Channels, func(c struct{ ID, Kind string }) bool { return c.Kind == "whatsapp" })
+	require.GreaterOrEqual(t, i, 0)
+	rule := ex.base + "/api/channels/" + channels.Channels[i].ID + "/assignment"
+
+	for name, tc := range map[string]struct{ method, url, body, code string }{
+		"unknown strategy":  {"PUT", rule, `{"strategy": "fastest"}`, "unknown_strategy"},
+		"unknown pool kind": {"PUT", rule, `{"strategy": "round_robin", "pool": "team", "poolIds": ["sales"]}`, "unknown_pool"},
+		"no pool":           {"PUT", rule, `{"strategy": "balanced"}`, "unknown_pool"},
+		"connecting": {"POST", ex.base + "/api/channels", `{"kind": "line", "name": "Osaka shop", "credentials": {},
+			"assignment": {"strategy": "fastest", "pool": "role", "poolIds": ["sales"]}}`, "unknown_strategy"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var out struct{ Error struct{ Code string } }
+			call(t, http.StatusUnprocessableEntity, tc.method, tc.url, tc.body, &out, "Authorization", admin)
+			require.Equal(t, tc.code, out.Error.Code)
+		})
+	}
+
+	call(t, http.StatusOK, "PUT", rule, `{"strategy": "balanced", "pool": "role", "poolIds": ["sales"]}`, nil,
+		"Authorization", admin)
+	call(t, http.StatusOK, "POST", ex.base+"/demo/customer",
+		`{"channel": "whatsapp", "user": "15550001111", "name": "Bea Balanced", "text": "Hello"}`, nil, "Authorization", admin)
+	eventually(t, "the balanced channel's new conversation is assigned", func() bool {
+		rows := conversations(t, ex.base, admin, "all")
+		return slices.ContainsFunc(rows, func(r row) bool { return r.Contact.Name == "Bea Balanced" && r.Assignee != "" })
+	})
+}

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -106,14 +108,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 	if err != nil {
 		return err
 	}
-	// Round robin over the users of a role (or a list of users), as each channel's rule says.
+	// Round robin, or the least loaded, over the users of a role (or a list of users), as each channel's
+	// rule says: both strategies the channel page offers.
 	rr, err := assign.NewRoundRobin(directory(users))
 	if err != nil {
 		return err
 	}
+	balanced, err := assign.NewBalanced(directory(users))
+	if err != nil {
+		return err
+	}
+	strategies := assign.Strategies{assign.StrategyRoundRobin: rr, assign.StrategyBalanced: balanced}
 	svc, err := conversation.New(db, reg, &conversation.Options{
 		Logger:   logger,
-		Assigner: assign.Strategies{assign.StrategyRoundRobin: rr},
+		Assigner: strategies,
 		Records:  records,
 		Fields:   agentFields{base: conversation.RecordFields{Records: records}, users: users},
 		Files:    conversation.Files{Store: f.blobs, Server: f.media, Sources: f.sources},
@@ -156,7 +164,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 		return err
 	}
 	apiHandler, err := api.New(api.Deps{Store: db, Service: svc, Connect: conn, Templates: tpls, Linker: linker, Records: records,
-		Auth: authn, Assign: svc.Assign, Sources: f.pickers, Uploads: f.uploads, UploadsName: "uploads", InboxURL: f.inboxURL, Fields: fields, Logger: logger})
+		Auth: authn, Assign: svc.Assign, Strategies: slices.Sorted(maps.Keys(strategies)), Sources: f.pickers,
+		Uploads: f.uploads, UploadsName: "uploads", InboxURL: f.inboxURL, Fields: fields, Logger: logger})
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,10 @@ type Deps struct {
 	Linker    *linking.Linker
 	Records   linking.Records
 	Auth      *auth.Authenticator
+	// Strategies are the assignment strategies the Service's Assigner has (the names in its
+	// assign.Strategies). A channel rule naming another strategy is refused: its conversations would never
+	// be assigned, and their notifications never sent.
+	Strategies []string
 	// Assign assigns a conversation by hand (the signed-in user assigning it to "to"); it notifies the new
 	// owner.
 	Assign func(ctx context.Context, conversationID, to, by string) (store.Conversation, error)

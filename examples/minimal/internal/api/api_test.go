@@ -100,7 +100,8 @@ func newWorld(t *testing.T) *world {
 	authn, err := auth.New(users, bytes.Repeat([]byte("k"), 32), &auth.Options{Now: c.Now})
 	require.NoError(t, err)
 	a, err := api.New(api.Deps{Store: s, Service: svc, Connect: cs, Templates: tpls, Linker: linker, Records: crm, Auth: authn,
-		Now: c.Now, Assign: svc.Assign, Uploads: uploads, UploadsName: "uploads", MaxUpload: 1 << 20,
+		Now: c.Now, Assign: svc.Assign, Strategies: []string{"balanced", "round_robin"},
+		Uploads: uploads, UploadsName: "uploads", MaxUpload: 1 << 20,
 		Sources: []api.Source{{Name: "crm", Label: "CRM files", Picker: crmFiles{}}}})
 	require.NoError(t, err)
 	srv := httptest.NewServer(a)

@@ -3,7 +3,9 @@ package api
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/msgkit/msgkit/channel"
@@ -73,6 +75,9 @@ func (a *API) connectChannel(w http.ResponseWriter, r *http.Request, _ auth.User
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
+	if err := a.checkRule(in.Assignment); err != nil {
+		return err
+	}
 	got, err := a.d.Connect.Connect(r.Context(), connect.Request{Kind: in.Kind, Name: in.Name,
 		Credentials: channel.Credentials(in.Credentials), Assignment: ruleOf(in.Assignment)})
 	if err != nil {
@@ -81,6 +86,27 @@ func (a *API) connectChannel(w http.ResponseWriter, r *http.Request, _ auth.User
 	out := a.chanOf(got.Channel)
 	out.Checks, out.WebhookURL = got.Checks, got.WebhookURL
 	return ok(w, out)
+}
+
+// checkRule refuses an assignment rule the Service cannot follow: a strategy its Assigner does not have,
+// or a pool that is not users, a role or a group. Stored, such a rule would leave every new conversation
+// of the channel unassigned, its work retried in vain and nobody notified. No strategy (assign nobody
+// automatically) is a rule too.
+func (a *API) checkRule(r assignmentRule) error {
+	if r.Strategy == "" {
+		return nil
+	}
+	if !slices.Contains(a.d.Strategies, r.Strategy) {
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "unknown_strategy",
+			Message: fmt.Sprintf("no assignment strategy %q: use one of %q", r.Strategy, a.d.Strategies)}
+	}
+	switch r.Pool {
+	case store.PoolUsers, store.PoolRole, store.PoolGroup:
+		return nil
+	}
+	return &Error{Status: http.StatusUnprocessableEntity, Code: "unknown_pool",
+		Message: fmt.Sprintf("no assignment pool kind %q: use %q, %q or %q", r.Pool, store.PoolUsers, store.PoolRole,
+			store.PoolGroup)}
 }
 
 func ruleOf(r assignmentRule) store.AssignmentRule {
@@ -126,6 +152,9 @@ func (a *API) reactivateChannel(w http.ResponseWriter, r *http.Request, _ auth.U
 func (a *API) setAssignment(w http.ResponseWriter, r *http.Request, _ auth.User) error {
 	var in assignmentRule
 	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := a.checkRule(in); err != nil {
 		return err
 	}
 	c, err := a.d.Store.GetChannel(r.Context(), r.PathValue("id"))

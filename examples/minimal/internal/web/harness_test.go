@@ -159,7 +159,8 @@ func newWorld(t testing.TB, o worldOptions) *world {
 	authn, err := auth.New(users, bytes.Repeat([]byte("k"), 32), &auth.Options{Now: c.Now})
 	require.NoError(t, err)
 	a, err := api.New(api.Deps{Store: s, Service: svc, Connect: cs, Templates: tpls, Linker: linker, Records: crm, Auth: authn,
-		Now: c.Now, Uploads: uploads, UploadsName: "uploads", MaxUpload: 1 << 20, Fields: fields,
+		Now: c.Now, Uploads: uploads, UploadsName: "uploads", MaxUpload: 1 << 20,
+		Fields: fields, Strategies: []string{"balanced", "round_robin"},
 		Sources: []api.Source{{Name: "crm", Label: "CRM files", Picker: files}, {Name: "drive", Label: "Cloud drive", Picker: drive}},
 		Assign: func(ctx context.Context, conv, to, by string) (store.Conversation, error) {
 			cur, err := s.GetConversation(ctx, conv)
