@@ -704,3 +704,19 @@ func TestDemoAssignmentStrategies(t *testing.T) {
 		return slices.ContainsFunc(rows, func(r row) bool { return r.Contact.Name == "Bea Balanced" && r.Assignee != "" })
 	})
 }
+
+// The SQLite database holds customers' messages and names: the file the example creates, and the WAL
+// and shared-memory files beside it, are readable by their owner only, whatever the umask lets through.
+func TestDatabaseFileIsPrivate(t *testing.T) {
+	data := t.TempDir()
+	ex := launch(t, "-demo", "-data", data)
+	require.NoError(t, ex.stop())
+	files, err := filepath.Glob(filepath.Join(data, "demo.db*"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		info, err := os.Stat(f)
+		require.NoError(t, err)
+		require.Zero(t, info.Mode().Perm()&0o077, "%s is %v", filepath.Base(f), info.Mode().Perm())
+	}
+}

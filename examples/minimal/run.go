@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"net"
@@ -351,9 +352,27 @@ func kindName(kind string) string {
 	return kind
 }
 
+// createPrivate creates the SQLite file, empty, readable by its owner only, unless it exists. The database
+// holds customers' messages and names, and -db puts it outside the -data directory (0700) by default:
+// created by SQLite, it would be readable by every user of the host (the umask's 0644), and so would the
+// WAL and shared-memory files SQLite gives the database's own mode.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("creating the SQLite file: %w", err)
+	}
+	return f.Close()
+}
+
 func openStore(ctx context.Context, cfg config) (store.Store, func(), error) {
 	switch cfg.storeKind {
 	case "sqlite":
+		if err := createPrivate(cfg.dbPath); err != nil {
+			return nil, nil, err
+		}
 		s, err := sqlite.Open(ctx, cfg.dbPath, nil)
 		if err != nil {
 			return nil, nil, err
