@@ -352,6 +352,10 @@ func (s *Service) finish(ctx context.Context, j store.Job, k jobKind, err error)
 	}
 	next := s.o.Now().Add(s.backoff(j.Attempts, channel.RetryAfter(err)))
 	if !permanent(err) && next.Before(j.RetrySince.Add(retryFor)) {
+		// Not OnError's (the job is not given up), but not silent: a cause that does not pass (a rule
+		// naming a strategy the Assigner lacks, say) would otherwise show only when the job is given up.
+		s.log.LogAttrs(ctx, slog.LevelInfo, "conversation: a job failed; it runs again", slog.String("kind", j.Kind),
+			slog.Int("attempt", j.Attempts), slog.String("reason", reason(err)), slog.Duration("retry_in", next.Sub(s.o.Now())))
 		s.noteRetry(ctx, j, k, err, next)
 		s.reportOutcome(s.store.RetryJob(ctx, j.ID, j.Lease, next, reason(err)), j)
 		return
