@@ -97,7 +97,8 @@ func decode(j store.Job, v any) error {
 // run one job at the same time while its lease lasts; a job runs only within what is left of its
 // lease, and one whose lease lapsed before its turn came (behind slow jobs of its batch, or a slow
 // claim) is not started but left to the next claim, since another Run may hold it by then; so is one
-// whose lease lapsed before its outcome was recorded, which is not reported to Options.OnError. The jobs
+// whose lease lapsed after its work, before its outcome was recorded, which is not reported to
+// Options.OnError (work that itself ran past the lease, in host code that ignored its context, is). The jobs
 // this Service's own events cause are recorded already claimed by it and run right after their commit,
 // without a claim of their own; should the process stop first, any Run claims them once that claim's
 // short lease (15s, or Jobs.Lease if shorter) lapses, and a Run that stops hands back those it has not
@@ -279,8 +280,9 @@ func (s *Service) runTogether(ctx context.Context, jobs []store.Job, workers int
 	jctx, cancel := context.WithTimeout(ctx, lease*3/4)
 	errs := s.runStaged(jctx, live, max(workers, 1))
 	cancel()
+	ended := s.o.Now()
 	for i, j := range live {
-		s.finish(ctx, j, s.kinds[j.Kind], errs[i])
+		s.finish(ctx, j, s.kinds[j.Kind], errs[i], ended)
 	}
 }
 
@@ -310,18 +312,18 @@ func (s *Service) runJob(ctx context.Context, j store.Job) {
 	}
 	k, ok := s.kinds[j.Kind]
 	if !ok {
-		s.finish(ctx, j, k, fmt.Errorf("%w: no handler for jobs of kind %q", errBadJob, j.Kind))
+		s.finish(ctx, j, k, fmt.Errorf("%w: no handler for jobs of kind %q", errBadJob, j.Kind), s.o.Now())
 		return
 	}
 	// A job must end before its lease does, or another worker may start it meanwhile.
 	jctx, cancel := context.WithTimeout(ctx, left*3/4)
 	err := k.run(jctx, j)
 	cancel()
-	s.finish(ctx, j, k, err)
+	s.finish(ctx, j, k, err, s.o.Now())
 }
 
-// finish records how a job ended.
-func (s *Service) finish(ctx context.Context, j store.Job, k jobKind, err error) {
+// finish records how a job whose work returned at ended ended.
+func (s *Service) finish(ctx context.Context, j store.Job, k jobKind, err error, ended time.Time) {
 	if errors.Is(err, errJobDone) {
 		return
 	}
@@ -329,21 +331,21 @@ func (s *Service) finish(ctx context.Context, j store.Job, k jobKind, err error)
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 		defer cancel()
 		if err == nil { // done before the shutdown: recorded, or it would run again
-			s.reportOutcome(s.store.CompleteJob(ctx, j.ID, j.Lease), j)
+			s.reportOutcome(s.store.CompleteJob(ctx, j.ID, j.Lease), j, ended)
 			return
 		}
 		// Shutting down: release the job so another worker takes it up without waiting for the lease.
-		s.reportOutcome(s.store.RetryJob(ctx, j.ID, j.Lease, s.o.Now(), "interrupted"), j)
+		s.reportOutcome(s.store.RetryJob(ctx, j.ID, j.Lease, s.o.Now(), "interrupted"), j, ended)
 		return
 	}
 	switch {
 	case err == nil:
-		s.reportOutcome(s.store.CompleteJob(ctx, j.ID, j.Lease), j)
+		s.reportOutcome(s.store.CompleteJob(ctx, j.ID, j.Lease), j, ended)
 		return
 	case errors.Is(err, errHeld):
 		until := s.o.Now().Add(s.o.Jobs.Hold)
 		s.noteRetry(ctx, j, k, err, until)
-		s.reportOutcome(s.store.HoldJob(ctx, j.ID, j.Lease, until, "held: the channel is deactivated"), j)
+		s.reportOutcome(s.store.HoldJob(ctx, j.ID, j.Lease, until, "held: the channel is deactivated"), j, ended)
 		return
 	}
 	retryFor := s.o.Jobs.RetryFor
@@ -355,9 +357,10 @@ func (s *Service) finish(ctx context.Context, j store.Job, k jobKind, err error)
 		// Not OnError's (the job is not given up), but not silent: a cause that does not pass (a rule
 		// naming a strategy the Assigner lacks, say) would otherwise show only when the job is given up.
 		s.log.LogAttrs(ctx, slog.LevelInfo, "conversation: a job failed; it runs again", slog.String("kind", j.Kind),
-			slog.Int("attempt", j.Attempts), slog.String("reason", reason(err)), slog.Duration("retry_in", next.Sub(s.o.Now())))
+			slog.String("job_id", j.ID), slog.Int("attempt", j.Attempts), slog.String("reason", reason(err)),
+			slog.Duration("retry_in", next.Sub(s.o.Now())))
 		s.noteRetry(ctx, j, k, err, next)
-		s.reportOutcome(s.store.RetryJob(ctx, j.ID, j.Lease, next, reason(err)), j)
+		s.reportOutcome(s.store.RetryJob(ctx, j.ID, j.Lease, next, reason(err)), j, ended)
 		return
 	}
 	if k.giveUp != nil {
@@ -370,7 +373,7 @@ func (s *Service) finish(ctx context.Context, j store.Job, k jobKind, err error)
 		}
 	}
 	s.o.OnError(fmt.Errorf("conversation: %s job %s given up after %d attempts: %w", j.Kind, j.ID, j.Attempts, err))
-	s.reportOutcome(s.store.FailJob(ctx, j.ID, j.Lease, reason(err)), j)
+	s.reportOutcome(s.store.FailJob(ctx, j.ID, j.Lease, reason(err)), j, ended)
 }
 
 // noteRetry records where it shows that the job runs again at next.
@@ -383,19 +386,24 @@ func (s *Service) noteRetry(ctx context.Context, j store.Job, k jobKind, cause e
 	}
 }
 
-// reportOutcome reports a failure to record a job's outcome. The job then runs again once its lease lapses,
-// which its idempotent handler allows. A refusal because the lease is no longer this Run's
-// (store.ErrConflict) is no failure: the lease lapsed while the outcome waited its turn (a batch records
-// its jobs' outcomes one by one after their work, which on a loaded machine can outlast the lease's
-// last quarter), and the job is already due for any claim, or claimed and run by another Run since. It
-// runs again, or ran, as at-least-once allows, so it is logged and left to that claim, not reported.
-func (s *Service) reportOutcome(err error, j store.Job) {
+// reportOutcome reports a failure to record the outcome of job j, whose work returned at ended. The job
+// then runs again once its lease lapses, which its idempotent handler allows. A refusal because the lease
+// is no longer this Run's (store.ErrConflict) is no failure when the work ended within the lease: the
+// lease lapsed while the outcome waited its turn (a batch records its jobs' outcomes one by one after
+// their work, which on a loaded machine can outlast the lease's last quarter), and the job is already
+// due for any claim, or claimed and run by another Run since, as at-least-once allows; it is logged and
+// left to that claim. Work that ended past the lease (host code that ignored its context) may have run
+// at the same time as another Run's: that is reported.
+func (s *Service) reportOutcome(err error, j store.Job, ended time.Time) {
 	switch {
 	case err == nil:
-	case errors.Is(err, store.ErrConflict):
+	case errors.Is(err, store.ErrConflict) && ended.Before(j.LeaseUntil):
 		s.log.Debug("conversation: a job's lease lapsed before its outcome was recorded; it is left to a new claim",
 			slog.String("kind", j.Kind))
 		s.mayBeDue.Store(true)
+	case errors.Is(err, store.ErrConflict):
+		s.mayBeDue.Store(true)
+		s.o.OnError(fmt.Errorf("conversation: a %s job ran past its lease, so another Run may have run it at the same time: %w", j.Kind, err))
 	default:
 		s.o.OnError(fmt.Errorf("conversation: recording the outcome of a %s job: %w", j.Kind, err))
 	}

@@ -29,7 +29,7 @@ func TestAFailedJobIsLoggedBeforeItRunsAgain(t *testing.T) {
 	fx.flush(t)
 
 	out := logs.String()
-	require.Contains(t, out, `msg="conversation: a job failed; it runs again" kind=inbound attempt=1 reason=other`)
+	require.Regexp(t, `msg="conversation: a job failed; it runs again" kind=inbound job_id=\S+ attempt=1 reason=other`, out)
 	require.Empty(t, *fx.errs, "not given up: nothing for OnError yet")
 	for _, personal := range []string{"4111", "Hanako", "U1"} {
 		require.NotContains(t, out, personal)
