@@ -685,6 +685,10 @@ func TestDemoAssignmentStrategies(t *testing.T) {
 		"unknown strategy":  {"PUT", rule, `{"strategy": "fastest"}`, "unknown_strategy"},
 		"unknown pool kind": {"PUT", rule, `{"strategy": "round_robin", "pool": "team", "poolIds": ["sales"]}`, "unknown_pool"},
 		"no pool":           {"PUT", rule, `{"strategy": "balanced"}`, "unknown_pool"},
+		"a group":           {"PUT", rule, `{"strategy": "balanced", "pool": "group", "poolIds": ["g1"]}`, "unknown_pool"},
+		"a role nobody has": {"PUT", rule, `{"strategy": "balanced", "pool": "role", "poolIds": ["sales", "nobody"]}`, "empty_role"},
+		"an unknown user":   {"PUT", rule, `{"strategy": "round_robin", "pool": "users", "poolIds": ["ghost"]}`, "unknown_user"},
+		"no members":        {"PUT", rule, `{"strategy": "round_robin", "pool": "users", "poolIds": []}`, "empty_pool"},
 		"connecting": {"POST", ex.base + "/api/channels", `{"kind": "line", "name": "Osaka shop", "credentials": {},
 			"assignment": {"strategy": "fastest", "pool": "role", "poolIds": ["sales"]}}`, "unknown_strategy"},
 	} {

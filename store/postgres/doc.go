@@ -26,8 +26,8 @@
 // or with COMMIT, as one pipelined batch (sqlstore.Deferrer). Such a write's failure is reported by the
 // next statement of the transaction, or by RunInTx, and fails the transaction: PostgreSQL skips the rest
 // of the batch, COMMIT included. A transaction that sends no statement costs nothing. An inbound message
-// from a new sender, with round robin and its jobs, took 23 round trips before pipelining, 16 now; one
-// from a returning sender 14 (BENCHMARKS.md).
+// from a new sender, with round robin and its jobs, took 23 round trips before pipelining, 17 now; one
+// from a returning sender 15 (BENCHMARKS.md).
 //
 // # Waking other instances
 //

@@ -89,24 +89,41 @@ func (a *API) connectChannel(w http.ResponseWriter, r *http.Request, _ auth.User
 }
 
 // checkRule refuses an assignment rule the Service cannot follow: a strategy its Assigner does not have,
-// or a pool that is not users, a role or a group. Stored, such a rule would leave every new conversation
-// of the channel unassigned, its work retried in vain and nobody notified. No strategy (assign nobody
-// automatically) is a rule too.
+// a pool that is not users or roles (the example's directory knows no groups), a user who cannot sign
+// in, a role nobody has. Stored, such a rule would leave every new conversation of the channel
+// unassigned — waiting for an agent who can never come, or its work retried in vain — and nobody
+// notified. No strategy (assign nobody automatically) is a rule too.
 func (a *API) checkRule(r assignmentRule) error {
 	if r.Strategy == "" {
 		return nil
 	}
+	refuse := func(code, format string, args ...any) error {
+		return &Error{Status: http.StatusUnprocessableEntity, Code: code, Message: fmt.Sprintf(format, args...)}
+	}
 	if !slices.Contains(a.d.Strategies, r.Strategy) {
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "unknown_strategy",
-			Message: fmt.Sprintf("no assignment strategy %q: use one of %q", r.Strategy, a.d.Strategies)}
+		return refuse("unknown_strategy", "no assignment strategy %q: use one of %q", r.Strategy, a.d.Strategies)
 	}
+	users := a.d.Auth.Users()
 	switch r.Pool {
-	case store.PoolUsers, store.PoolRole, store.PoolGroup:
-		return nil
+	case store.PoolUsers:
+		for _, id := range r.PoolIDs {
+			if _, ok := users.Get(id); !ok {
+				return refuse("unknown_user", "no user %q", id)
+			}
+		}
+	case store.PoolRole:
+		for _, id := range r.PoolIDs {
+			if len(users.WithRole(id)) == 0 {
+				return refuse("empty_role", "nobody has the role %q", id)
+			}
+		}
+	default:
+		return refuse("unknown_pool", "no assignment pool kind %q: use %q or %q", r.Pool, store.PoolUsers, store.PoolRole)
 	}
-	return &Error{Status: http.StatusUnprocessableEntity, Code: "unknown_pool",
-		Message: fmt.Sprintf("no assignment pool kind %q: use %q, %q or %q", r.Pool, store.PoolUsers, store.PoolRole,
-			store.PoolGroup)}
+	if len(r.PoolIDs) == 0 {
+		return refuse("empty_pool", "the pool names no users or roles")
+	}
+	return nil
 }
 
 func ruleOf(r assignmentRule) store.AssignmentRule {
