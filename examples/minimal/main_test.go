@@ -710,10 +710,18 @@ func TestDemoAssignmentStrategies(t *testing.T) {
 }
 
 // The SQLite database holds customers' messages and names: the file the example creates, and the WAL
-// and shared-memory files beside it, are readable by their owner only, whatever the umask lets through.
+// and shared-memory files beside it, are readable by their owner only, whatever the umask lets through;
+// one an earlier version left readable by others is made private.
 func TestDatabaseFileIsPrivate(t *testing.T) {
 	data := t.TempDir()
 	ex := launch(t, "-demo", "-data", data)
+	require.NoError(t, ex.stop())
+	before, err := filepath.Glob(filepath.Join(data, "demo.db*"))
+	require.NoError(t, err)
+	for _, f := range before {
+		require.NoError(t, os.Chmod(f, 0o644))
+	}
+	ex = launch(t, "-demo", "-data", data)
 	require.NoError(t, ex.stop())
 	files, err := filepath.Glob(filepath.Join(data, "demo.db*"))
 	require.NoError(t, err)

@@ -352,13 +352,28 @@ func kindName(kind string) string {
 	return kind
 }
 
-// createPrivate creates the SQLite file, empty, readable by its owner only, unless it exists. The database
-// holds customers' messages and names, and -db puts it outside the -data directory (0700) by default:
-// created by SQLite, it would be readable by every user of the host (the umask's 0644), and so would the
-// WAL and shared-memory files SQLite gives the database's own mode.
+// createPrivate creates the SQLite file, empty, readable by its owner only, or makes an existing one so
+// (with its WAL and shared-memory files). The database holds customers' messages and names, and -db puts
+// it outside the -data directory (0700) by default: created by SQLite, it would be readable by every user
+// of the host (the umask's 0644), and so would the WAL and shared-memory files SQLite gives the database's
+// own mode; an earlier version of this example left it so.
 func createPrivate(path string) error {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			info, err := os.Stat(p)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("checking the SQLite file: %w", err)
+			}
+			if info.Mode().IsRegular() && info.Mode().Perm()&0o077 != 0 {
+				if err := os.Chmod(p, info.Mode().Perm()&0o700); err != nil {
+					return fmt.Errorf("making the SQLite file private: %w", err)
+				}
+			}
+		}
 		return nil
 	}
 	if err != nil {
