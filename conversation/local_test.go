@@ -369,17 +369,7 @@ func TestAJobWhoseLeaseLapsedIsNotStarted(t *testing.T) {
 			})
 			svc, err := conversation.New(f, conversation.AdapterMap{fx.ch.ID: fx.fake}, opts)
 			require.NoError(t, err)
-			fx.fake.SetProfile(channel.Profile{UserID: "U0", DisplayName: "returning"})
-			require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U0", "hi")}))
-			_, err = svc.Flush(t.Context()) // U0 returns; the Service now records jobs for itself
-			require.NoError(t, err)
-
-			var events []channel.Event
-			for _, u := range tc.users {
-				fx.fake.SetProfile(channel.Profile{UserID: u, DisplayName: "name of " + u})
-				events = append(events, fx.text(u, "hello"))
-			}
-			require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, events))
+			queueOwnJobs(t, fx, svc, "U0", tc.users)
 			slow = true
 			_, err = svc.Flush(t.Context())
 			require.NoError(t, err)
@@ -442,17 +432,7 @@ func TestAnOutcomeRecordedAfterTheLeaseLapsedIsNotReported(t *testing.T) {
 			})
 			svc, err := conversation.New(f, conversation.AdapterMap{fx.ch.ID: fx.fake}, withNotifier(fx.opts, notifier(&fails)))
 			require.NoError(t, err)
-			fx.fake.SetProfile(channel.Profile{UserID: "U1", DisplayName: "returning"})
-			require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text("U1", "hi")}))
-			_, err = svc.Flush(t.Context()) // U1 is known; the Service now records jobs for itself
-			require.NoError(t, err)
-
-			var events []channel.Event
-			for _, u := range tc.users {
-				fx.fake.SetProfile(channel.Profile{UserID: u, DisplayName: "name of " + u})
-				events = append(events, fx.text(u, "hello"))
-			}
-			require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, events))
+			queueOwnJobs(t, fx, svc, "U1", tc.users)
 			late, fails = true, tc.method == "RetryJob"
 			_, err = svc.Flush(t.Context())
 			require.NoError(t, err)
@@ -657,4 +637,21 @@ func TestALoneJobOfItsOwnRunsBeforeTheClaimedOnes(t *testing.T) {
 	pending, _, err := fx.s.ListJobs(t.Context(), store.JobFilter{Status: store.JobPending}, store.Page{Limit: 10})
 	require.NoError(t, err)
 	require.Empty(t, pending)
+}
+
+// queueOwnJobs has svc take a message from known (and run its jobs: from then on svc records the jobs of
+// its own webhooks for itself), then a webhook with a message from each of users, whose jobs wait in
+// svc's queue.
+func queueOwnJobs(t *testing.T, fx fixture, svc *conversation.Service, known string, users []string) {
+	t.Helper()
+	fx.fake.SetProfile(channel.Profile{UserID: known, DisplayName: "returning"})
+	require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, []channel.Event{fx.text(known, "hi")}))
+	_, err := svc.Flush(t.Context())
+	require.NoError(t, err)
+	var events []channel.Event
+	for _, u := range users {
+		fx.fake.SetProfile(channel.Profile{UserID: u, DisplayName: "name of " + u})
+		events = append(events, fx.text(u, "hello"))
+	}
+	require.NoError(t, svc.Ingest(t.Context(), fx.ch.ID, events))
 }
