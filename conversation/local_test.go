@@ -154,14 +154,16 @@ func TestAWebhooksEventsShareTheirJobTransactions(t *testing.T) {
 				require.Equal(t, tc.commits, commits, "store calls: %v", seq)
 				// Each channel, user's settings and contact is read once, not once per job: the channel by
 				// the profile fetches (the shared transaction uses what they read), the settings of each
-				// assignee and each contact (for its routing and its profile) in the shared transaction.
+				// assignee in the shared transaction, and every contact (for its routing and its profile)
+				// in one call as it begins.
 				assignees := map[string]bool{}
 				for i := range 10 {
 					assignees[fx.conversationWith(t, fmt.Sprint("U", i)).Assignee] = true
 				}
 				require.Equal(t, 1, count(seq, "GetChannel"), "store calls: %v", seq)
 				require.Equal(t, len(assignees), count(seq, "GetNotificationSettings"), "store calls: %v", seq)
-				require.Equal(t, 10, count(seq, "GetContact"), "store calls: %v", seq)
+				require.Equal(t, 1, count(seq, "GetContacts"), "store calls: %v", seq)
+				require.Zero(t, count(seq, "GetContact"), "store calls: %v", seq)
 			})
 		}
 	}

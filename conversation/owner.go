@@ -68,6 +68,7 @@ func (s *Service) stageInbounds(_ context.Context, _ *channelCache, jobs []store
 		if st[i].err = decode(j, &p); st[i].err != nil {
 			continue
 		}
+		st[i].contact = p.ContactID
 		st[i].record = func(ctx context.Context, tx store.Store) (func(context.Context) error, error) {
 			n, tell, err := s.routeAndList(ctx, tx, p)
 			if err != nil || !tell {

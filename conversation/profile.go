@@ -43,6 +43,7 @@ func (s *Service) stageProfiles(ctx context.Context, channels *channelCache, job
 			return
 		}
 		f := fetchedProfile{j, p.ContactID, profile}
+		st[i].contact = p.ContactID
 		st[i].record = func(ctx context.Context, tx store.Store) (func(context.Context) error, error) {
 			return nil, storeProfileTx(ctx, tx, f)
 		}

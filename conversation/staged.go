@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/msgkit/msgkit/assign"
@@ -38,6 +39,9 @@ type staged struct {
 	// alone runs the rest of the job on its own, should the shared transaction fail, and returns its
 	// outcome as jobKind.run does.
 	alone func(ctx context.Context) error
+	// contact is the contact record reads, if any: the shared transaction reads every job's contact in
+	// one call (store.GetContacts) before the records run.
+	contact string
 }
 
 // runStaged runs jobs of kinds with a stage together, and returns each job's outcome as run would.
@@ -77,7 +81,17 @@ func (s *Service) runStaged(ctx context.Context, jobs []store.Job, workers int) 
 		err = s.inTx(ctx, func(ctx context.Context, tx store.Store) error {
 			clear(afters)
 			nobody = nobody[:0]
-			tx = newSharedReads(tx, &channels)
+			shared := newSharedReads(tx, &channels)
+			var contacts []string
+			for i, one := range st {
+				if one.record != nil && !waits[i] && one.contact != "" {
+					contacts = append(contacts, one.contact)
+				}
+			}
+			if err := shared.readContacts(ctx, contacts); err != nil {
+				return err
+			}
+			tx = shared
 			for i, one := range st {
 				switch {
 				case one.record == nil:
@@ -206,6 +220,19 @@ func (r *sharedReads) GetContact(ctx context.Context, id string) (store.Contact,
 		r.contacts[id] = c
 	}
 	return c, err
+}
+
+// readContacts reads the contacts of ids not read yet, in one call.
+func (r *sharedReads) readContacts(ctx context.Context, ids []string) error {
+	ids = slices.DeleteFunc(ids, func(id string) bool { _, ok := r.contacts[id]; return ok })
+	if len(ids) == 0 {
+		return nil
+	}
+	got, err := store.GetContacts(ctx, r.Store, ids)
+	for _, c := range got {
+		r.contacts[c.ID] = c
+	}
+	return err
 }
 
 func (r *sharedReads) UpdateContact(ctx context.Context, c store.Contact) (store.Contact, error) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/msgkit/msgkit/channel"
@@ -78,4 +79,36 @@ type Contacts interface {
 	// Version+1; otherwise ErrConflict (ErrNotFound if missing). The identity (ChannelID, Peer) and the
 	// linked Record are never updated: the stored ones are kept and returned.
 	UpdateContact(ctx context.Context, c Contact) (Contact, error)
+}
+
+// ContactsGetter is implemented by stores that read several contacts at once. GetContacts returns the
+// contacts of ids that exist, each once and in no particular order (a missing one is no error), as
+// GetContact would return them, with one statement where GetContact would make one per contact.
+type ContactsGetter interface {
+	GetContacts(ctx context.Context, ids []string) ([]Contact, error)
+}
+
+// GetContacts returns the contacts of ids that exist, with s's ContactsGetter when it has one, else with
+// GetContact, one by one.
+func GetContacts(ctx context.Context, s Contacts, ids []string) ([]Contact, error) {
+	if g, ok := s.(ContactsGetter); ok {
+		return g.GetContacts(ctx, ids)
+	}
+	var out []Contact
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		c, err := s.GetContact(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }

@@ -74,7 +74,8 @@
 // HeldJobCompleter completes a job without answering whether its lease was still held, and InboundNoter
 // records an inbound message on its conversation without answering, which lets store/postgres send them
 // with the transaction's next statement (the CompleteHeldJob and NoteInbound functions fall back to
-// CompleteJob and RecordInbound). A wrapper that embeds a Store hides them: forward those it should keep. Backends that
+// CompleteJob and RecordInbound); ContactsGetter reads many contacts in one statement (GetContacts falls
+// back to GetContact). A wrapper that embeds a Store hides them: forward those it should keep. Backends that
 // hold resources implement io.Closer.
 //
 // # Concurrency

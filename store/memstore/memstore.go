@@ -83,6 +83,7 @@ var (
 
 	_ store.HeldJobCompleter = (*Store)(nil)
 	_ store.InboundNoter     = (*Store)(nil)
+	_ store.ContactsGetter   = (*Store)(nil)
 )
 
 // New returns an empty Store.

@@ -80,6 +80,21 @@ func (s *Store) GetContact(ctx context.Context, id string) (store.Contact, error
 	return c, s.mapErr(err, "contact "+id)
 }
 
+// GetContacts implements store.ContactsGetter: one SELECT … WHERE id IN (…).
+func (s *Store) GetContacts(ctx context.Context, ids []string) ([]store.Contact, error) {
+	if err := check(ctx); err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return queryAll(ctx, s, "contacts", scanContact, `SELECT `+contactCols+` FROM contacts WHERE id IN (`+inList(1, len(ids))+`)`, args...)
+}
+
 // UpdateContact implements store.Contacts.
 func (s *Store) UpdateContact(ctx context.Context, c store.Contact) (store.Contact, error) {
 	if err := check(ctx); err != nil {

@@ -64,6 +64,7 @@ var (
 	_ store.Store            = (*Store)(nil)
 	_ store.HeldJobCompleter = (*Store)(nil)
 	_ store.InboundNoter     = (*Store)(nil)
+	_ store.ContactsGetter   = (*Store)(nil)
 )
 
 // New returns a Store on db, running transactions with tx and speaking dialect d.

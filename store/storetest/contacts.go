@@ -44,6 +44,41 @@ func RunContacts(t *testing.T, h Harness) {
 		require.Equal(t, in, got, "every field must round-trip")
 	})
 
+	// GetContacts (store.ContactsGetter, or GetContact one by one through the helper) returns each
+	// existing contact once, as GetContact does, and skips missing ones; in a transaction it sees the
+	// transaction's own writes.
+	rule(t, h, "GetContactsReturnsEachExistingOneAsGetDoes", func(t *testing.T, fx fixture) {
+		ctx := t.Context()
+		ch := fx.newChannel(t, "chan-1")
+		a, b, c := fx.newContact(t, ch, "U1"), fx.newContact(t, ch, "U2"), fx.newContact(t, ch, "U3")
+		byID := func(cs []store.Contact) map[string]store.Contact {
+			m := map[string]store.Contact{}
+			for _, c := range cs {
+				require.NotContains(t, m, c.ID, "each contact once")
+				m[c.ID] = c
+			}
+			return m
+		}
+		got, err := store.GetContacts(ctx, fx.s, []string{c.ID, "no-such-contact", a.ID, c.ID})
+		require.NoError(t, err)
+		require.Equal(t, map[string]store.Contact{a.ID: a, c.ID: c}, byID(got))
+		none, err := store.GetContacts(ctx, fx.s, nil)
+		require.NoError(t, err)
+		require.Empty(t, none)
+
+		b.Profile.DisplayName = "Hanako"
+		var inTx []store.Contact
+		require.NoError(t, fx.s.RunInTx(ctx, func(ctx context.Context, tx store.Store) error {
+			var err error
+			if b, err = tx.UpdateContact(ctx, b); err != nil {
+				return err
+			}
+			inTx, err = store.GetContacts(ctx, tx, []string{a.ID, b.ID})
+			return err
+		}))
+		require.Equal(t, map[string]store.Contact{a.ID: a, b.ID: b}, byID(inTx), "the transaction's own update is seen")
+	})
+
 	rule(t, h, "GroupContactIsTheChatNotTheSpeaker", func(t *testing.T, fx fixture) {
 		ch := fx.newChannel(t, "c")
 		a, _, err := fx.s.FindOrCreateContact(t.Context(), store.Contact{ChannelID: ch.ID, Peer: channel.Group("G1", "U1")})

@@ -252,6 +252,14 @@ func (f *Faults) CompleteJob(ctx context.Context, id, lease string) error {
 	return f.inner.CompleteJob(ctx, id, lease)
 }
 
+// GetContacts implements store.ContactsGetter, with the inner store's, or else its GetContact.
+func (f *Faults) GetContacts(ctx context.Context, ids []string) ([]store.Contact, error) {
+	if err := f.check("GetContacts"); err != nil {
+		return nil, err
+	}
+	return store.GetContacts(ctx, f.inner, ids)
+}
+
 // NoteInbound implements store.InboundNoter, with the inner store's, or else its RecordInbound.
 func (f *Faults) NoteInbound(ctx context.Context, id string, n store.InboundNote) error {
 	if err := f.check("NoteInbound"); err != nil {

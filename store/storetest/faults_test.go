@@ -11,10 +11,10 @@ import (
 	"github.com/msgkit/msgkit/store/storetest"
 )
 
-// Faults keeps the optional capabilities that let a backend defer a write (store.HeldJobCompleter,
-// store.InboundNoter), each a call of its own that a test can fail, so that fault-injection tests run
-// the calls production makes rather than their fallbacks.
-func TestFaultsKeepTheDeferrableCalls(t *testing.T) {
+// Faults keeps the optional capabilities that save a backend statements or round trips
+// (store.HeldJobCompleter, store.InboundNoter, store.ContactsGetter), each a call of its own that a test
+// can fail, so that fault-injection tests run the calls production makes rather than their fallbacks.
+func TestFaultsKeepTheOptionalCalls(t *testing.T) {
 	injected := errors.New("injected")
 	var seen []string
 	f := storetest.NewFaults(memstore.New(nil), func(c storetest.Call) error {
@@ -23,5 +23,7 @@ func TestFaultsKeepTheDeferrableCalls(t *testing.T) {
 	})
 	require.ErrorIs(t, store.CompleteHeldJob(t.Context(), f, "job-1", "lease-1"), injected)
 	require.ErrorIs(t, store.NoteInbound(t.Context(), f, "conversation-1", store.InboundNote{}), injected)
-	require.Equal(t, []string{"CompleteHeldJob", "NoteInbound"}, seen)
+	_, err := store.GetContacts(t.Context(), f, []string{"contact-1"})
+	require.ErrorIs(t, err, injected)
+	require.Equal(t, []string{"CompleteHeldJob", "NoteInbound", "GetContacts"}, seen)
 }
