@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/msgkit/msgkit/channel"
 	"github.com/msgkit/msgkit/internal/id"
@@ -80,20 +81,29 @@ func (s *Store) GetContact(ctx context.Context, id string) (store.Contact, error
 	return c, s.mapErr(err, "contact "+id)
 }
 
-// GetContacts implements store.ContactsGetter: one SELECT … WHERE id IN (…).
+// GetContacts implements store.ContactsGetter: SELECT … WHERE id IN (…), for up to maxInList ids a
+// statement (databases bound a statement's parameters).
 func (s *Store) GetContacts(ctx context.Context, ids []string) ([]store.Contact, error) {
 	if err := check(ctx); err != nil {
 		return nil, err
 	}
-	if len(ids) == 0 {
-		return nil, nil
+	var out []store.Contact
+	for chunk := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(ids))), maxInList) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		got, err := queryAll(ctx, s, "contacts", scanContact, `SELECT `+contactCols+` FROM contacts WHERE id IN (`+inList(1, len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return queryAll(ctx, s, "contacts", scanContact, `SELECT `+contactCols+` FROM contacts WHERE id IN (`+inList(1, len(ids))+`)`, args...)
+	return out, nil
 }
+
+// maxInList is the most values GetContacts puts in one IN list.
+const maxInList = 500
 
 // UpdateContact implements store.Contacts.
 func (s *Store) UpdateContact(ctx context.Context, c store.Contact) (store.Contact, error) {
