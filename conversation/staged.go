@@ -156,10 +156,10 @@ func (s *Service) runStaged(ctx context.Context, jobs []store.Job, workers int) 
 
 // sharedReads is the shared transaction of staged jobs, reading each channel, each user's notification
 // settings and each contact once however many of its jobs ask (a 100-event webhook's routing asks for
-// its channel 100 times; a new sender's routing and profile both read the contact), and not at all a
-// channel the stages read moments before (newSharedReads). The records never
-// change channels or settings, and change contacts only through UpdateContact, which keeps what it
-// stored: what they read stays what the transaction holds.
+// its channel 100 times; a new sender's routing and profile both read the contact), the jobs' contacts
+// all in one call as it begins (readContacts), and not at all a channel the stages read moments before
+// (newSharedReads). The records never change channels or settings, and change contacts only through
+// UpdateContact, which keeps what it stored: what they read stays what the transaction holds.
 type sharedReads struct {
 	store.Store
 	channels map[string]read[store.Channel]
