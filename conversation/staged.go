@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/msgkit/msgkit/assign"
@@ -222,9 +221,8 @@ func (r *sharedReads) GetContact(ctx context.Context, id string) (store.Contact,
 	return c, err
 }
 
-// readContacts reads the contacts of ids not read yet, in one call.
+// readContacts reads the contacts of ids in one call, as the transaction begins.
 func (r *sharedReads) readContacts(ctx context.Context, ids []string) error {
-	ids = slices.DeleteFunc(ids, func(id string) bool { _, ok := r.contacts[id]; return ok })
 	if len(ids) == 0 {
 		return nil
 	}
