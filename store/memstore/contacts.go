@@ -47,14 +47,6 @@ func (h *handle) GetContact(ctx context.Context, id string) (store.Contact, erro
 	return lookup(ctx, h, h.st.contacts, "contact", id)
 }
 
-// GetContacts implements store.ContactsGetter.
-func (h *handle) GetContacts(ctx context.Context, ids []string) ([]store.Contact, error) {
-	return store.GetContacts(ctx, contactsOnly{h}, ids)
-}
-
-// contactsOnly hides a handle's ContactsGetter, so that store.GetContacts reads one contact at a time.
-type contactsOnly struct{ store.Contacts }
-
 // UpdateContact implements store.Contacts.
 func (h *handle) UpdateContact(ctx context.Context, c store.Contact) (store.Contact, error) {
 	unlock, err := h.lock(ctx)

@@ -69,12 +69,6 @@ func (h *handle) UpdateConversation(ctx context.Context, c store.Conversation) (
 	return c, nil
 }
 
-// NoteInbound implements store.InboundNoter.
-func (h *handle) NoteInbound(ctx context.Context, id string, n store.InboundNote) error {
-	_, err := h.RecordInbound(ctx, id, n)
-	return err
-}
-
 // RecordInbound implements store.Conversations.
 func (h *handle) RecordInbound(ctx context.Context, id string, n store.InboundNote) (store.Conversation, error) {
 	unlock, err := h.lock(ctx)

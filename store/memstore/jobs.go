@@ -167,15 +167,6 @@ func (h *handle) CompleteJob(ctx context.Context, id, lease string) error {
 	return h.release(ctx, id, lease, func(j *store.Job) { j.Status = store.JobDone })
 }
 
-// CompleteHeldJob implements store.HeldJobCompleter.
-func (h *handle) CompleteHeldJob(ctx context.Context, id, lease string) error {
-	err := h.CompleteJob(ctx, id, lease)
-	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	return err
-}
-
 // RetryJob implements store.Jobs.
 func (h *handle) RetryJob(ctx context.Context, id, lease string, at time.Time, reason string) error {
 	return h.release(ctx, id, lease, func(j *store.Job) { j.NextAttemptAt, j.LastError = norm(at), reason })

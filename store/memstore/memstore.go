@@ -80,10 +80,6 @@ var (
 	_ store.Store    = (*Store)(nil)
 	_ store.Pinger   = (*Store)(nil)
 	_ store.JobWaker = (*Store)(nil)
-
-	_ store.HeldJobCompleter = (*Store)(nil)
-	_ store.InboundNoter     = (*Store)(nil)
-	_ store.ContactsGetter   = (*Store)(nil)
 )
 
 // New returns an empty Store.

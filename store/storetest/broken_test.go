@@ -239,7 +239,8 @@ func (b brokenStore) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bo
 	return b.Store.EnqueueJob(ctx, j)
 }
 
-// GetContacts makes every broken store a store.ContactsGetter, as the memstore under it is.
+// GetContacts makes every broken store a store.ContactsGetter (the memstore under it has only the fallback
+// store.GetContacts uses), so that a broken one can be one.
 func (b brokenStore) GetContacts(ctx context.Context, ids []string) ([]store.Contact, error) {
 	got, err := store.GetContacts(ctx, b.Store, ids)
 	if b.which == "forgetful-batch-reads" && len(got) > 1 { // returns the first contact found only
@@ -248,7 +249,8 @@ func (b brokenStore) GetContacts(ctx context.Context, ids []string) ([]store.Con
 	return got, err
 }
 
-// NoteInbound makes every broken store a store.InboundNoter, as the memstore under it is.
+// NoteInbound makes every broken store a store.InboundNoter (the memstore under it has only the fallback
+// store.NoteInbound uses), so that a broken one can be one.
 func (b brokenStore) NoteInbound(ctx context.Context, id string, n store.InboundNote) error {
 	if b.which == "deaf-notes" { // answers nil and records nothing
 		return nil
@@ -257,7 +259,8 @@ func (b brokenStore) NoteInbound(ctx context.Context, id string, n store.Inbound
 	return err
 }
 
-// CompleteHeldJob makes every broken store a store.HeldJobCompleter, as the memstore under it is.
+// CompleteHeldJob makes every broken store a store.HeldJobCompleter (the memstore under it has only the fallback
+// store.CompleteHeldJob uses), so that a broken one can be one.
 func (b brokenStore) CompleteHeldJob(ctx context.Context, id, lease string) error {
 	if b.which == "blind-completions" { // completes the job under whatever lease it has now
 		j, err := b.Store.GetJob(ctx, id)
