@@ -111,11 +111,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, out io.Writer, rea
 	}
 	// Round robin, or the least loaded, over the users of a role (or a list of users), as each channel's
 	// rule says: both strategies the channel page offers.
-	rr, err := assign.NewRoundRobin(directory(users))
+	dir := directory(users)
+	rr, err := assign.NewRoundRobin(dir)
 	if err != nil {
 		return err
 	}
-	balanced, err := assign.NewBalanced(directory(users))
+	balanced, err := assign.NewBalanced(dir)
 	if err != nil {
 		return err
 	}
