@@ -58,6 +58,13 @@ func (c *sqlCounter) start() {
 	c.on = true
 }
 
+// sent returns how many round trips were counted so far.
+func (c *sqlCounter) sent() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.roundTrips
+}
+
 // fault is the storetest.Faults function: it lets the call through and notes it.
 func (c *sqlCounter) fault(call storetest.Call) error {
 	c.mu.Lock()
@@ -365,19 +372,13 @@ func BenchmarkCostRoundTripsBatch(b *testing.B) {
 	for b.Loop() {
 		body, sig := bodies.body(costUsers(next, batch)...)
 		next += batch
-		c.mu.Lock()
-		before := c.roundTrips
-		c.mu.Unlock()
+		before := c.sent()
 		serve(b, k.h, body, sig)
-		c.mu.Lock()
-		answered := c.roundTrips
-		c.mu.Unlock()
+		answered := c.sent()
 		if _, err := k.svc.Flush(b.Context()); err != nil {
 			b.Fatal(err)
 		}
-		c.mu.Lock()
-		webhook, jobs = webhook+answered-before, jobs+c.roundTrips-answered
-		c.mu.Unlock()
+		webhook, jobs = webhook+answered-before, jobs+c.sent()-answered
 	}
 	events := float64(b.N * batch)
 	b.ReportMetric(float64(webhook)/events, "webhook-round-trips/event")

@@ -32,25 +32,20 @@ func TestRoundTripsOfOneWebhook(t *testing.T) {
 				k.post(t, body, sig)
 			}
 			c.start()
-			roundTrips := func() int {
-				c.mu.Lock()
-				defer c.mu.Unlock()
-				return c.roundTrips
-			}
 			for i := range 3 {
 				user := costUser(i % returning)
 				if tc.newSender {
 					user = costUser(returning + i)
 				}
 				body, sig := bodies.body(user)
-				before := roundTrips()
+				before := c.sent()
 				serve(t, k.h, body, sig)
-				answered := roundTrips()
+				answered := c.sent()
 				_, err := k.svc.Flush(t.Context())
 				require.NoError(t, err)
 				require.Empty(t, k.errs)
 				require.Equal(t, tc.webhook, answered-before, "round trips before the webhook's answer")
-				require.Equal(t, tc.jobs, roundTrips()-answered, "round trips of the jobs")
+				require.Equal(t, tc.jobs, c.sent()-answered, "round trips of the jobs")
 			}
 			k.settled(t)
 		})
